@@ -1,0 +1,177 @@
+//! The command line: parses arguments with clap, collects the files to
+//! check, runs the engine and writes the chosen format. Exit codes: 0 when
+//! no finding reaches the failure threshold, 1 when one does, 2 for usage
+//! errors, unreadable files and internal errors.
+
+mod inputs;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+
+use crate::diagnostics::Severity;
+use crate::engine::{self, Input, Settings};
+use crate::model::Family;
+use crate::output::{self, FileOutput, Format, Run, Style};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// Findings drawn over the source (the default).
+    Full,
+    /// One line per finding: `path:line:col: severity[code/name] message`.
+    Concise,
+    /// One JSON document.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FamilyArg {
+    #[value(name = "4")]
+    V4,
+    #[value(name = "6")]
+    V6,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+/// Lints iptables-save / iptables-restore rule files.
+#[derive(Debug, Parser)]
+#[command(name = "fwlint", version, about, long_about = None)]
+struct Cli {
+    /// Rule files, directories to search for them, or `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "full")]
+    format: FormatArg,
+
+    /// Address family of the files (default: from the file name, then the content, then 4).
+    #[arg(long, value_enum)]
+    family: Option<FamilyArg>,
+
+    /// Read the files as fragments for `iptables-restore --noflush`: chains and policies may be defined elsewhere.
+    #[arg(long)]
+    fragment: bool,
+
+    /// The name to show for standard input.
+    #[arg(long, value_name = "NAME", default_value = "-")]
+    stdin_filename: String,
+
+    /// The lowest severity that makes fwlint exit with 1.
+    #[arg(long, value_enum, default_value = "warning")]
+    fail_on: FailOn,
+}
+
+/// Runs fwlint with the process arguments.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "fwlint: error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> std::io::Result<u8> {
+    let settings = Settings {
+        family: cli.family.map(|family| match family {
+            FamilyArg::V4 => Family::V4,
+            FamilyArg::V6 => Family::V6,
+        }),
+        fragment: cli.fragment,
+    };
+    let mut stderr = std::io::stderr();
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    for path in &cli.paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes)?;
+            inputs.push(Input::Stdin {
+                name: cli.stdin_filename.clone(),
+                text: engine::decode(bytes),
+            });
+            continue;
+        }
+        match inputs::expand(path) {
+            Ok(found) if found.is_empty() => {
+                writeln!(stderr, "fwlint: error: {}: no rule files found in this directory", engine::display(path))?;
+                failed = true;
+            }
+            Ok(found) => inputs.extend(found.into_iter().map(Input::File)),
+            Err(error) => {
+                writeln!(stderr, "fwlint: error: {}: {error}", engine::display(path))?;
+                failed = true;
+            }
+        }
+    }
+    let (reports, errors) = engine::check_inputs(inputs, &settings);
+    for error in &errors {
+        writeln!(stderr, "fwlint: error: {}: {}", error.path, error.message)?;
+        failed = true;
+    }
+    let sources: Vec<_> = reports.iter().map(|report| report.source.clone()).collect();
+    let files: Vec<FileOutput<'_>> = reports
+        .iter()
+        .map(|report| FileOutput {
+            source: &report.source,
+            family: report.family.as_str(),
+            loadable: report.loadable,
+            rules: report.rules(),
+            diagnostics: &report.diagnostics,
+        })
+        .collect();
+    let run = Run {
+        files: &files,
+        sources: &sources,
+    };
+    let format = match cli.format {
+        FormatArg::Full => Format::Full,
+        FormatArg::Concise => Format::Concise,
+        FormatArg::Json => Format::Json,
+    };
+    let stdout = std::io::stdout();
+    let style = Style {
+        color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        width: 100,
+    };
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    output::write(format, &run, style, &mut out)?;
+    out.flush()?;
+    if failed {
+        return Ok(2);
+    }
+    let threshold = match cli.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|threshold| {
+        reports
+            .iter()
+            .flat_map(|report| &report.diagnostics)
+            .any(|diagnostic| !diagnostic.suppressed && diagnostic.severity >= threshold)
+    });
+    Ok(u8::from(failing))
+}

@@ -1,0 +1,170 @@
+//! The pipeline for one file and for a whole run: read the bytes, parse the
+//! ruleset, collect diagnostics, and sort them. Files are processed in
+//! parallel; the order of the results never depends on it.
+//!
+//! The engine owns no output format: it hands [`FileReport`]s to `output`.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Summary};
+use crate::model::{Family, Ruleset};
+use crate::parser::{self, ReadOptions, codes};
+use crate::source::{SourceFile, Span};
+
+/// What the user asked of every file of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub family: Option<Family>,
+    pub fragment: bool,
+}
+
+/// Everything fwlint found in one file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub source: SourceFile,
+    pub family: Family,
+    pub loadable: bool,
+    pub ruleset: Ruleset,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileReport {
+    #[must_use]
+    pub fn rules(&self) -> usize {
+        self.ruleset.rule_count()
+    }
+
+    #[must_use]
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for diagnostic in self.diagnostics.iter().filter(|d| !d.suppressed) {
+            summary.add(diagnostic.severity);
+        }
+        summary
+    }
+}
+
+/// Bytes to text: invalid UTF-8 is replaced (and reported by the reader).
+#[must_use]
+pub fn decode(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    }
+}
+
+/// How many bytes at the start of a file are looked at for NUL bytes.
+const BINARY_PROBE: usize = 8192;
+
+/// Checks one file whose text is already in memory.
+#[must_use]
+pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
+    let text = source.text();
+    let probe = &text.as_bytes()[..text.len().min(BINARY_PROBE)];
+    if let Some(position) = memchr::memchr(0, probe) {
+        let (family, _) = parser::family::detect(settings.family, source.name(), "");
+        let diagnostic = Diagnostic::new(
+            &codes::BINARY_FILE,
+            Span::from_range(position..position + 1),
+            "this is a binary file, not a rule file",
+        )
+        .with_help("fwlint reads iptables-save / iptables-restore text files; check the path");
+        return FileReport {
+            family,
+            loadable: false,
+            ruleset: Ruleset {
+                family,
+                tables: Vec::new(),
+                fragment: settings.fragment,
+            },
+            diagnostics: vec![diagnostic],
+            source,
+        };
+    }
+    let read = parser::read(
+        &source,
+        &ReadOptions {
+            family: settings.family,
+            fragment: settings.fragment,
+        },
+    );
+    let mut diagnostics = read.diagnostics;
+    if read.ruleset.tables.is_empty() && !diagnostics.iter().any(|d| d.code == codes::UNKNOWN_TABLE.code) {
+        diagnostics.push(
+            Diagnostic::new(&codes::EMPTY_FILE, Span::empty_at(0), "this file has no table: it loads nothing")
+                .with_help("a rule file has at least one `*filter` ... `COMMIT` block; check that this is the right file"),
+        );
+    }
+    sort_diagnostics(&mut diagnostics);
+    FileReport {
+        family: read.ruleset.family,
+        loadable: read.loadable,
+        ruleset: read.ruleset,
+        diagnostics,
+        source,
+    }
+}
+
+/// Sorts by position, then code, then message: the order every output
+/// format shows.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.code, &a.message).cmp(&(b.span.start, b.span.end, &b.code, &b.message))
+    });
+}
+
+/// An input of a run: a file to read, or standard input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(std::path::PathBuf),
+    Stdin { name: String, text: String },
+}
+
+/// A file that could not be read at all.
+#[derive(Debug, Clone)]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Checks every input, in parallel, and returns the reports in input order.
+pub fn check_inputs(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
+    let results: Vec<Result<FileReport, InputError>> = inputs
+        .into_par_iter()
+        .map(|input| match input {
+            Input::File(path) => read_path(&path).map(|text| check_source(SourceFile::new(display(&path), text), settings)),
+            Input::Stdin { name, text } => Ok(check_source(SourceFile::new(name, text), settings)),
+        })
+        .collect();
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(error) => errors.push(error),
+        }
+    }
+    (reports, errors)
+}
+
+/// A path as shown to users: as given, with `/` separators.
+#[must_use]
+pub fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn read_path(path: &Path) -> Result<String, InputError> {
+    let fail = |message: String| InputError {
+        path: display(path),
+        message,
+    };
+    let metadata = std::fs::metadata(path).map_err(|error| fail(error.to_string()))?;
+    if metadata.is_dir() {
+        return Err(fail("is a directory".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|error| fail(error.to_string()))?;
+    Ok(decode(bytes))
+}

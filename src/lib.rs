@@ -1,0 +1,15 @@
+//! fwlint: a linter for Linux firewall rule files in the
+//! `iptables-save` / `iptables-restore` format.
+//!
+//! The stages, each in its own module: [`source`] holds the text and spans,
+//! [`parser`] reads a file exactly as `iptables-restore` does into the
+//! [`model`], and [`diagnostics`] is the one type every finding takes. The
+//! binary's command line lives in `cli`, the output formats in `output`.
+
+pub mod diagnostics;
+pub mod model;
+pub mod parser;
+pub mod source;
+pub mod cli;
+pub mod engine;
+pub mod output;

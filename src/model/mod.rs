@@ -1,0 +1,18 @@
+//! The ruleset as the kernel would hold it after `iptables-restore` ran the
+//! file: tables, chains with their policies, and rules with typed matches and
+//! targets. Every node carries the byte span it came from.
+//!
+//! The model is plain data. It knows nothing about how it was parsed, about
+//! lints or about output; the packet-flow analysis and the lints read it.
+
+pub(crate) mod addr;
+mod extension;
+mod rule;
+mod table;
+mod value;
+
+pub use addr::{AddrMask, Address, Interface};
+pub use extension::{ExtOption, Extension, ExtensionKind};
+pub use rule::{Counters, Negatable, Protocol, Rule, Target, TargetKind, Verdict};
+pub use table::{Chain, Family, Hook, Policy, Ruleset, Table, TableKind};
+pub use value::{IcmpType, PortRange, Rate, RateUnit, Value};

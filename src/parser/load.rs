@@ -1,0 +1,1369 @@
+//! Running the file: classifying lines as `iptables-restore` does, parsing
+//! rule lines, executing the commands in order against the tables (as
+//! libiptc does), and checking each table as the kernel does when it is
+//! committed.
+
+use rayon::prelude::*;
+
+use super::codes;
+use super::command::{self, Command, CommandKind, ErrorKind, LineContext, LineError, LineNote, LineOutcome, NoteKind, RuleSpec, TargetSpec};
+use super::extensions::{self, ExtError, KernelCall, Termination};
+use super::family::FamilySource;
+use super::lines::{self, PhysicalLine};
+use super::tokens::{self, TokenProblem};
+use super::{Comment, ReadResult};
+use crate::diagnostics::{Diagnostic, LintMeta, Severity};
+use crate::model::{
+    Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target, TargetKind, Verdict,
+};
+use crate::source::{SourceFile, Span};
+
+/// The most arguments a rule line may have: iptables-restore's argv holds
+/// 255 entries, three of which it fills itself, and one stays NULL.
+const MAX_ARGUMENTS: usize = 251;
+
+/// Parse rule lines in parallel only when there are enough of them to pay
+/// for it.
+const PARALLEL_LINES: usize = 4096;
+
+struct TableState {
+    kind: TableKind,
+    span: Span,
+    chains: Vec<Chain>,
+    committed: bool,
+}
+
+impl TableState {
+    fn new(kind: TableKind, span: Span, fragment: bool) -> Self {
+        let chains = kind
+            .hooks()
+            .iter()
+            .map(|hook| Chain {
+                name: hook.chain_name().to_string(),
+                hook: Some(*hook),
+                policy: (!fragment).then_some(Policy {
+                    verdict: Verdict::Accept,
+                    span: None,
+                }),
+                declared: None,
+                rules: Vec::new(),
+            })
+            .collect();
+        TableState {
+            kind,
+            span,
+            chains,
+            committed: false,
+        }
+    }
+
+    fn chain_index(&self, name: &str) -> Option<usize> {
+        self.chains.iter().position(|chain| chain.name == name)
+    }
+
+    /// What a second `*table` line without `--noflush` does: flush every
+    /// chain and delete the user chains. Policies stay.
+    fn flush_all(&mut self) {
+        self.chains.retain(Chain::is_builtin);
+        for chain in &mut self.chains {
+            chain.rules.clear();
+        }
+        self.committed = false;
+    }
+
+    fn into_table(self) -> Table {
+        Table {
+            kind: self.kind,
+            span: self.span,
+            chains: self.chains,
+        }
+    }
+}
+
+/// A line after classification, before commands run.
+enum Item<'a> {
+    TableStart {
+        kind: Option<TableKind>,
+        name: &'a str,
+        span: Span,
+        line: Span,
+    },
+    Chain {
+        line: PhysicalLine<'a>,
+    },
+    Commit,
+    Command {
+        line: PhysicalLine<'a>,
+        index: usize,
+    },
+}
+
+struct Reader<'f> {
+    file: &'f SourceFile,
+    family: Family,
+    fragment: bool,
+    crlf: bool,
+    diagnostics: Vec<Diagnostic>,
+    loadable: bool,
+    comments: Vec<Comment>,
+    tables: Vec<TableState>,
+    current: Option<usize>,
+    /// The table kind of the block being read, even when it is unknown.
+    current_kind: Option<TableKind>,
+    in_table: bool,
+    rule_lines: Vec<Span>,
+}
+
+/// Reads `file` as a rule file of `family`.
+pub fn read_file(file: &SourceFile, family: Family, family_source: FamilySource, fragment: bool) -> ReadResult {
+    let text = file.text();
+    let crlf = memchr::memmem::find(text.as_bytes(), b"\r\n").is_some();
+    let mut reader = Reader {
+        file,
+        family,
+        fragment,
+        crlf,
+        diagnostics: Vec::new(),
+        loadable: true,
+        comments: Vec::new(),
+        tables: Vec::new(),
+        current: None,
+        current_kind: None,
+        in_table: false,
+        rule_lines: Vec::new(),
+    };
+    if crlf {
+        let offset = memchr::memmem::find(text.as_bytes(), b"\r\n").unwrap_or(0);
+        reader.error(
+            &codes::CRLF_LINE_ENDINGS,
+            Span::from_range(offset..offset + 1),
+            "this file has Windows line endings (`\\r\\n`)",
+            Some("iptables-restore does not strip `\\r`, so `COMMIT\\r` and `ACCEPT\\r` are not understood and the file fails to load; convert it with `dos2unix` (fwlint reads the rest as if the endings were `\\n`)"),
+        );
+    }
+    if text.contains('\u{FFFD}') {
+        if let Some(position) = text.find('\u{FFFD}') {
+            reader.warn(
+                &codes::INVALID_ENCODING,
+                Span::from_range(position..position + '\u{FFFD}'.len_utf8()),
+                "this file is not valid UTF-8 (or contains U+FFFD)",
+                Some("fwlint reads invalid bytes as U+FFFD; save the file as UTF-8, and check that it is a rule file at all"),
+            );
+        }
+    }
+    let items = reader.classify(text);
+    let parsed = reader.parse_commands(&items);
+    reader.run(items, parsed);
+    reader.finish(family_source)
+}
+
+impl<'f> Reader<'f> {
+    fn push(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+        let mut diagnostic = Diagnostic::new(meta, span, message);
+        diagnostic.help = help.map(str::to_string);
+        if diagnostic.severity == Severity::Error {
+            self.loadable = false;
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn error(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+        self.push(meta, span, message, help);
+    }
+
+    fn warn(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+        self.push(meta, span, message, help);
+    }
+
+    fn add(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.severity == Severity::Error {
+            self.loadable = false;
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn line_error(&mut self, error: LineError) {
+        let meta = match error.kind {
+            ErrorKind::Option => &codes::INVALID_OPTION,
+            ErrorKind::Value => &codes::INVALID_VALUE,
+            ErrorKind::Chain => &codes::INVALID_CHAIN,
+            ErrorKind::Context => &codes::NOT_ALLOWED_HERE,
+            ErrorKind::Limit => &codes::LIMIT_EXCEEDED,
+        };
+        let mut diagnostic = Diagnostic::new(meta, error.span, error.message);
+        diagnostic.help = error.help;
+        self.add(diagnostic);
+    }
+
+    fn line_note(&mut self, note: LineNote) {
+        let meta = match note.kind {
+            NoteKind::UnknownExtension => &codes::UNKNOWN_EXTENSION,
+            NoteKind::ValueChanged => &codes::VALUE_CHANGED,
+            NoteKind::Ignored => &codes::IGNORED_LINE,
+        };
+        let mut diagnostic = Diagnostic::new(meta, note.span, note.message);
+        diagnostic.help = note.help;
+        self.add(diagnostic);
+    }
+
+    /// Pass 1: what each line is, as iptables-restore's main loop decides.
+    fn classify<'a>(&mut self, text: &'a str) -> Vec<Item<'a>> {
+        let mut items = Vec::new();
+        let mut commands = 0usize;
+        let mut last_split: Option<Span> = None;
+        for mut line in lines::physical_lines(text) {
+            if self.crlf {
+                if let Some(stripped) = line.text.strip_suffix('\r') {
+                    line.text = stripped;
+                }
+            }
+            if line.split {
+                if last_split != Some(line.line_span) {
+                    last_split = Some(line.line_span);
+                    self.error(
+                        &codes::LIMIT_EXCEEDED,
+                        line.line_span.sub(0..1),
+                        format!(
+                            "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
+                            line.line_span.len(),
+                            lines::LINE_BUFFER - 1
+                        ),
+                        Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
+                    );
+                }
+                if line.continuation {
+                    continue;
+                }
+            }
+            let content = line.text;
+            let span = line.span();
+            if content.is_empty() && line.newline {
+                continue;
+            }
+            if content.starts_with('#') {
+                self.comments.push(Comment {
+                    span,
+                    text: content.to_string(),
+                });
+                continue;
+            }
+            if self.in_table && content.starts_with("COMMIT") {
+                if content != "COMMIT" || !line.newline {
+                    let message = if content == "COMMIT" {
+                        "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
+                    } else {
+                        "`COMMIT` must be alone on its line".to_string()
+                    };
+                    self.error(
+                        &codes::INVALID_LINE,
+                        span,
+                        message,
+                        Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
+                    );
+                }
+                items.push(Item::Commit);
+                self.in_table = false;
+                continue;
+            }
+            if content.starts_with('*') {
+                if self.in_table {
+                    self.error(
+                        &codes::INVALID_LINE,
+                        span,
+                        "a new table starts before the previous one was committed",
+                        Some("end the previous table with a `COMMIT` line"),
+                    );
+                    items.push(Item::Commit);
+                }
+                let rest = &content[1..];
+                let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
+                let name_span = span.sub(1 + name_start..1 + name_start + name.len());
+                let kind = TableKind::parse(name);
+                if name.is_empty() {
+                    self.error(&codes::INVALID_LINE, span, "a `*` line needs a table name", Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"));
+                } else if kind.is_none() {
+                    let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
+                    let help = suggestion.map_or_else(
+                        || "the tables are filter, nat, mangle, raw and security".to_string(),
+                        |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
+                    );
+                    self.error(&codes::UNKNOWN_TABLE, name_span, format!("there is no table `{name}`"), Some(&help));
+                }
+                self.in_table = true;
+                items.push(Item::TableStart {
+                    kind,
+                    name,
+                    span: name_span,
+                    line: span,
+                });
+                continue;
+            }
+            if !self.in_table {
+                let help = if content.starts_with('-') || content.starts_with(':') || content.starts_with('[') {
+                    "rules and chains belong between a `*table` line and its `COMMIT`"
+                } else {
+                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
+                };
+                self.error(&codes::INVALID_LINE, span, "this line is outside of any table", Some(help));
+                continue;
+            }
+            if content.starts_with(':') {
+                items.push(Item::Chain { line });
+                continue;
+            }
+            if content.trim_matches([' ', '\t']).is_empty() {
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a line of only spaces inside a table",
+                    Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
+                );
+                continue;
+            }
+            items.push(Item::Command { line, index: commands });
+            commands += 1;
+        }
+        items
+    }
+
+    /// Pass 2: parse every rule line, in parallel when there are many.
+    fn parse_commands(&self, items: &[Item<'_>]) -> Vec<ParsedLine> {
+        let mut table_of_line = Vec::new();
+        let mut current: Option<(Option<TableKind>, &str)> = None;
+        for item in items {
+            match item {
+                Item::TableStart { kind, name, .. } => current = Some((*kind, name)),
+                Item::Command { line, .. } => table_of_line.push((*line, current.unwrap_or((None, "")))),
+                Item::Chain { .. } | Item::Commit => {}
+            }
+        }
+        let family = self.family;
+        let parse = |(line, (kind, name)): &(PhysicalLine<'_>, (Option<TableKind>, &str))| {
+            parse_command_line(*line, family, *kind, name)
+        };
+        if table_of_line.len() >= PARALLEL_LINES {
+            table_of_line.par_iter().map(parse).collect()
+        } else {
+            table_of_line.iter().map(parse).collect()
+        }
+    }
+
+    /// Pass 3: run everything in order.
+    fn run(&mut self, items: Vec<Item<'_>>, mut parsed: Vec<ParsedLine>) {
+        for item in items {
+            match item {
+                Item::TableStart { kind, name, span, line } => {
+                    let _ = name;
+                    self.current_kind = kind;
+                    self.current = kind.map(|kind| self.start_table(kind, span, line));
+                }
+                Item::Chain { line } => self.chain_line(line),
+                Item::Commit => {
+                    if let Some(index) = self.current.take() {
+                        self.commit(index);
+                    }
+                    self.current_kind = None;
+                }
+                Item::Command { line, index } => {
+                    let result = std::mem::take(&mut parsed[index]);
+                    self.command_line(line, result);
+                }
+            }
+        }
+        if self.in_table {
+            let end = u32::try_from(self.file.text().len()).unwrap_or(u32::MAX);
+            let table_span = self
+                .current
+                .map_or(Span::empty_at(end), |index| self.tables[index].span);
+            let mut diagnostic = Diagnostic::new(
+                &codes::MISSING_COMMIT,
+                table_span,
+                "this table is never committed: the file ends without `COMMIT`",
+            )
+            .with_help("add a `COMMIT` line at the end of the table; iptables-restore loads nothing of it otherwise");
+            diagnostic.label = Some("table opened here".into());
+            self.add(diagnostic);
+            if let Some(index) = self.current.take() {
+                self.commit(index);
+            }
+        }
+    }
+
+    fn start_table(&mut self, kind: TableKind, span: Span, line: Span) -> usize {
+        let _ = line;
+        if let Some(index) = self.tables.iter().position(|table| table.kind == kind) {
+            if !self.fragment {
+                self.tables[index].flush_all();
+            }
+            self.tables[index].span = span;
+            return index;
+        }
+        self.tables.push(TableState::new(kind, span, self.fragment));
+        self.tables.len() - 1
+    }
+
+    fn chain_line(&mut self, line: PhysicalLine<'_>) {
+        let span = line.span();
+        let rest = &line.text[1..];
+        let mut fields = Vec::new();
+        let mut offset = 1;
+        for field in rest.split([' ', '\t']) {
+            if !field.is_empty() {
+                fields.push((field, span.sub(offset..offset + field.len())));
+            }
+            offset += field.len() + 1;
+        }
+        let Some(&(name, name_span)) = fields.first() else {
+            self.error(&codes::INVALID_LINE, span, "a `:` line needs a chain name", Some("write `:CHAIN POLICY [packets:bytes]`, with `-` as the policy of a user chain"));
+            return;
+        };
+        if name.len() >= 29 {
+            self.error(
+                &codes::INVALID_CHAIN,
+                name_span,
+                format!("chain name `{name}` is too long ({} characters; 28 at most)", name.len()),
+                None,
+            );
+            return;
+        }
+        let Some(index) = self.current else {
+            return;
+        };
+        let fragment = self.fragment;
+        let table = &mut self.tables[index];
+        let builtin = table.kind.builtin_hook(name);
+        let mut problem: Option<(Span, String, Option<String>)> = None;
+        if builtin.is_none() {
+            if let Some(existing) = table.chain_index(name) {
+                if fragment {
+                    table.chains[existing].rules.clear();
+                    table.chains[existing].declared = Some(name_span);
+                } else {
+                    problem = Some((
+                        name_span,
+                        format!("chain `{name}` is declared twice"),
+                        Some("iptables-restore fails with \"File exists\"; remove one of the declarations".into()),
+                    ));
+                }
+            } else if Verdict::parse(name).is_some() {
+                problem = Some((name_span, format!("`{name}` is a verdict and cannot be a chain name"), None));
+            } else {
+                table.chains.push(Chain {
+                    name: name.to_string(),
+                    hook: None,
+                    policy: None,
+                    declared: Some(name_span),
+                    rules: Vec::new(),
+                });
+            }
+        } else if let Some(existing) = table.chain_index(name) {
+            table.chains[existing].declared = Some(name_span);
+        }
+        if let Some((span, message, help)) = problem {
+            self.error(&codes::INVALID_CHAIN, span, message, help.as_deref());
+            return;
+        }
+        let Some(&(policy, policy_span)) = fields.get(1) else {
+            self.error(
+                &codes::INVALID_CHAIN,
+                name_span,
+                format!("chain `{name}` has no policy"),
+                Some("write the policy after the name: `ACCEPT` or `DROP` for a built-in chain, `-` for a user chain"),
+            );
+            return;
+        };
+        if policy == "-" {
+            return;
+        }
+        let table = &mut self.tables[index];
+        let kind = table.kind;
+        if builtin.is_none() {
+            let help = if Hook::from_chain_name(name).is_some() {
+                format!("the {} table has no built-in chain `{name}`, so this declares a user chain, which has no policy", kind.as_str())
+            } else {
+                "only built-in chains have a policy; write `-`".to_string()
+            };
+            self.error(
+                &codes::INVALID_CHAIN,
+                policy_span,
+                format!("user chain `{name}` cannot have a policy"),
+                Some(&help),
+            );
+            return;
+        }
+        let Some(verdict) = Verdict::parse(policy).filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop)) else {
+            self.error(
+                &codes::INVALID_CHAIN,
+                policy_span,
+                format!("`{policy}` is not a policy"),
+                Some("a built-in chain's policy is `ACCEPT` or `DROP`"),
+            );
+            return;
+        };
+        if let Some(existing) = table.chain_index(name) {
+            table.chains[existing].policy = Some(Policy {
+                verdict,
+                span: Some(policy_span),
+            });
+        }
+    }
+
+    fn command_line(&mut self, line: PhysicalLine<'_>, parsed: ParsedLine) {
+        let span = line.span();
+        let ParsedLine { result, notes, problems } = parsed;
+        for diagnostic in problems {
+            self.add(diagnostic);
+        }
+        for note in notes {
+            self.line_note(note);
+        }
+        let Some(result) = result else { return };
+        let command = match result {
+            Ok(LineOutcome::Command(command)) => command,
+            Ok(LineOutcome::Skipped) => {
+                self.push(
+                    &codes::IGNORED_LINE,
+                    span,
+                    format!(
+                        "{} skips this line: it is marked for the other address family",
+                        self.family.restore_program()
+                    ),
+                    None,
+                );
+                return;
+            }
+            Err(error) => {
+                self.line_error(error);
+                return;
+            }
+        };
+        if command.kind.takes_rule() {
+            self.rule_lines.push(span);
+        }
+        let Some(index) = self.current else {
+            return;
+        };
+        self.apply(index, command, span);
+    }
+
+    fn missing_chain(&mut self, index: usize, chain: &command::Named, what: &str) -> Option<usize> {
+        let table = &self.tables[index];
+        if let Some(existing) = table.chain_index(&chain.name) {
+            return Some(existing);
+        }
+        if self.fragment && Hook::from_chain_name(&chain.name).is_none() {
+            let table = &mut self.tables[index];
+            table.chains.push(Chain {
+                name: chain.name.clone(),
+                hook: None,
+                policy: None,
+                declared: None,
+                rules: Vec::new(),
+            });
+            let position = table.chains.len() - 1;
+            self.push(
+                &codes::FRAGMENT_ASSUMPTION,
+                chain.span,
+                format!("chain `{}` is not declared here: assumed to exist where this fragment is loaded", chain.name),
+                None,
+            );
+            return Some(position);
+        }
+        let kind = table.kind;
+        let suggestion = closest(&chain.name, table.chains.iter().map(|c| c.name.as_str()));
+        let mut help = match suggestion {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if Hook::from_chain_name(&chain.name).is_some() => {
+                format!("the {} table has no chain `{}`", kind.as_str(), chain.name)
+            }
+            None => format!("declare it with `:{} - [0:0]` before its first use", chain.name),
+        };
+        if !self.fragment {
+            help.push_str(" (if this file is a fragment for `iptables-restore --noflush`, run fwlint with `--fragment`)");
+        }
+        self.push(
+            &codes::UNDEFINED_CHAIN,
+            chain.span,
+            format!("{what} chain `{}`, which does not exist", chain.name),
+            Some(&help),
+        );
+        None
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn apply(&mut self, index: usize, command: Command, line: Span) {
+        let Command {
+            kind,
+            span: command_span,
+            chain,
+            new_name,
+            policy,
+            rule,
+        } = command;
+        match kind {
+            CommandKind::Append | CommandKind::Insert(_) | CommandKind::Replace(_) | CommandKind::Delete | CommandKind::Check => {
+                let Some(chain) = chain else { return };
+                let Some(rule) = rule else { return };
+                let Some(chain_index) = self.missing_chain(index, &chain, "rule for") else {
+                    return;
+                };
+                let Some(rule) = self.build_rule(index, rule, line) else {
+                    return;
+                };
+                let table = &mut self.tables[index];
+                let rules = &mut table.chains[chain_index].rules;
+                match kind {
+                    CommandKind::Append => rules.push(rule),
+                    CommandKind::Insert(number) => {
+                        let position = number as usize - 1;
+                        if position > rules.len() {
+                            let length = rules.len();
+                            self.push(
+                                &codes::COMMAND_FAILED,
+                                command_span,
+                                format!("cannot insert at position {number}: chain `{}` has {length} rules at this point", chain.name),
+                                Some("insert at a position from 1 to one past the last rule, or append with `-A`"),
+                            );
+                        } else {
+                            rules.insert(position, rule);
+                        }
+                    }
+                    CommandKind::Replace(number) => {
+                        let position = number as usize - 1;
+                        if position >= rules.len() {
+                            let length = rules.len();
+                            self.push(
+                                &codes::COMMAND_FAILED,
+                                command_span,
+                                format!("cannot replace rule {number}: chain `{}` has {length} rules at this point", chain.name),
+                                None,
+                            );
+                        } else {
+                            rules[position] = rule;
+                        }
+                    }
+                    CommandKind::Delete | CommandKind::Check => {
+                        let key = without_spans(&rule);
+                        let found = rules.iter().position(|existing| without_spans(existing) == key);
+                        match (found, kind) {
+                            (Some(position), CommandKind::Delete) => {
+                                rules.remove(position);
+                            }
+                            (Some(_), _) => {}
+                            (None, _) => {
+                                if self.fragment {
+                                    self.push(
+                                        &codes::FRAGMENT_ASSUMPTION,
+                                        command_span,
+                                        format!("this rule is not in `{}` here: assumed to exist where this fragment is loaded", chain.name),
+                                        None,
+                                    );
+                                } else {
+                                    self.push(
+                                        &codes::COMMAND_FAILED,
+                                        command_span,
+                                        format!("no rule like this exists in `{}` at this point", chain.name),
+                                        Some("iptables-restore starts from empty chains, so there is nothing to delete or check"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    _ => unreachable!("matched above"),
+                }
+            }
+            CommandKind::DeleteNum(number) => {
+                let Some(chain) = chain else { return };
+                let Some(chain_index) = self.missing_chain(index, &chain, "command for") else {
+                    return;
+                };
+                let rules = &mut self.tables[index].chains[chain_index].rules;
+                if (number as usize) <= rules.len() {
+                    rules.remove(number as usize - 1);
+                } else if !self.fragment {
+                    let length = rules.len();
+                    self.push(
+                        &codes::COMMAND_FAILED,
+                        command_span,
+                        format!("cannot delete rule {number}: chain `{}` has {length} rules at this point", chain.name),
+                        None,
+                    );
+                }
+            }
+            CommandKind::Flush => match chain {
+                Some(chain) => {
+                    if let Some(chain_index) = self.missing_chain(index, &chain, "flush of") {
+                        self.tables[index].chains[chain_index].rules.clear();
+                    }
+                }
+                None => {
+                    for chain in &mut self.tables[index].chains {
+                        chain.rules.clear();
+                    }
+                }
+            },
+            CommandKind::Zero | CommandKind::ZeroNum(_) | CommandKind::List | CommandKind::ListRules => {
+                if let Some(chain) = &chain {
+                    if self.missing_chain(index, chain, "command for").is_none() {
+                        return;
+                    }
+                }
+                let what = match kind {
+                    CommandKind::List | CommandKind::ListRules => "prints a listing when the file is loaded; it loads nothing",
+                    _ => "zeroes packet counters; it loads nothing",
+                };
+                self.push(&codes::IGNORED_LINE, command_span, format!("this command {what}"), None);
+            }
+            CommandKind::NewChain => {
+                let Some(chain) = chain else { return };
+                let table = &mut self.tables[index];
+                if table.chain_index(&chain.name).is_some() {
+                    if !self.fragment {
+                        self.push(
+                            &codes::INVALID_CHAIN,
+                            chain.span,
+                            format!("chain `{}` already exists", chain.name),
+                            Some("iptables-restore fails with \"Chain already exists\"; remove the second declaration"),
+                        );
+                    }
+                    return;
+                }
+                table.chains.push(Chain {
+                    name: chain.name.clone(),
+                    hook: None,
+                    policy: None,
+                    declared: Some(chain.span),
+                    rules: Vec::new(),
+                });
+            }
+            CommandKind::DeleteChain => self.delete_chain(index, chain.as_ref(), command_span),
+            CommandKind::RenameChain => {
+                let (Some(chain), Some(new_name)) = (chain, new_name) else { return };
+                let Some(chain_index) = self.missing_chain(index, &chain, "rename of") else {
+                    return;
+                };
+                let table = &mut self.tables[index];
+                if table.chains[chain_index].is_builtin() {
+                    self.push(&codes::INVALID_CHAIN, chain.span, format!("built-in chain `{}` cannot be renamed", chain.name), None);
+                    return;
+                }
+                if table.chain_index(&new_name.name).is_some() || Verdict::parse(&new_name.name).is_some() {
+                    self.push(&codes::INVALID_CHAIN, new_name.span, format!("chain `{}` already exists", new_name.name), None);
+                    return;
+                }
+                if new_name.name.len() >= 29 {
+                    self.push(&codes::INVALID_CHAIN, new_name.span, format!("chain name `{}` is too long", new_name.name), None);
+                    return;
+                }
+                let old = std::mem::replace(&mut table.chains[chain_index].name, new_name.name.clone());
+                for other in &mut table.chains {
+                    for rule in &mut other.rules {
+                        match &mut rule.target.kind {
+                            TargetKind::Jump(target) | TargetKind::Goto(target) if *target == old => {
+                                target.clone_from(&new_name.name);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            CommandKind::Policy => {
+                let (Some(chain), Some(policy)) = (chain, policy) else { return };
+                let Some(chain_index) = self.missing_chain(index, &chain, "policy for") else {
+                    return;
+                };
+                let table = &mut self.tables[index];
+                if !table.chains[chain_index].is_builtin() {
+                    self.push(
+                        &codes::INVALID_CHAIN,
+                        chain.span,
+                        format!("user chain `{}` cannot have a policy", chain.name),
+                        Some("only built-in chains have a policy; end a user chain with an explicit rule instead"),
+                    );
+                    return;
+                }
+                match Verdict::parse(&policy.name).filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop)) {
+                    Some(verdict) => {
+                        table.chains[chain_index].policy = Some(Policy {
+                            verdict,
+                            span: Some(policy.span),
+                        });
+                    }
+                    None => self.push(
+                        &codes::INVALID_CHAIN,
+                        policy.span,
+                        format!("`{}` is not a policy", policy.name),
+                        Some("a built-in chain's policy is `ACCEPT` or `DROP`"),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn delete_chain(&mut self, index: usize, chain: Option<&command::Named>, span: Span) {
+        let names: Vec<String> = match chain {
+            Some(chain) => {
+                let Some(chain_index) = self.missing_chain(index, chain, "deletion of") else {
+                    return;
+                };
+                if self.tables[index].chains[chain_index].is_builtin() {
+                    self.push(&codes::INVALID_CHAIN, chain.span, format!("built-in chain `{}` cannot be deleted", chain.name), None);
+                    return;
+                }
+                vec![chain.name.clone()]
+            }
+            None => self.tables[index]
+                .chains
+                .iter()
+                .filter(|chain| !chain.is_builtin())
+                .map(|chain| chain.name.clone())
+                .collect(),
+        };
+        for name in names {
+            let table = &self.tables[index];
+            let Some(position) = table.chain_index(&name) else { continue };
+            if !table.chains[position].rules.is_empty() {
+                self.push(
+                    &codes::INVALID_CHAIN,
+                    span,
+                    format!("chain `{name}` cannot be deleted: it still has rules"),
+                    Some(&format!("flush it first with `-F {name}`")),
+                );
+                continue;
+            }
+            let referenced = table.chains.iter().any(|chain| {
+                chain.rules.iter().any(|rule| {
+                    matches!(&rule.target.kind, TargetKind::Jump(target) | TargetKind::Goto(target) if *target == name)
+                })
+            });
+            if referenced {
+                self.push(
+                    &codes::INVALID_CHAIN,
+                    span,
+                    format!("chain `{name}` cannot be deleted: rules still jump to it"),
+                    None,
+                );
+                continue;
+            }
+            self.tables[index].chains.remove(position);
+        }
+    }
+
+    /// Resolves the target against the chains that exist now and builds
+    /// the rule the table will hold.
+    fn build_rule(&mut self, index: usize, spec: RuleSpec, line: Span) -> Option<Rule> {
+        let RuleSpec {
+            protocol,
+            source,
+            destination,
+            in_interface,
+            out_interface,
+            fragment,
+            matches,
+            target,
+            counters,
+        } = spec;
+        let target = match target {
+            TargetSpec::None => Target {
+                kind: TargetKind::None,
+                span: Span::empty_at(line.end),
+            },
+            TargetSpec::Goto { name, span } => {
+                let table = &self.tables[index];
+                match table.chain_index(&name.name) {
+                    Some(position) if table.chains[position].is_builtin() => {
+                        self.push(
+                            &codes::UNDEFINED_CHAIN,
+                            name.span,
+                            format!("`-g {}` goes to a built-in chain", name.name),
+                            Some("rules can jump or go only to user chains"),
+                        );
+                        return None;
+                    }
+                    Some(_) => Target {
+                        kind: TargetKind::Goto(name.name),
+                        span,
+                    },
+                    None => {
+                        self.missing_chain(index, &name, "goto to")?;
+                        Target {
+                            kind: TargetKind::Goto(name.name),
+                            span,
+                        }
+                    }
+                }
+            }
+            TargetSpec::Jump { name, extension, span } => {
+                if let Some(verdict) = Verdict::parse(&name.name) {
+                    Target {
+                        kind: TargetKind::Verdict(verdict),
+                        span,
+                    }
+                } else {
+                    let table = &self.tables[index];
+                    match table.chain_index(&name.name) {
+                        Some(position) if table.chains[position].is_builtin() => {
+                            self.push(
+                                &codes::UNDEFINED_CHAIN,
+                                name.span,
+                                format!("`-j {}` jumps to a built-in chain", name.name),
+                                Some("rules can jump only to user chains"),
+                            );
+                            return None;
+                        }
+                        Some(_) => {
+                            if let Some(extension) = extension.as_ref().filter(|ext| !ext.options.is_empty()) {
+                                let option = &extension.options[0];
+                                self.push(
+                                    &codes::INVALID_OPTION,
+                                    option.span,
+                                    format!("unknown option `--{}`: `{}` is a chain, which takes no options", option.name, name.name),
+                                    None,
+                                );
+                                return None;
+                            }
+                            Target {
+                                kind: TargetKind::Jump(name.name),
+                                span: name.span.cover(span),
+                            }
+                        }
+                        None => match extension {
+                            Some(extension) if extension.known || !extension.options.is_empty() || looks_like_extension(&name.name) => {
+                                if !extension.known {
+                                    self.push(
+                                        &codes::UNKNOWN_EXTENSION,
+                                        extension.name_span,
+                                        format!("fwlint does not know the target `{}`", name.name),
+                                        Some(&format!(
+                                            "fwlint keeps its options as written and treats what it does as unknown; iptables-restore fails with \"Couldn't load target `{}'\" unless an extension of that name is installed",
+                                            name.name
+                                        )),
+                                    );
+                                }
+                                Target {
+                                    kind: TargetKind::Extension(extension),
+                                    span,
+                                }
+                            }
+                            _ => {
+                                if let Some(extension) = extensions::find(&name.name, ExtensionKind::Target, other_family(self.family)) {
+                                    self.push(
+                                        &codes::INVALID_OPTION,
+                                        name.span,
+                                        format!("target `{}` exists only in {}", extension.name, other_family(self.family).restore_program().trim_end_matches("-restore")),
+                                        None,
+                                    );
+                                    return None;
+                                }
+                                self.missing_chain(index, &name, "jump to")?;
+                                Target {
+                                    kind: TargetKind::Jump(name.name),
+                                    span,
+                                }
+                            }
+                        },
+                    }
+                }
+            }
+        };
+        Some(Rule {
+            span: line,
+            protocol,
+            source,
+            destination,
+            in_interface,
+            out_interface,
+            fragment,
+            matches,
+            target,
+            counters,
+        })
+    }
+
+    /// The kernel's checks when a table is committed.
+    fn commit(&mut self, index: usize) {
+        self.tables[index].committed = true;
+        let family = self.family;
+        let table = &self.tables[index];
+        let mut problems: Vec<(Span, String, Option<String>)> = Vec::new();
+        for chain in &table.chains {
+            for rule in &chain.rules {
+                let extensions = rule.matches.iter().chain(match &rule.target.kind {
+                    TargetKind::Extension(extension) => Some(extension),
+                    _ => None,
+                });
+                for extension in extensions {
+                    if !extension.known {
+                        continue;
+                    }
+                    let Some(def) = extensions::find(&extension.name, extension.kind, family).or_else(|| {
+                        (extension.kind == ExtensionKind::Match).then(|| extensions::find("icmp6", ExtensionKind::Match, family)).flatten().filter(|_| matches!(extension.name.as_str(), "icmpv6" | "ipv6-icmp"))
+                    }) else {
+                        continue;
+                    };
+                    let kernel = def.kernel;
+                    if let Some(proto) = kernel.proto {
+                        let ok = rule.protocol.as_ref().is_some_and(|p| p.value.0 == proto && !p.negated);
+                        if !ok {
+                            let proto_name = super::protocol_name(proto).unwrap_or("?");
+                            problems.push((
+                                extension.name_span,
+                                format!("`{}` works only with `-p {proto_name}`: the kernel refuses this rule", extension.name),
+                                Some(format!("add `-p {proto_name}` before `-m {}`", extension.name)),
+                            ));
+                        }
+                    }
+                    if let Some(only) = kernel.table {
+                        if only != table.kind {
+                            problems.push((
+                                extension.name_span,
+                                format!("`{}` works only in the {} table", extension.name, only.as_str()),
+                                None,
+                            ));
+                        }
+                    }
+                    if let Some(check) = kernel.check {
+                        let call = KernelCall {
+                            family,
+                            table: table.kind,
+                            chain: &chain.name,
+                            rule,
+                            extension,
+                        };
+                        if let Err(ExtError { message, span, help }) = check(&call) {
+                            problems.push((span.unwrap_or(extension.span), message, help));
+                        }
+                    }
+                }
+            }
+        }
+        problems.extend(check_graph(table));
+        for (span, message, help) in problems {
+            let meta = if message.contains("loop") { &codes::CHAIN_LOOP } else { &codes::NOT_ALLOWED_HERE };
+            self.push(meta, span, message, help.as_deref());
+        }
+    }
+
+    fn finish(self, family_source: FamilySource) -> ReadResult {
+        let Reader {
+            family,
+            fragment,
+            mut diagnostics,
+            loadable,
+            comments,
+            tables,
+            rule_lines,
+            ..
+        } = self;
+        diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        ReadResult {
+            ruleset: Ruleset {
+                family,
+                tables: tables.into_iter().map(TableState::into_table).collect(),
+                fragment,
+            },
+            family_source,
+            diagnostics,
+            loadable,
+            comments,
+            rule_lines,
+        }
+    }
+}
+
+/// The outcome of parsing one command line in pass 2.
+#[derive(Default)]
+struct ParsedLine {
+    result: Option<Result<LineOutcome, LineError>>,
+    notes: Vec<LineNote>,
+    /// Problems of the line itself (counters prefix, tokens).
+    problems: Vec<Diagnostic>,
+}
+
+fn parse_command_line(line: PhysicalLine<'_>, family: Family, table: Option<TableKind>, table_name: &str) -> ParsedLine {
+    let span = line.span();
+    let mut parsed = ParsedLine::default();
+    let mut text = line.text;
+    let mut offset = line.start;
+    let mut counters = None;
+    if text.starts_with('[') {
+        match counters_prefix(text) {
+            Ok((value, rest_start)) => {
+                counters = value;
+                text = &text[rest_start..];
+                offset += u32::try_from(rest_start).unwrap_or(0);
+            }
+            Err(message) => {
+                parsed.problems.push(
+                    Diagnostic::new(&codes::INVALID_LINE, span.sub(0..text.find(' ').unwrap_or(text.len())), message)
+                        .with_help("a rule may start with `[packets:bytes]`, as `[0:0] -A INPUT ...`"),
+                );
+                return parsed;
+            }
+        }
+    }
+    let (tokens, problems) = tokens::tokenize(text, offset, line.newline);
+    for problem in problems {
+        match problem {
+            TokenProblem::TooLong(span) => {
+                parsed.problems.push(
+                    Diagnostic::new(&codes::LIMIT_EXCEEDED, span, "this argument is longer than 1,023 bytes, the most iptables-restore accepts")
+                        .with_help("iptables-restore fails with \"Parameter too long!\""),
+                );
+                return parsed;
+            }
+            TokenProblem::UnterminatedQuote(span) => parsed.problems.push(
+                Diagnostic::new(&codes::UNTERMINATED_QUOTE, span, "this quote is never closed: iptables takes the rest of the line as one argument")
+                    .with_help("close the quote where the argument ends"),
+            ),
+        }
+    }
+    if tokens.len() > MAX_ARGUMENTS {
+        parsed.problems.push(
+            Diagnostic::new(
+                &codes::LIMIT_EXCEEDED,
+                tokens[MAX_ARGUMENTS].span,
+                format!("this line has {} arguments; iptables-restore accepts at most {MAX_ARGUMENTS}", tokens.len()),
+            )
+            .with_help("split the rule, or use an ipset or multiport for long lists"),
+        );
+        return parsed;
+    }
+    if tokens.first().is_some_and(|token| token.text == "COMMIT") {
+        parsed.problems.push(
+            Diagnostic::new(&codes::INVALID_LINE, span, "`COMMIT` must be alone on its line, at the start of the line")
+                .with_help("remove what is before or after it"),
+        );
+        return parsed;
+    }
+    let cx = LineContext {
+        family,
+        table,
+        table_name,
+        span,
+        counters,
+    };
+    let (result, notes) = command::parse_line(&tokens, cx);
+    parsed.result = Some(result);
+    parsed.notes = notes;
+    parsed
+}
+
+/// `tokenize_rule_counters`: `[packets:bytes]` before the command. Returns
+/// the counters (when they are numbers) and where the command starts.
+fn counters_prefix(text: &str) -> Result<(Option<Counters>, usize), String> {
+    let Some(close) = text.find(']') else {
+        return Err("this `[packets:bytes]` prefix has no `]`".to_string());
+    };
+    let inner = &text[1..];
+    let first = inner.trim_start_matches(':');
+    if first.is_empty() {
+        return Err("this `[packets:bytes]` prefix has no `:`".to_string());
+    }
+    let Some(colon) = first.find(':') else {
+        return Err("this `[packets:bytes]` prefix has no `]` after its `:`".to_string());
+    };
+    let after = first[colon + 1..].trim_start_matches(']');
+    if after.is_empty() {
+        return Err("this `[packets:bytes]` prefix has no `]` after its `:`".to_string());
+    }
+    let counters = text[1..close]
+        .split_once(':')
+        .and_then(|(packets, bytes)| Some(Counters { packets: packets.parse().ok()?, bytes: bytes.parse().ok()? }));
+    Ok((counters, close + 1))
+}
+
+fn other_family(family: Family) -> Family {
+    match family {
+        Family::V4 => Family::V6,
+        Family::V6 => Family::V4,
+    }
+}
+
+/// Names of targets from xtables-addons and other packages that fwlint does
+/// not model; a jump to one is an unknown extension, not a missing chain.
+const THIRD_PARTY_TARGETS: [&str; 16] = [
+    "TARPIT", "DELUDE", "CHAOS", "ECHO", "IPMARK", "LOGMARK", "RAWDNAT", "RAWSNAT", "STEAL", "SYSRQ", "DHCPMAC",
+    "DNETMAP", "ACCOUNT", "PROTO", "IPV4OPTSSTRIP", "ULOG",
+];
+
+fn looks_like_extension(name: &str) -> bool {
+    THIRD_PARTY_TARGETS.contains(&name)
+}
+
+/// The candidate closest to `name` by edit distance, when it is close.
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lowered = name.to_ascii_lowercase();
+    candidates
+        .filter(|candidate| *candidate != name)
+        .map(|candidate| (edit_distance(&lowered, &candidate.to_ascii_lowercase()), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len().max(name.len()) / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// A rule with every span cleared, to compare rules by content (`-D`, `-C`).
+fn without_spans(rule: &Rule) -> Rule {
+    let mut copy = rule.clone();
+    let zero = Span::default();
+    copy.span = zero;
+    copy.counters = None;
+    if let Some(p) = &mut copy.protocol {
+        p.span = zero;
+    }
+    for addresses in [&mut copy.source, &mut copy.destination].into_iter().flatten() {
+        addresses.span = zero;
+        for address in &mut addresses.value {
+            address.span = zero;
+        }
+    }
+    for interface in [&mut copy.in_interface, &mut copy.out_interface].into_iter().flatten() {
+        interface.span = zero;
+    }
+    if let Some(fragment) = &mut copy.fragment {
+        fragment.span = zero;
+    }
+    let clear = |extension: &mut crate::model::Extension| {
+        extension.name_span = zero;
+        extension.span = zero;
+        for option in &mut extension.options {
+            option.span = zero;
+        }
+    };
+    copy.matches.iter_mut().for_each(clear);
+    copy.target.span = zero;
+    if let TargetKind::Extension(extension) = &mut copy.target.kind {
+        clear(extension);
+    }
+    copy
+}
+
+/// The kernel's `mark_source_chains` and hook checks: cycles among chains
+/// reached from built-in chains, and extensions used from hooks they do not
+/// support.
+fn check_graph(table: &TableState) -> Vec<(Span, String, Option<String>)> {
+    let count = table.chains.len();
+    let targets: Vec<Vec<(usize, Span)>> = table
+        .chains
+        .iter()
+        .map(|chain| {
+            chain
+                .rules
+                .iter()
+                .filter_map(|rule| match &rule.target.kind {
+                    TargetKind::Jump(name) | TargetKind::Goto(name) => {
+                        table.chain_index(name).map(|index| (index, rule.target.span))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut problems = Vec::new();
+    // Hooks that reach each chain.
+    let mut hooks = vec![0u8; count];
+    let mut reported_loop = vec![false; count];
+    for (start, chain) in table.chains.iter().enumerate() {
+        let Some(hook) = chain.hook else { continue };
+        // Iterative depth-first search keeping the current path.
+        let mut on_path = vec![false; count];
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        on_path[start] = true;
+        hooks[start] |= hook.bit();
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&(child, span)) = targets[node].get(*next) {
+                *next += 1;
+                if on_path[child] {
+                    if !reported_loop[child] {
+                        reported_loop[child] = true;
+                        problems.push((
+                            span,
+                            format!(
+                                "this jump closes a loop through chain `{}`: the kernel refuses the table",
+                                table.chains[child].name
+                            ),
+                            Some("a packet would go round forever; remove one of the jumps of the loop".to_string()),
+                        ));
+                    }
+                    continue;
+                }
+                if hooks[child] & hook.bit() != 0 {
+                    continue;
+                }
+                hooks[child] |= hook.bit();
+                on_path[child] = true;
+                stack.push((child, 0));
+            } else {
+                on_path[node] = false;
+                stack.pop();
+            }
+        }
+    }
+    for (index, chain) in table.chains.iter().enumerate() {
+        let reached = hooks[index];
+        if reached == 0 {
+            continue;
+        }
+        for rule in &chain.rules {
+            let extensions = rule.matches.iter().chain(match &rule.target.kind {
+                TargetKind::Extension(extension) => Some(extension),
+                _ => None,
+            });
+            for extension in extensions.filter(|extension| extension.known) {
+                let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
+                    .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
+                else {
+                    continue;
+                };
+                let allowed = def.kernel.hooks;
+                if allowed == 0 || reached & !allowed == 0 {
+                    continue;
+                }
+                let names = |mask: u8| {
+                    Hook::ALL
+                        .iter()
+                        .filter(|hook| mask & hook.bit() != 0)
+                        .map(|hook| hook.chain_name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let via = if chain.is_builtin() {
+                    String::new()
+                } else {
+                    format!(" (chain `{}` is reached from {})", chain.name, names(reached & !allowed))
+                };
+                problems.push((
+                    extension.name_span,
+                    format!(
+                        "`{}` works only in chains reached from {}{via}: the kernel refuses the table",
+                        extension.name,
+                        names(allowed)
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[allow(dead_code)]
+fn termination(name: &str, family: Family) -> Termination {
+    extensions::find(name, ExtensionKind::Target, family).map_or(Termination::Unknown, |def| def.termination)
+}
