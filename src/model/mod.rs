@@ -15,4 +15,4 @@ pub use addr::{AddrMask, Address, Interface};
 pub use extension::{ExtOption, Extension, ExtensionKind};
 pub use rule::{Counters, Negatable, Protocol, Rule, Target, TargetKind, Verdict};
 pub use table::{Chain, Family, Hook, Policy, Ruleset, Table, TableKind};
-pub use value::{IcmpType, PortRange, Rate, RateUnit, Value};
+pub use value::{IcmpType, NatRange, PortRange, Rate, RateUnit, Value};

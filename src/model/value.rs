@@ -80,6 +80,15 @@ pub struct Rate {
     pub bytes: bool,
 }
 
+/// The address and port range of a NAT target (`--to-destination
+/// 10.0.0.1-10.0.0.9:80-88`); each part may be absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NatRange {
+    pub first: Option<IpAddr>,
+    pub last: Option<IpAddr>,
+    pub ports: Option<PortRange>,
+}
+
 /// The typed value of one extension option.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -107,6 +116,8 @@ pub enum Value {
     Icmp(IcmpType),
     Rate(Rate),
     AddrRange(IpAddr, IpAddr),
+    /// A NAT address and port range.
+    Nat(NatRange),
     Interface(Interface),
     /// One name from a fixed set (a REJECT type, an address type).
     Symbol(String),
@@ -177,6 +188,7 @@ impl PartialEq for Value {
             (V::Icmp(a), V::Icmp(b)) => a == b,
             (V::Rate(a), V::Rate(b)) => a == b,
             (V::AddrRange(a, b), V::AddrRange(c, d)) => a == c && b == d,
+            (V::Nat(a), V::Nat(b)) => a == b,
             (V::Interface(a), V::Interface(b)) => a == b,
             (V::List(a), V::List(b)) | (V::Raw(a), V::Raw(b)) => a == b,
             _ => false,

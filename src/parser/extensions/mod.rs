@@ -22,6 +22,8 @@ mod packet;
 mod proto;
 mod registry;
 mod targets;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::borrow::Cow;
 

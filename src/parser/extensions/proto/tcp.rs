@@ -131,3 +131,34 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{PortRange, Value};
+    use crate::parser::extensions::testing::{accepts, match_named, refuses};
+
+    #[test]
+    fn ports_flags_and_options() {
+        let rule = accepts("-p tcp -m tcp --dport 22 ! --sport 1024:2048 --tcp-flags SYN,ACK SYN -j ACCEPT");
+        let tcp = match_named(&rule, "tcp");
+        assert_eq!(tcp.option("dport").unwrap().value, Value::PortRange(PortRange::single(22)));
+        assert!(tcp.option("sport").unwrap().negated);
+        assert_eq!(tcp.option("tcp-flags").unwrap().value, Value::TcpFlags { mask: 0x12, compare: 0x02 });
+        accepts("-p tcp --dport ssh -j ACCEPT");
+        accepts("-p tcp --dport 0x16 -j ACCEPT");
+        accepts("-p tcp --syn --tcp-option 2 -j ACCEPT");
+    }
+
+    #[test]
+    fn refuses_what_iptables_refuses() {
+        refuses("-p tcp --dport 08 -j ACCEPT", "neither a port number");
+        refuses("-p tcp --dport 65536 -j ACCEPT", "neither a port number");
+        refuses("-p tcp --dport 2000:1000 -j ACCEPT", "reversed");
+        refuses("-p tcp --sport 1 --sport 2 -j ACCEPT", "only one");
+        refuses("-p tcp --syn --tcp-flags ALL NONE -j ACCEPT", "only one");
+        refuses("-p tcp --tcp-flags SYN -j ACCEPT", "two lists");
+        refuses("-p tcp --tcp-flags SYN,FOO SYN -j ACCEPT", "unknown TCP flag");
+        refuses("-m tcp --dport 22 -j ACCEPT", "works only with `-p tcp`");
+        refuses("--dport 22 -j ACCEPT", "unknown option `--dport`");
+    }
+}

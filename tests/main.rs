@@ -1,0 +1,5 @@
+//! The integration tests of fwlint, in one binary.
+
+mod support;
+
+mod oracle;

@@ -1,0 +1,119 @@
+//! Shared helpers of the integration tests: where the corpus is, whether
+//! the real iptables and network namespaces are at hand, and running
+//! fwlint's library on text.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use fwlint::engine::{self, FileReport, Settings};
+use fwlint::model::Family;
+use fwlint::source::SourceFile;
+
+/// `../shared/corpus`, beside the checkout, if it is there.
+pub fn corpus() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    path.join("MANIFEST.tsv").is_file().then_some(path)
+}
+
+/// Prints why a test does nothing here.
+pub fn skip(test: &str, reason: &str) {
+    eprintln!("SKIPPED {test}: {reason}");
+}
+
+/// Runs fwlint's reader and lints on `text` as the file `name`.
+pub fn check(name: &str, text: &str, family: Option<Family>) -> FileReport {
+    engine::check_source(
+        SourceFile::new(name, text),
+        &Settings {
+            family,
+            ..Settings::default()
+        },
+    )
+}
+
+/// Can this process make private network namespaces and run the legacy
+/// iptables-restore in them?
+pub fn live_iptables() -> Result<(), String> {
+    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            for program in ["iptables-legacy-restore", "ip6tables-legacy-restore", "unshare"] {
+                let found = Command::new("sh")
+                    .args(["-c", &format!("command -v {program}")])
+                    .stdout(Stdio::null())
+                    .status()
+                    .map(|status| status.success())
+                    .unwrap_or(false);
+                if !found {
+                    return Err(format!("`{program}` is not installed (Debian package `iptables`)"));
+                }
+            }
+            let status = Command::new("unshare")
+                .args(["-n", "true"])
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|error| error.to_string())?;
+            if !status.success() {
+                return Err("`unshare -n` is not permitted here (needs root or user namespaces)".into());
+            }
+            Ok(())
+        })
+        .clone()
+}
+
+/// What the real iptables-restore (legacy) says of `text`, in a private
+/// network namespace: first with `--test`, then loading it for real.
+#[derive(Debug, Clone)]
+pub struct LiveVerdict {
+    pub test_ok: bool,
+    pub load_ok: bool,
+    pub stderr: String,
+}
+
+impl LiveVerdict {
+    /// True when a failed load came from this machine's kernel (a module
+    /// it does not have), not from the rules.
+    pub fn environment_failure(&self) -> bool {
+        !self.load_ok
+            && (self.stderr.contains("missing kernel module")
+                || self.stderr.contains("No such file or directory")
+                || self.stderr.contains("Set ") && self.stderr.contains("doesn't exist"))
+    }
+}
+
+pub fn live_verdict(family: Family, text: &str) -> LiveVerdict {
+    let program = match family {
+        Family::V4 => "iptables-legacy-restore",
+        Family::V6 => "ip6tables-legacy-restore",
+    };
+    let run = |test: bool| {
+        let mut command = Command::new("unshare");
+        command.args(["-n", program]);
+        if test {
+            command.arg("--test");
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("unshare runs");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("piped");
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        let output = child.wait_with_output().expect("iptables-restore finishes");
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (test_ok, test_err) = run(true);
+    let (load_ok, load_err) = if test_ok { run(false) } else { (false, String::new()) };
+    LiveVerdict {
+        test_ok,
+        load_ok,
+        stderr: format!("{test_err}{load_err}"),
+    }
+}
