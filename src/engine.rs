@@ -91,7 +91,11 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
         },
     );
     let mut diagnostics = read.diagnostics;
-    if read.ruleset.tables.is_empty() && !diagnostics.iter().any(|d| d.code == codes::UNKNOWN_TABLE.code) {
+    if read.ruleset.tables.is_empty()
+        && !diagnostics
+            .iter()
+            .any(|d| d.code == codes::UNKNOWN_TABLE.code)
+    {
         diagnostics.push(
             Diagnostic::new(&codes::EMPTY_FILE, Span::empty_at(0), "this file has no table: it loads nothing")
                 .with_help("a rule file has at least one `*filter` ... `COMMIT` block; check that this is the right file"),
@@ -111,7 +115,12 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
 /// format shows.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.span.start, a.span.end, &a.code, &a.message).cmp(&(b.span.start, b.span.end, &b.code, &b.message))
+        (a.span.start, a.span.end, &a.code, &a.message).cmp(&(
+            b.span.start,
+            b.span.end,
+            &b.code,
+            &b.message,
+        ))
     });
 }
 
@@ -134,7 +143,8 @@ pub fn check_inputs(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>
     let results: Vec<Result<FileReport, InputError>> = inputs
         .into_par_iter()
         .map(|input| match input {
-            Input::File(path) => read_path(&path).map(|text| check_source(SourceFile::new(display(&path), text), settings)),
+            Input::File(path) => read_path(&path)
+                .map(|text| check_source(SourceFile::new(display(&path), text), settings)),
             Input::Stdin { name, text } => Ok(check_source(SourceFile::new(name, text), settings)),
         })
         .collect();

@@ -6,10 +6,10 @@
 //! [`model`], and [`diagnostics`] is the one type every finding takes. The
 //! binary's command line lives in `cli`, the output formats in `output`.
 
+pub mod cli;
 pub mod diagnostics;
+pub mod engine;
 pub mod model;
+pub mod output;
 pub mod parser;
 pub mod source;
-pub mod cli;
-pub mod engine;
-pub mod output;

@@ -126,10 +126,20 @@ fn vector_cases(corpus: &Path) -> Vec<Case> {
 /// The iptables-save files of the corpus that loaded, or were refused for
 /// their content (not for the machine they came from).
 fn corpus_cases(corpus: &Path) -> Vec<Case> {
-    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("manifest is readable");
+    let manifest =
+        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("manifest is readable");
     let mut lines = manifest.lines();
-    let header: Vec<&str> = lines.next().expect("manifest has a header").split('\t').collect();
-    let column = |name: &str| header.iter().position(|h| *h == name).expect("manifest column");
+    let header: Vec<&str> = lines
+        .next()
+        .expect("manifest has a header")
+        .split('\t')
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .expect("manifest column")
+    };
     let (path, format, family, legacy, class) = (
         column("staged_path"),
         column("format"),
@@ -149,7 +159,11 @@ fn corpus_cases(corpus: &Path) -> Vec<Case> {
         let bytes = std::fs::read(corpus.join(fields[path])).expect("corpus file is readable");
         cases.push(Case {
             origin: fields[path].to_string(),
-            family: if fields[family] == "v6" { Family::V6 } else { Family::V4 },
+            family: if fields[family] == "v6" {
+                Family::V6
+            } else {
+                Family::V4
+            },
             text: String::from_utf8_lossy(&bytes).into_owned(),
             recorded_ok: fields[legacy] == "ok",
             needs_setup: false,
@@ -164,7 +178,9 @@ fn real_verdict(case: &Case, live: Option<&LiveVerdict>) -> (bool, &'static str)
         None => (case.recorded_ok, "recorded"),
         Some(live) if !live.test_ok => (false, "iptables-restore --test"),
         Some(live) if live.load_ok => (true, "kernel load"),
-        Some(live) if live.environment_failure() || case.needs_setup => (case.recorded_ok, "recorded (this kernel cannot load it)"),
+        Some(live) if live.environment_failure() || case.needs_setup => {
+            (case.recorded_ok, "recorded (this kernel cannot load it)")
+        }
         Some(_) => (false, "kernel load"),
     }
 }
@@ -192,7 +208,11 @@ fn verdicts_agree_with_iptables_restore() {
     let results: Vec<(Case, bool, bool, &'static str, String)> = cases
         .into_par_iter()
         .map(|case| {
-            let name = if case.origin.ends_with(".t") || case.origin.contains(".t:") { "vector.rules" } else { &case.origin };
+            let name = if case.origin.ends_with(".t") || case.origin.contains(".t:") {
+                "vector.rules"
+            } else {
+                &case.origin
+            };
             let report = support::check(name, &case.text, Some(case.family));
             let verdict = live.then(|| support::live_verdict(case.family, &case.text));
             let (real, source) = real_verdict(&case, verdict.as_ref());
@@ -201,7 +221,11 @@ fn verdicts_agree_with_iptables_restore() {
                 .iter()
                 .find(|d| d.severity == fwlint::diagnostics::Severity::Error)
                 .map(|d| format!("{}: {}", d.code, d.message))
-                .or_else(|| verdict.as_ref().map(|v| v.stderr.lines().next().unwrap_or("").to_string()))
+                .or_else(|| {
+                    verdict
+                        .as_ref()
+                        .map(|v| v.stderr.lines().next().unwrap_or("").to_string())
+                })
                 .unwrap_or_default();
             (case, report.loadable, real, source, why)
         })
@@ -209,7 +233,11 @@ fn verdicts_agree_with_iptables_restore() {
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for (case, predicted, real, source, why) in &results {
-        let kind = if case.origin.contains(".t:") { "test vectors" } else { "corpus files" };
+        let kind = if case.origin.contains(".t:") {
+            "test vectors"
+        } else {
+            "corpus files"
+        };
         let entry = per_kind.entry(kind).or_default();
         entry.0 += 1;
         if predicted == real {
@@ -232,12 +260,20 @@ fn verdicts_agree_with_iptables_restore() {
     for (kind, (count, agree)) in &per_kind {
         eprintln!("oracle: {kind}: {agree}/{count} agree");
     }
-    let rate = if total == 0 { 1.0 } else { agreed as f64 / total as f64 };
+    let rate = if total == 0 {
+        1.0
+    } else {
+        agreed as f64 / total as f64
+    };
     eprintln!(
         "oracle: {agreed}/{total} agree ({:.2}%), {} disagreements, verdicts from {}",
         rate * 100.0,
         disagreements.len(),
-        if live { "the live iptables-restore" } else { "the corpus records" }
+        if live {
+            "the live iptables-restore"
+        } else {
+            "the corpus records"
+        }
     );
     assert!(rate >= 0.99, "agreement {:.2}% is below 99%", rate * 100.0);
 }

@@ -56,7 +56,13 @@ mod tests {
 
     #[test]
     fn rule_file_names() {
-        for name in ["rules.v4", "rules.v6", "router.rules", "iptables-save", "ip6tables.conf"] {
+        for name in [
+            "rules.v4",
+            "rules.v6",
+            "router.rules",
+            "iptables-save",
+            "ip6tables.conf",
+        ] {
             assert!(is_rule_file_name(name), "{name}");
         }
         for name in ["README.md", "fwlint.toml", "notes.txt"] {

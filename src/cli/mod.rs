@@ -115,7 +115,11 @@ fn run(cli: Cli) -> std::io::Result<u8> {
         }
         match inputs::expand(path) {
             Ok(found) if found.is_empty() => {
-                writeln!(stderr, "fwlint: error: {}: no rule files found in this directory", engine::display(path))?;
+                writeln!(
+                    stderr,
+                    "fwlint: error: {}: no rule files found in this directory",
+                    engine::display(path)
+                )?;
                 failed = true;
             }
             Ok(found) => inputs.extend(found.into_iter().map(Input::File)),

@@ -53,7 +53,9 @@ impl Category {
 
     #[must_use]
     pub fn parse(text: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|category| category.as_str() == text)
+        Category::ALL
+            .into_iter()
+            .find(|category| category.as_str() == text)
     }
 }
 

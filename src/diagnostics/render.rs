@@ -87,18 +87,20 @@ impl miette::Diagnostic for Rendered<'_> {
             .labels
             .iter()
             .filter(|label| label.path.is_none())
-            .map(|label| miette::LabeledSpan::new_with_span(Some(label.message.clone()), label.span));
+            .map(|label| {
+                miette::LabeledSpan::new_with_span(Some(label.message.clone()), label.span)
+            });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 
-    fn related<'b>(
-        &'b self,
-    ) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
         if self.notes.is_empty() {
             return None;
         }
         Some(Box::new(
-            self.notes.iter().map(|note| note as &dyn miette::Diagnostic),
+            self.notes
+                .iter()
+                .map(|note| note as &dyn miette::Diagnostic),
         ))
     }
 }

@@ -21,7 +21,8 @@ impl AddrMask {
             IpAddr::V6(mask) => (u128::from(mask), 128),
         };
         let ones = bits.leading_ones();
-        (bits.checked_shl(ones).unwrap_or(0) == 0).then(|| u8::try_from(ones.min(width)).unwrap_or(128))
+        (bits.checked_shl(ones).unwrap_or(0) == 0)
+            .then(|| u8::try_from(ones.min(width)).unwrap_or(128))
     }
 
     /// True for `0.0.0.0/0` and `::/0`.
@@ -55,7 +56,10 @@ pub struct Address {
 pub enum AddressKind {
     Net(AddrMask),
     /// A name resolved by DNS or `/etc/hosts` at load time, with its mask.
-    Hostname { name: String, prefix: Option<u8> },
+    Hostname {
+        name: String,
+        prefix: Option<u8>,
+    },
 }
 
 impl Address {
@@ -131,7 +135,9 @@ mod tests {
 
     #[test]
     fn wildcard_interfaces() {
-        let eth = Interface { name: "eth+".into() };
+        let eth = Interface {
+            name: "eth+".into(),
+        };
         assert!(eth.matches("eth0"));
         assert!(!eth.matches("wlan0"));
         assert!(Interface { name: "+".into() }.matches_any());

@@ -126,11 +126,22 @@ impl Rule {
     /// True when the rule has no match at all: it applies to every packet.
     #[must_use]
     pub fn is_unconditional(&self) -> bool {
-        self.protocol.as_ref().is_none_or(|p| p.value == Protocol::ALL && !p.negated)
+        self.protocol
+            .as_ref()
+            .is_none_or(|p| p.value == Protocol::ALL && !p.negated)
             && self.source.as_ref().is_none_or(Self::matches_any_address)
-            && self.destination.as_ref().is_none_or(Self::matches_any_address)
-            && self.in_interface.as_ref().is_none_or(|i| i.value.matches_any() && !i.negated)
-            && self.out_interface.as_ref().is_none_or(|i| i.value.matches_any() && !i.negated)
+            && self
+                .destination
+                .as_ref()
+                .is_none_or(Self::matches_any_address)
+            && self
+                .in_interface
+                .as_ref()
+                .is_none_or(|i| i.value.matches_any() && !i.negated)
+            && self
+                .out_interface
+                .as_ref()
+                .is_none_or(|i| i.value.matches_any() && !i.negated)
             && self.fragment.is_none()
             && self.matches.iter().all(Extension::is_match_all)
     }

@@ -94,7 +94,9 @@ impl TableKind {
 
     #[must_use]
     pub fn parse(name: &str) -> Option<TableKind> {
-        TableKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        TableKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 
     #[must_use]
@@ -113,7 +115,12 @@ impl TableKind {
     pub fn hooks(self) -> &'static [Hook] {
         match self {
             TableKind::Filter | TableKind::Security => &[Hook::Input, Hook::Forward, Hook::Output],
-            TableKind::Nat => &[Hook::Prerouting, Hook::Input, Hook::Output, Hook::Postrouting],
+            TableKind::Nat => &[
+                Hook::Prerouting,
+                Hook::Input,
+                Hook::Output,
+                Hook::Postrouting,
+            ],
             TableKind::Mangle => &Hook::ALL,
             TableKind::Raw => &[Hook::Prerouting, Hook::Output],
         }

@@ -99,8 +99,14 @@ pub enum Value {
     Range(u64, u64),
     Double(f64),
     Text(String),
-    TosMask { value: u8, mask: u8 },
-    MarkMask { value: u32, mask: u32 },
+    TosMask {
+        value: u8,
+        mask: u8,
+    },
+    MarkMask {
+        value: u32,
+        mask: u32,
+    },
     SyslogLevel(u8),
     Host(IpAddr),
     HostMask(AddrMask),
@@ -110,7 +116,10 @@ pub enum Value {
     Plen(u8),
     Mac([u8; 6]),
     Ports(Vec<PortRange>),
-    TcpFlags { mask: u8, compare: u8 },
+    TcpFlags {
+        mask: u8,
+        compare: u8,
+    },
     /// Connection-tracking states, see [`Value::STATE_NEW`] and friends.
     States(u16),
     Icmp(IcmpType),
@@ -172,18 +181,31 @@ impl PartialEq for Value {
             (V::Range(a, b), V::Range(c, d)) => a == c && b == d,
             (V::Double(a), V::Double(b)) => a.to_bits() == b.to_bits(),
             (V::Text(a), V::Text(b)) | (V::Symbol(a), V::Symbol(b)) => a == b,
-            (V::TosMask { value: a, mask: b }, V::TosMask { value: c, mask: d }) => a == c && b == d,
-            (V::MarkMask { value: a, mask: b }, V::MarkMask { value: c, mask: d }) => a == c && b == d,
-            (V::SyslogLevel(a), V::SyslogLevel(b)) | (V::Plen(a), V::Plen(b)) | (V::Protocol(a), V::Protocol(b)) => {
-                a == b
+            (V::TosMask { value: a, mask: b }, V::TosMask { value: c, mask: d }) => {
+                a == c && b == d
             }
+            (V::MarkMask { value: a, mask: b }, V::MarkMask { value: c, mask: d }) => {
+                a == c && b == d
+            }
+            (V::SyslogLevel(a), V::SyslogLevel(b))
+            | (V::Plen(a), V::Plen(b))
+            | (V::Protocol(a), V::Protocol(b)) => a == b,
             (V::Host(a), V::Host(b)) => a == b,
             (V::HostMask(a), V::HostMask(b)) => a == b,
             (V::Port(a), V::Port(b)) => a == b,
             (V::PortRange(a), V::PortRange(b)) => a == b,
             (V::Mac(a), V::Mac(b)) => a == b,
             (V::Ports(a), V::Ports(b)) => a == b,
-            (V::TcpFlags { mask: a, compare: b }, V::TcpFlags { mask: c, compare: d }) => a == c && b == d,
+            (
+                V::TcpFlags {
+                    mask: a,
+                    compare: b,
+                },
+                V::TcpFlags {
+                    mask: c,
+                    compare: d,
+                },
+            ) => a == c && b == d,
             (V::States(a), V::States(b)) => a == b,
             (V::Icmp(a), V::Icmp(b)) => a == b,
             (V::Rate(a), V::Rate(b)) => a == b,

@@ -32,7 +32,8 @@ pub fn write(run: &Run<'_>, style: Style, out: &mut dyn Write) -> io::Result<()>
     }
     let summary = run.summary();
     let files = run.files.len();
-    let plural = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    let plural =
+        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
     writeln!(
         out,
         "{} checked: {}, {}, {}",

@@ -61,7 +61,8 @@ pub fn write(run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut diagnostics = Vec::new();
     for file in run.files {
         for diagnostic in file.diagnostics {
-            let (line, column, end_line, end_column) = super::position(file.source, diagnostic.span);
+            let (line, column, end_line, end_column) =
+                super::position(file.source, diagnostic.span);
             let labels = diagnostic
                 .labels
                 .iter()

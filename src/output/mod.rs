@@ -41,7 +41,12 @@ impl Run<'_> {
     #[must_use]
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
-        for diagnostic in self.files.iter().flat_map(|file| file.diagnostics).filter(|d| !d.suppressed) {
+        for diagnostic in self
+            .files
+            .iter()
+            .flat_map(|file| file.diagnostics)
+            .filter(|d| !d.suppressed)
+        {
             summary.add(diagnostic.severity);
         }
         summary

@@ -545,8 +545,6 @@ declare_code! {
     };
 }
 
-
-
 declare_code! {
     /// ## What it does
     /// Reports files that contain no table at all: empty files, or files of

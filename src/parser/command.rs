@@ -9,15 +9,17 @@
 use std::borrow::Cow;
 
 use super::extensions::{
-    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall, RuleSoFar, bit, flags,
+    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall,
+    RuleSoFar, bit, flags,
 };
 use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step};
 use super::tokens::Token;
 use super::values::{self, ParsedAddress};
-use crate::model::{
-    Address, Counters, ExtOption, Extension, ExtensionKind, Family, Interface, Negatable, Protocol, TableKind, Value,
-};
 use crate::model::addr::AddressKind;
+use crate::model::{
+    Address, Counters, ExtOption, Extension, ExtensionKind, Family, Interface, Negatable, Protocol,
+    TableKind, Value,
+};
 use crate::source::Span;
 
 /// What kind of refusal an error is, which decides its diagnostic code.
@@ -32,8 +34,6 @@ pub enum ErrorKind {
     /// Something iptables accepts but cannot do here (DROP in nat, `-o` in
     /// INPUT).
     Context,
-    /// A limit of iptables-restore exceeded.
-    Limit,
 }
 
 /// A reason iptables would refuse the line.
@@ -114,7 +114,11 @@ impl CommandKind {
     pub fn takes_rule(self) -> bool {
         matches!(
             self,
-            CommandKind::Append | CommandKind::Insert(_) | CommandKind::Delete | CommandKind::Replace(_) | CommandKind::Check
+            CommandKind::Append
+                | CommandKind::Insert(_)
+                | CommandKind::Delete
+                | CommandKind::Replace(_)
+                | CommandKind::Check
         )
     }
 
@@ -176,7 +180,10 @@ pub enum TargetSpec {
         span: Span,
     },
     /// `-g CHAIN`
-    Goto { name: Named, span: Span },
+    Goto {
+        name: Named,
+        span: Span,
+    },
 }
 
 /// A rule as written on a rule command line.
@@ -218,10 +225,9 @@ pub enum LineOutcome {
 
 /// What a line is parsed against.
 #[derive(Debug, Clone, Copy)]
-pub struct LineContext<'a> {
+pub struct LineContext {
     pub family: Family,
     pub table: Option<TableKind>,
-    pub table_name: &'a str,
     /// The whole line, for errors about the line as such.
     pub span: Span,
     /// Counters from a `[p:b]` prefix.
@@ -293,7 +299,7 @@ const ILLEGAL: [&str; 15] = [
 
 struct Parser<'a> {
     tokens: &'a [Token<'a>],
-    cx: LineContext<'a>,
+    cx: LineContext,
     getopt: Getopt<'a>,
     slots: Vec<Slot>,
     /// Extensions whose options are in the long option table, newest first
@@ -324,7 +330,10 @@ struct Parser<'a> {
 }
 
 /// Parses the arguments of one rule or command line.
-pub fn parse_line<'a>(tokens: &'a [Token<'a>], cx: LineContext<'a>) -> (Result<LineOutcome, LineError>, Vec<LineNote>) {
+pub fn parse_line<'a>(
+    tokens: &'a [Token<'a>],
+    cx: LineContext,
+) -> (Result<LineOutcome, LineError>, Vec<LineNote>) {
     let mut parser = Parser {
         tokens,
         cx,
@@ -410,7 +419,9 @@ impl<'a> Parser<'a> {
     }
 
     fn token_span(&self, index: usize) -> Span {
-        self.tokens.get(index).map_or(self.cx.span, |token| token.span)
+        self.tokens
+            .get(index)
+            .map_or(self.cx.span, |token| token.span)
     }
 
     fn run(&mut self) -> Result<LineOutcome, LineError> {
@@ -458,23 +469,36 @@ impl<'a> Parser<'a> {
                     let span = self.token_span(token);
                     if text == "!" {
                         if invert.is_some() {
-                            return Err(LineError::new(ErrorKind::Option, span, "multiple consecutive `!` are not allowed"));
+                            return Err(LineError::new(
+                                ErrorKind::Option,
+                                span,
+                                "multiple consecutive `!` are not allowed",
+                            ));
                         }
                         self.invert = Some(span);
                         continue;
                     }
                     return Err(self.bad_argument(token, invert));
                 }
-                Step::Opt { key, arg, token, span } => {
+                Step::Opt {
+                    key,
+                    arg,
+                    token,
+                    span,
+                } => {
                     let option_span = invert.map_or(span, |bang| bang.cover(span));
                     match key {
                         OptKey::Core(letter) => {
-                            if let Some(outcome) = self.core_option(letter, arg, token, span, invert)? {
+                            if let Some(outcome) =
+                                self.core_option(letter, arg, token, span, invert)?
+                            {
                                 return Ok(outcome);
                             }
                         }
                         OptKey::Ext { slot, id } => {
-                            let def = self.slots[slot].def.expect("merged slots are known extensions");
+                            let def = self.slots[slot]
+                                .def
+                                .expect("merged slots are known extensions");
                             let target = self.route(def, slot);
                             self.extension_option(target, id, arg, option_span, invert)?;
                         }
@@ -506,12 +530,19 @@ impl<'a> Parser<'a> {
         let text = &*self.tokens[token].text;
         let span = self.token_span(token);
         let _ = invert;
-        let mut error = LineError::new(ErrorKind::Option, span, format!("unexpected argument `{text}`"));
+        let mut error = LineError::new(
+            ErrorKind::Option,
+            span,
+            format!("unexpected argument `{text}`"),
+        );
         if text == "COMMIT" {
             error = error.help("`COMMIT` must be alone on its line, with nothing after it and a newline at its end");
         } else if text.starts_with('*') {
             error = error.help("a new table can only start after the `COMMIT` of the previous one");
-        } else if let Some(previous) = token.checked_sub(1).and_then(|index| self.tokens.get(index)) {
+        } else if let Some(previous) = token
+            .checked_sub(1)
+            .and_then(|index| self.tokens.get(index))
+        {
             if previous.text.starts_with("--") {
                 error = error.help(format!(
                     "`{}` takes no argument here, or takes one argument only; separate values with commas",
@@ -527,21 +558,42 @@ impl<'a> Parser<'a> {
             Step::Unknown { span, .. } => span,
             _ => self.token_span(token),
         };
-        let text = self.tokens[token].text.split('=').next().unwrap_or("").to_string();
+        let text = self.tokens[token]
+            .text
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .to_string();
         if matches!(step, Step::MissingArg { .. }) {
-            return LineError::new(ErrorKind::Option, written, format!("option `{text}` needs an argument"));
+            return LineError::new(
+                ErrorKind::Option,
+                written,
+                format!("option `{text}` needs an argument"),
+            );
         }
-        let mut error = LineError::new(ErrorKind::Option, written, format!("unknown option `{text}`"));
+        let mut error = LineError::new(
+            ErrorKind::Option,
+            written,
+            format!("unknown option `{text}`"),
+        );
         let name = text.trim_start_matches('-');
         let owners: Vec<&'static str> = extensions::all()
-            .filter(|def| def.families.contains(self.cx.family) && def.options.iter().any(|spec| spec.name == name))
+            .filter(|def| {
+                def.families.contains(self.cx.family)
+                    && def.options.iter().any(|spec| spec.name == name)
+            })
             .map(|def| def.name)
             .collect();
         if text.starts_with("--") && !owners.is_empty() {
             let protocols: Vec<&str> = owners
                 .iter()
                 .copied()
-                .filter(|owner| matches!(*owner, "tcp" | "udp" | "sctp" | "dccp" | "icmp" | "icmp6" | "esp" | "ah" | "mh"))
+                .filter(|owner| {
+                    matches!(
+                        *owner,
+                        "tcp" | "udp" | "sctp" | "dccp" | "icmp" | "icmp6" | "esp" | "ah" | "mh"
+                    )
+                })
                 .collect();
             let help = if !protocols.is_empty() && self.protocol.is_none() {
                 format!(
@@ -551,7 +603,11 @@ impl<'a> Parser<'a> {
             } else {
                 format!(
                     "`{text}` is an option of {}: load it first with `-m {}`",
-                    owners.iter().map(|owner| format!("`{owner}`")).collect::<Vec<_>>().join(", "),
+                    owners
+                        .iter()
+                        .map(|owner| format!("`{owner}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     owners[0]
                 )
             };
@@ -600,7 +656,10 @@ impl<'a> Parser<'a> {
 
     fn merge(&mut self, slot: usize) {
         let def = self.slots[slot].def;
-        self.merged.retain(|&other| !(self.slots[other].def.is_some() && self.slots[other].def.map(|d| d as *const _) == def.map(|d| d as *const _)));
+        self.merged.retain(|&other| {
+            !(self.slots[other].def.is_some()
+                && self.slots[other].def.map(|d| d as *const _) == def.map(|d| d as *const _))
+        });
         self.merged.insert(0, slot);
     }
 
@@ -615,7 +674,9 @@ impl<'a> Parser<'a> {
             return false;
         }
         self.getopt.rewind_to(token + 1);
-        let mut span = invert.map_or(self.token_span(token), |bang| bang.cover(self.token_span(token)));
+        let mut span = invert.map_or(self.token_span(token), |bang| {
+            bang.cover(self.token_span(token))
+        });
         let (name, attached) = match text.trim_start_matches('-').split_once('=') {
             Some((name, value)) => (name.to_string(), Some(value.to_string())),
             None => (text.trim_start_matches('-').to_string(), None),
@@ -648,11 +709,17 @@ impl<'a> Parser<'a> {
         span: Span,
         invert: Option<Span>,
     ) -> Result<(), LineError> {
-        let def = self.slots[slot].def.expect("only known extensions have options in the table");
+        let def = self.slots[slot]
+            .def
+            .expect("only known extensions have options in the table");
         let spec = def
             .option_by_id(id)
             .expect("option ids come from the extension's own table");
-        let canonical = def.options.iter().find(|other| other.id == id).unwrap_or(spec);
+        let canonical = def
+            .options
+            .iter()
+            .find(|other| other.id == id)
+            .unwrap_or(spec);
         let seen = self.slots[slot].seen;
         if !spec.has_flag(flags::CUSTOM) {
             let once = !spec.has_flag(flags::MULTI) || spec.excl & bit(id) != 0;
@@ -660,14 +727,20 @@ impl<'a> Parser<'a> {
                 return Err(LineError::new(
                     ErrorKind::Option,
                     span,
-                    format!("`--{}` of `{}` can only be given once", canonical.name, def.name),
+                    format!(
+                        "`--{}` of `{}` can only be given once",
+                        canonical.name, def.name
+                    ),
                 ));
             }
             if invert.is_some() && !spec.has_flag(flags::INVERT) {
                 return Err(LineError::new(
                     ErrorKind::Option,
                     span,
-                    format!("`--{}` of `{}` cannot be negated with `!`", canonical.name, def.name),
+                    format!(
+                        "`--{}` of `{}` cannot be negated with `!`",
+                        canonical.name, def.name
+                    ),
                 ));
             }
             if spec.has_arg() == HasArg::Required && arg.is_none() {
@@ -727,7 +800,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn set_option(&mut self, option: u16, span: Span, invert: Option<Span>) -> Result<(), LineError> {
+    fn set_option(
+        &mut self,
+        option: u16,
+        span: Span,
+        invert: Option<Span>,
+    ) -> Result<(), LineError> {
         let index = option.trailing_zeros() as usize;
         let letter = opt::LETTERS[index];
         if self.options & option != 0 {
@@ -741,7 +819,12 @@ impl<'a> Parser<'a> {
         if let Some(bang) = invert {
             let invertible = matches!(
                 option,
-                opt::SOURCE | opt::DESTINATION | opt::PROTOCOL | opt::VIANAMEIN | opt::VIANAMEOUT | opt::FRAGMENT
+                opt::SOURCE
+                    | opt::DESTINATION
+                    | opt::PROTOCOL
+                    | opt::VIANAMEIN
+                    | opt::VIANAMEOUT
+                    | opt::FRAGMENT
             );
             if !invertible {
                 return Err(LineError::new(
@@ -754,16 +837,30 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn add_command(&mut self, kind: CommandKind, span: Span, invert: Option<Span>, others: u16) -> Result<(), LineError> {
+    fn add_command(
+        &mut self,
+        kind: CommandKind,
+        span: Span,
+        invert: Option<Span>,
+        others: u16,
+    ) -> Result<(), LineError> {
         if let Some(bang) = invert {
-            return Err(LineError::new(ErrorKind::Option, bang.cover(span), "`!` cannot negate a command"));
+            return Err(LineError::new(
+                ErrorKind::Option,
+                bang.cover(span),
+                "`!` cannot negate a command",
+            ));
         }
         if self.commands & !others != 0 {
             let (previous, _) = self.command.expect("a command bit implies a command");
             return Err(LineError::new(
                 ErrorKind::Option,
                 span,
-                format!("`-{}` cannot be used with `-{}`", kind.letter(), previous.letter()),
+                format!(
+                    "`-{}` cannot be used with `-{}`",
+                    kind.letter(),
+                    previous.letter()
+                ),
             )
             .help("put each command on its own line"));
         }
@@ -797,8 +894,12 @@ impl<'a> Parser<'a> {
         values::parse_uint(arg.text, 1, i32::MAX as u64)
             .map(|number| Some(u32::try_from(number).unwrap_or(u32::MAX)))
             .ok_or_else(|| {
-                LineError::new(ErrorKind::Value, arg.span, format!("invalid rule number `{}`", arg.text))
-                    .help("rule numbers start at 1")
+                LineError::new(
+                    ErrorKind::Value,
+                    arg.span,
+                    format!("invalid rule number `{}`", arg.text),
+                )
+                .help("rule numbers start at 1")
             })
     }
 
@@ -850,7 +951,11 @@ impl<'a> Parser<'a> {
                 match self.rule_number()? {
                     Some(number) => self.command = Some((CommandKind::Replace(number), span)),
                     None => {
-                        return Err(LineError::new(ErrorKind::Option, span, "`-R` needs a rule number after the chain"));
+                        return Err(LineError::new(
+                            ErrorKind::Option,
+                            span,
+                            "`-R` needs a rule number after the chain",
+                        ));
                     }
                 }
             }
@@ -861,8 +966,17 @@ impl<'a> Parser<'a> {
                 self.command = Some((CommandKind::Insert(number), span));
             }
             b'L' | b'S' => {
-                let kind = if letter == b'L' { CommandKind::List } else { CommandKind::ListRules };
-                self.add_command(kind, span, invert, CommandKind::Zero.bit() | CommandKind::ZeroNum(0).bit())?;
+                let kind = if letter == b'L' {
+                    CommandKind::List
+                } else {
+                    CommandKind::ListRules
+                };
+                self.add_command(
+                    kind,
+                    span,
+                    invert,
+                    CommandKind::Zero.bit() | CommandKind::ZeroNum(0).bit(),
+                )?;
                 self.chain = self.optional_chain(arg);
                 self.rule_number()?;
             }
@@ -871,11 +985,17 @@ impl<'a> Parser<'a> {
                 self.chain = self.optional_chain(arg);
             }
             b'Z' => {
-                self.add_command(CommandKind::Zero, span, invert, CommandKind::List.bit() | CommandKind::ListRules.bit())?;
+                self.add_command(
+                    CommandKind::Zero,
+                    span,
+                    invert,
+                    CommandKind::List.bit() | CommandKind::ListRules.bit(),
+                )?;
                 self.chain = self.optional_chain(arg);
                 if let Some(number) = self.rule_number()? {
                     self.command = Some((CommandKind::ZeroNum(number), span));
-                    self.commands = (self.commands & !CommandKind::Zero.bit()) | CommandKind::ZeroNum(number).bit();
+                    self.commands = (self.commands & !CommandKind::Zero.bit())
+                        | CommandKind::ZeroNum(number).bit();
                 }
             }
             b'N' => {
@@ -894,7 +1014,11 @@ impl<'a> Parser<'a> {
                 if self.getopt.next_is_value() {
                     self.new_name = Self::chain_arg(self.getopt.take_next());
                 } else {
-                    return Err(LineError::new(ErrorKind::Option, span, "`-E` needs the old and the new chain name"));
+                    return Err(LineError::new(
+                        ErrorKind::Option,
+                        span,
+                        "`-E` needs the old and the new chain name",
+                    ));
                 }
             }
             b'P' => {
@@ -903,7 +1027,11 @@ impl<'a> Parser<'a> {
                 if self.getopt.next_is_value() {
                     self.policy = Self::chain_arg(self.getopt.take_next());
                 } else {
-                    return Err(LineError::new(ErrorKind::Option, span, "`-P` needs a chain and a policy"));
+                    return Err(LineError::new(
+                        ErrorKind::Option,
+                        span,
+                        "`-P` needs a chain and a policy",
+                    ));
                 }
             }
             b'h' => {
@@ -936,7 +1064,10 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 let full = invert.map_or(span, |bang| bang.cover(span)).cover(raw.span);
-                if self.cx.family == Family::V6 && invert.is_none() && matches!(number, 43 | 44 | 51 | 60) {
+                if self.cx.family == Family::V6
+                    && invert.is_none()
+                    && matches!(number, 43 | 44 | 51 | 60)
+                {
                     self.notes.push(LineNote {
                         kind: NoteKind::Ignored,
                         message: format!(
@@ -955,7 +1086,11 @@ impl<'a> Parser<'a> {
                 });
             }
             b's' | b'd' => {
-                let option = if letter == b's' { opt::SOURCE } else { opt::DESTINATION };
+                let option = if letter == b's' {
+                    opt::SOURCE
+                } else {
+                    opt::DESTINATION
+                };
                 self.set_option(option, span, invert)?;
                 let raw = self.raw_arg(arg, token);
                 let full = invert.map_or(span, |bang| bang.cover(span)).cover(raw.span);
@@ -985,7 +1120,11 @@ impl<'a> Parser<'a> {
                     span: raw.span,
                 });
                 self.jump_span = span.cover(raw.span);
-                let name = if Verdictish::is_standard(raw.text) { "standard" } else { raw.text };
+                let name = if Verdictish::is_standard(raw.text) {
+                    "standard"
+                } else {
+                    raw.text
+                };
                 if let Some(def) = extensions::find(name, ExtensionKind::Target, self.cx.family) {
                     self.slots.push(Slot {
                         def: Some(def),
@@ -1010,7 +1149,11 @@ impl<'a> Parser<'a> {
                         "an empty interface name is not allowed",
                     ));
                 }
-                let option = if letter == b'i' { opt::VIANAMEIN } else { opt::VIANAMEOUT };
+                let option = if letter == b'i' {
+                    opt::VIANAMEIN
+                } else {
+                    opt::VIANAMEOUT
+                };
                 self.set_option(option, span, invert)?;
                 let raw = self.raw_arg(arg, token);
                 match values::check_interface(raw.text) {
@@ -1040,8 +1183,12 @@ impl<'a> Parser<'a> {
             }
             b'f' => {
                 if self.cx.family == Family::V6 {
-                    return Err(LineError::new(ErrorKind::Option, span, "`-f` does not exist in ip6tables")
-                        .help("match fragments with `-m frag` instead"));
+                    return Err(LineError::new(
+                        ErrorKind::Option,
+                        span,
+                        "`-f` does not exist in ip6tables",
+                    )
+                    .help("match fragments with `-m frag` instead"));
                 }
                 self.set_option(opt::FRAGMENT, span, invert)?;
                 self.fragment = Some(Negatable {
@@ -1060,8 +1207,12 @@ impl<'a> Parser<'a> {
             b'0' => self.set_option(opt::LINENUMBERS, span, invert)?,
             b'm' => {
                 if let Some(bang) = invert {
-                    return Err(LineError::new(ErrorKind::Option, bang.cover(span), "`!` cannot negate `-m`")
-                        .help("negate the match's options instead: `-m conntrack ! --ctstate NEW`"));
+                    return Err(LineError::new(
+                        ErrorKind::Option,
+                        bang.cover(span),
+                        "`!` cannot negate `-m`",
+                    )
+                    .help("negate the match's options instead: `-m conntrack ! --ctstate NEW`"));
                 }
                 let arg = arg.expect("-m requires an argument");
                 self.load_match(arg, span)?;
@@ -1095,23 +1246,45 @@ impl<'a> Parser<'a> {
                         (next.text.to_string(), next.span)
                     }
                     None => {
-                        return Err(LineError::new(ErrorKind::Option, span, "`-c` needs a packet and a byte counter"));
+                        return Err(LineError::new(
+                            ErrorKind::Option,
+                            span,
+                            "`-c` needs a packet and a byte counter",
+                        ));
                     }
                 };
-                let packets = scan_u64(packets_text)
-                    .ok_or_else(|| LineError::new(ErrorKind::Value, first.span, "the packet counter of `-c` is not a number"))?;
-                let bytes = scan_u64(&bytes_arg.0)
-                    .ok_or_else(|| LineError::new(ErrorKind::Value, bytes_arg.1, "the byte counter of `-c` is not a number"))?;
+                let packets = scan_u64(packets_text).ok_or_else(|| {
+                    LineError::new(
+                        ErrorKind::Value,
+                        first.span,
+                        "the packet counter of `-c` is not a number",
+                    )
+                })?;
+                let bytes = scan_u64(&bytes_arg.0).ok_or_else(|| {
+                    LineError::new(
+                        ErrorKind::Value,
+                        bytes_arg.1,
+                        "the byte counter of `-c` is not a number",
+                    )
+                })?;
                 self.counters = Some(Counters { packets, bytes });
             }
             b'4' | b'6' => {
-                let wanted = if letter == b'4' { Family::V4 } else { Family::V6 };
+                let wanted = if letter == b'4' {
+                    Family::V4
+                } else {
+                    Family::V6
+                };
                 if wanted != self.cx.family {
                     return Ok(Some(LineOutcome::Skipped));
                 }
             }
             other => {
-                return Err(LineError::new(ErrorKind::Option, span, format!("unknown option `-{}`", other as char)));
+                return Err(LineError::new(
+                    ErrorKind::Option,
+                    span,
+                    format!("unknown option `-{}`", other as char),
+                ));
             }
         }
         Ok(None)
@@ -1153,7 +1326,9 @@ impl<'a> Parser<'a> {
                 }
             }
             None => {
-                if let Some(other) = extensions::find(lookup, ExtensionKind::Match, other_family(self.cx.family)) {
+                if let Some(other) =
+                    extensions::find(lookup, ExtensionKind::Match, other_family(self.cx.family))
+                {
                     return Err(LineError::new(
                         ErrorKind::Option,
                         arg.span,
@@ -1200,7 +1375,9 @@ impl<'a> Parser<'a> {
 
     fn final_checks(&mut self) -> Result<(), LineError> {
         let rule = self.rule_so_far();
-        let mut order: Vec<usize> = (0..self.slots.len()).filter(|&i| Some(i) != self.target_slot).collect();
+        let mut order: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| Some(i) != self.target_slot)
+            .collect();
         order.extend(self.target_slot);
         for index in order {
             let slot = &self.slots[index];
@@ -1228,7 +1405,9 @@ impl<'a> Parser<'a> {
         let mut addresses = Vec::new();
         let mut offset = 0;
         for part in raw.text.split(',') {
-            let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim) && raw.span.len() as usize == raw.text.len() {
+            let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
+                && raw.span.len() as usize == raw.text.len()
+            {
                 raw.span.sub(offset..offset + part.len())
             } else {
                 raw.span
@@ -1236,7 +1415,9 @@ impl<'a> Parser<'a> {
             offset += part.len() + 1;
             let kind = match values::parse_address(part, self.cx.family) {
                 Ok(ParsedAddress::Net(net)) => AddressKind::Net(net),
-                Ok(ParsedAddress::Hostname { name, prefix, .. }) => AddressKind::Hostname { name, prefix },
+                Ok(ParsedAddress::Hostname { name, prefix, .. }) => {
+                    AddressKind::Hostname { name, prefix }
+                }
                 Err(values::AddressError::InvalidMask(mask)) => {
                     return Err(LineError::new(ErrorKind::Value, part_span, format!("invalid mask `{mask}`")).help(
                         match self.cx.family {
@@ -1257,19 +1438,33 @@ impl<'a> Parser<'a> {
                             }
                         ),
                     )
-                    .help(if self.cx.family == Family::V4 && address.contains(':') {
-                        "this looks like an IPv6 address: it belongs in the ip6tables file".to_string()
-                    } else if self.cx.family == Family::V6 && address.contains('.') && !address.contains(':') {
-                        "this looks like an IPv4 address: it belongs in the iptables file".to_string()
-                    } else {
-                        "iptables would try to resolve it as a host name, and fail".to_string()
-                    }));
+                    .help(
+                        if self.cx.family == Family::V4 && address.contains(':') {
+                            "this looks like an IPv6 address: it belongs in the ip6tables file"
+                                .to_string()
+                        } else if self.cx.family == Family::V6
+                            && address.contains('.')
+                            && !address.contains(':')
+                        {
+                            "this looks like an IPv4 address: it belongs in the iptables file"
+                                .to_string()
+                        } else {
+                            "iptables would try to resolve it as a host name, and fail".to_string()
+                        },
+                    ));
                 }
                 Err(values::AddressError::TooLong) => {
-                    return Err(LineError::new(ErrorKind::Value, part_span, "host name too long"));
+                    return Err(LineError::new(
+                        ErrorKind::Value,
+                        part_span,
+                        "host name too long",
+                    ));
                 }
             };
-            addresses.push(Address { kind, span: part_span });
+            addresses.push(Address {
+                kind,
+                span: part_span,
+            });
         }
         Ok(addresses)
     }
@@ -1292,11 +1487,17 @@ impl<'a> Parser<'a> {
         }
         self.final_checks()?;
         let Some((kind, command_span)) = self.command else {
-            return Err(LineError::new(ErrorKind::Option, self.cx.span, "no command on this line")
-                .help("a rule line starts with a command such as `-A CHAIN`"));
+            return Err(
+                LineError::new(ErrorKind::Option, self.cx.span, "no command on this line")
+                    .help("a rule line starts with a command such as `-A CHAIN`"),
+            );
         };
         if let Some(bang) = self.invert {
-            return Err(LineError::new(ErrorKind::Option, bang, "nothing follows this `!`"));
+            return Err(LineError::new(
+                ErrorKind::Option,
+                bang,
+                "nothing follows this `!`",
+            ));
         }
         let any = match self.cx.family {
             Family::V4 => "0.0.0.0/0",
@@ -1330,9 +1531,14 @@ impl<'a> Parser<'a> {
             }
         }
         if let CommandKind::Replace(_) = kind {
-            let multiple = |a: &Option<Negatable<Vec<Address>>>| a.as_ref().is_some_and(|a| a.value.len() > 1);
+            let multiple =
+                |a: &Option<Negatable<Vec<Address>>>| a.as_ref().is_some_and(|a| a.value.len() > 1);
             if multiple(&source) || multiple(&destination) {
-                return Err(LineError::new(ErrorKind::Value, command_span, "`-R` needs a single source and destination address"));
+                return Err(LineError::new(
+                    ErrorKind::Value,
+                    command_span,
+                    "`-R` needs a single source and destination address",
+                ));
             }
         }
         self.generic_opt_check(kind, command_span)?;
@@ -1341,7 +1547,11 @@ impl<'a> Parser<'a> {
                 return Err(LineError::new(
                     ErrorKind::Chain,
                     chain.span,
-                    format!("chain name `{}` is too long ({} characters; 28 at most)", chain.name, chain.name.len()),
+                    format!(
+                        "chain name `{}` is too long ({} characters; 28 at most)",
+                        chain.name,
+                        chain.name.len()
+                    ),
                 ));
             }
         }
@@ -1445,7 +1655,10 @@ impl<'a> Parser<'a> {
                 return Err(LineError::new(
                     ErrorKind::Option,
                     span,
-                    format!("option `-{letter}` cannot be used with `-{}`", kind.letter()),
+                    format!(
+                        "option `-{letter}` cannot be used with `-{}`",
+                        kind.letter()
+                    ),
                 ));
             }
         }
@@ -1471,7 +1684,9 @@ fn other_family(family: Family) -> Family {
 fn family_alternative(name: &str, family: Family) -> String {
     match (name, family) {
         ("icmp6", Family::V4) => "in iptables, use `-p icmp -m icmp --icmp-type`".to_string(),
-        ("icmp", Family::V6) => "in ip6tables, use `-p ipv6-icmp -m icmp6 --icmpv6-type`".to_string(),
+        ("icmp", Family::V6) => {
+            "in ip6tables, use `-p ipv6-icmp -m icmp6 --icmpv6-type`".to_string()
+        }
         ("ttl", Family::V6) => "in ip6tables, use `-m hl`".to_string(),
         ("hl", Family::V4) => "in iptables, use `-m ttl`".to_string(),
         _ => "move this rule to the file of the other family".to_string(),
@@ -1497,11 +1712,18 @@ fn check_target_name(name: &str, span: Span) -> Result<(), LineError> {
         return Err(LineError::new(
             ErrorKind::Value,
             span,
-            format!("target name `{name}` is too long ({} characters; 28 at most)", name.len()),
+            format!(
+                "target name `{name}` is too long ({} characters; 28 at most)",
+                name.len()
+            ),
         ));
     }
     if name.chars().any(char::is_whitespace) {
-        return Err(LineError::new(ErrorKind::Value, span, format!("target name `{name}` contains a space")));
+        return Err(LineError::new(
+            ErrorKind::Value,
+            span,
+            format!("target name `{name}` contains a space"),
+        ));
     }
     Ok(())
 }
@@ -1512,7 +1734,11 @@ fn check_new_chain_name(name: &Named) -> Result<(), LineError> {
         return Err(LineError::new(
             ErrorKind::Chain,
             name.span,
-            format!("chain name `{}` is too long ({} characters; 28 at most)", name.name, name.name.len()),
+            format!(
+                "chain name `{}` is too long ({} characters; 28 at most)",
+                name.name,
+                name.name.len()
+            ),
         ));
     }
     if name.name.starts_with(['-', '!']) {
@@ -1522,17 +1748,25 @@ fn check_new_chain_name(name: &Named) -> Result<(), LineError> {
             format!("a chain name cannot start with `{}`", &name.name[..1]),
         ));
     }
-    if Verdictish::is_standard(&name.name) || extensions::find(&name.name, ExtensionKind::Target, Family::V4).is_some()
+    if Verdictish::is_standard(&name.name)
+        || extensions::find(&name.name, ExtensionKind::Target, Family::V4).is_some()
         || extensions::find(&name.name, ExtensionKind::Target, Family::V6).is_some()
     {
         return Err(LineError::new(
             ErrorKind::Chain,
             name.span,
-            format!("chain name `{}` clashes with a target of the same name", name.name),
+            format!(
+                "chain name `{}` clashes with a target of the same name",
+                name.name
+            ),
         ));
     }
     if name.name.chars().any(char::is_whitespace) {
-        return Err(LineError::new(ErrorKind::Chain, name.span, "a chain name cannot contain spaces"));
+        return Err(LineError::new(
+            ErrorKind::Chain,
+            name.span,
+            "a chain name cannot contain spaces",
+        ));
     }
     Ok(())
 }
@@ -1542,7 +1776,11 @@ fn check_new_chain_name(name: &Named) -> Result<(), LineError> {
 fn check_option_table(def: &'static ExtensionDef, seen: u32, span: Span) -> Result<(), LineError> {
     for spec in def.options {
         if spec.has_flag(flags::MAND) && seen & bit(spec.id) == 0 {
-            let canonical = def.options.iter().find(|other| other.id == spec.id).unwrap_or(spec);
+            let canonical = def
+                .options
+                .iter()
+                .find(|other| other.id == spec.id)
+                .unwrap_or(spec);
             return Err(LineError::new(
                 ErrorKind::Option,
                 span,
@@ -1560,7 +1798,10 @@ fn check_option_table(def: &'static ExtensionDef, seen: u32, span: Span) -> Resu
                 return Err(LineError::new(
                     ErrorKind::Option,
                     span,
-                    format!("`--{}` cannot be used together with `--{}`", spec.name, other.name),
+                    format!(
+                        "`--{}` cannot be used together with `--{}`",
+                        spec.name, other.name
+                    ),
                 ));
             }
             if spec.also & bit(other.id) != 0 && seen & bit(other.id) == 0 {

@@ -19,8 +19,16 @@ pub enum FamilySource {
 /// The family that the file name suggests, if any.
 #[must_use]
 pub fn family_from_name(path: &str) -> Option<Family> {
-    let name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_ascii_lowercase();
-    if name.starts_with("ip6tables") || name.ends_with(".v6") || name.ends_with("6.rules") || name == "rules6" {
+    let name = path
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    if name.starts_with("ip6tables")
+        || name.ends_with(".v6")
+        || name.ends_with("6.rules")
+        || name == "rules6"
+    {
         return Some(Family::V6);
     }
     if name.starts_with("iptables") || name.ends_with(".v4") || name.ends_with("4.rules") {
@@ -34,15 +42,21 @@ pub fn family_from_name(path: &str) -> Option<Family> {
 pub fn family_from_content(text: &str) -> Option<Family> {
     let mut v6 = 0usize;
     let mut v4 = 0usize;
-    for line in text.lines().filter(|line| line.starts_with('-') || line.starts_with('[')) {
+    for line in text
+        .lines()
+        .filter(|line| line.starts_with('-') || line.starts_with('['))
+    {
         for word in line.split_whitespace() {
             match word {
-                "ipv6-icmp" | "icmpv6" | "icmp6" | "--icmpv6-type" | "hl" | "--hl-eq" | "frag" | "rt" | "mh"
-                | "ipv6header" => v6 += 1,
+                "ipv6-icmp" | "icmpv6" | "icmp6" | "--icmpv6-type" | "hl" | "--hl-eq" | "frag"
+                | "rt" | "mh" | "ipv6header" => v6 += 1,
                 "icmp" | "--icmp-type" | "ttl" | "-f" => v4 += 1,
                 _ => {
                     let address = word.split('/').next().unwrap_or(word);
-                    if address.contains("::") || (address.matches(':').count() >= 2 && address.parse::<std::net::Ipv6Addr>().is_ok()) {
+                    if address.contains("::")
+                        || (address.matches(':').count() >= 2
+                            && address.parse::<std::net::Ipv6Addr>().is_ok())
+                    {
                         v6 += 1;
                     } else if address.parse::<std::net::Ipv4Addr>().is_ok() {
                         v4 += 1;
@@ -97,7 +111,10 @@ mod tests {
             family_from_content("*filter\n-A INPUT -s 10.0.0.0/8 -j ACCEPT\nCOMMIT\n"),
             Some(Family::V4)
         );
-        assert_eq!(family_from_content("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"), None);
+        assert_eq!(
+            family_from_content("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n"),
+            None
+        );
         assert_eq!(detect(None, "x", "").0, Family::V4);
     }
 }

@@ -71,7 +71,8 @@ pub enum Step<'a> {
 
 /// The short options of iptables, with `:` for a required and `::` for an
 /// optional argument (`IPT_OPTSTRING` without its leading `-:`).
-const SHORT_OPTIONS: &str = "A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x";
+const SHORT_OPTIONS: &str =
+    "A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x";
 
 fn short_has_arg(letter: u8) -> Option<HasArg> {
     let bytes = SHORT_OPTIONS.as_bytes();
@@ -136,7 +137,8 @@ impl<'a> Getopt<'a> {
     /// The next token without consuming it.
     #[must_use]
     pub fn peek(&self) -> Option<OptArg<'a>> {
-        (self.optind < self.tokens.len() && self.cluster.is_none()).then(|| self.arg_of(self.optind))
+        (self.optind < self.tokens.len() && self.cluster.is_none())
+            .then(|| self.arg_of(self.optind))
     }
 
     /// `xs_has_arg`: is the next token an argument (not `-x` or `!`)?
@@ -176,7 +178,11 @@ impl<'a> Getopt<'a> {
         let letter = text[position];
         let option_span = token.sub_span(position - 1..position + 1);
         let at_end = position + 1 >= text.len();
-        self.cluster = if at_end { None } else { Some((index, position + 1)) };
+        self.cluster = if at_end {
+            None
+        } else {
+            Some((index, position + 1))
+        };
         if at_end {
             self.optind = index + 1;
         }
@@ -233,7 +239,12 @@ impl<'a> Getopt<'a> {
         }
     }
 
-    fn long(&mut self, index: usize, body: &str, long: &dyn Fn(&mut dyn FnMut(&LongOpt) -> bool)) -> Step<'a> {
+    fn long(
+        &mut self,
+        index: usize,
+        body: &str,
+        long: &dyn Fn(&mut dyn FnMut(&LongOpt) -> bool),
+    ) -> Step<'a> {
         let token = &self.tokens[index];
         let (name, attached) = match body.split_once('=') {
             Some((name, value)) => (name, Some(value)),
@@ -376,7 +387,9 @@ mod tests {
         };
         loop {
             match getopt.next(&table) {
-                Step::Opt { key, arg, .. } => out.push(format!("{key:?}={}", arg.map_or("-", |a| a.text))),
+                Step::Opt { key, arg, .. } => {
+                    out.push(format!("{key:?}={}", arg.map_or("-", |a| a.text)))
+                }
                 Step::NonOption { token } => out.push(format!("arg:{}", tokens[token].text)),
                 Step::MissingArg { .. } => out.push("missing".into()),
                 Step::Unknown { .. } => out.push("unknown".into()),

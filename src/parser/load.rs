@@ -6,7 +6,10 @@
 use rayon::prelude::*;
 
 use super::codes;
-use super::command::{self, Command, CommandKind, ErrorKind, LineContext, LineError, LineNote, LineOutcome, NoteKind, RuleSpec, TargetSpec};
+use super::command::{
+    self, Command, CommandKind, ErrorKind, LineContext, LineError, LineNote, LineOutcome, NoteKind,
+    RuleSpec, TargetSpec,
+};
 use super::extensions::{self, ExtError, KernelCall, Termination};
 use super::family::FamilySource;
 use super::lines::{self, PhysicalLine};
@@ -14,7 +17,8 @@ use super::tokens::{self, TokenProblem};
 use super::{Comment, ReadResult};
 use crate::diagnostics::{Diagnostic, LintMeta, Severity};
 use crate::model::{
-    Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target, TargetKind, Verdict,
+    Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target,
+    TargetKind, Verdict,
 };
 use crate::source::{SourceFile, Span};
 
@@ -115,7 +119,12 @@ struct Reader<'f> {
 }
 
 /// Reads `file` as a rule file of `family`.
-pub fn read_file(file: &SourceFile, family: Family, family_source: FamilySource, fragment: bool) -> ReadResult {
+pub fn read_file(
+    file: &SourceFile,
+    family: Family,
+    family_source: FamilySource,
+    fragment: bool,
+) -> ReadResult {
     let text = file.text();
     let crlf = memchr::memmem::find(text.as_bytes(), b"\r\n").is_some();
     let mut reader = Reader {
@@ -158,7 +167,13 @@ pub fn read_file(file: &SourceFile, family: Family, family_source: FamilySource,
 }
 
 impl<'f> Reader<'f> {
-    fn push(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+    fn push(
+        &mut self,
+        meta: &'static LintMeta,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
         let mut diagnostic = Diagnostic::new(meta, span, message);
         diagnostic.help = help.map(str::to_string);
         if diagnostic.severity == Severity::Error {
@@ -167,11 +182,23 @@ impl<'f> Reader<'f> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn error(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+    fn error(
+        &mut self,
+        meta: &'static LintMeta,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
         self.push(meta, span, message, help);
     }
 
-    fn warn(&mut self, meta: &'static LintMeta, span: Span, message: impl Into<String>, help: Option<&str>) {
+    fn warn(
+        &mut self,
+        meta: &'static LintMeta,
+        span: Span,
+        message: impl Into<String>,
+        help: Option<&str>,
+    ) {
         self.push(meta, span, message, help);
     }
 
@@ -188,7 +215,6 @@ impl<'f> Reader<'f> {
             ErrorKind::Value => &codes::INVALID_VALUE,
             ErrorKind::Chain => &codes::INVALID_CHAIN,
             ErrorKind::Context => &codes::NOT_ALLOWED_HERE,
-            ErrorKind::Limit => &codes::LIMIT_EXCEEDED,
         };
         let mut diagnostic = Diagnostic::new(meta, error.span, error.message);
         diagnostic.help = error.help;
@@ -281,14 +307,24 @@ impl<'f> Reader<'f> {
                 let name_span = span.sub(1 + name_start..1 + name_start + name.len());
                 let kind = TableKind::parse(name);
                 if name.is_empty() {
-                    self.error(&codes::INVALID_LINE, span, "a `*` line needs a table name", Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"));
+                    self.error(
+                        &codes::INVALID_LINE,
+                        span,
+                        "a `*` line needs a table name",
+                        Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
+                    );
                 } else if kind.is_none() {
                     let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
                     let help = suggestion.map_or_else(
                         || "the tables are filter, nat, mangle, raw and security".to_string(),
                         |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
                     );
-                    self.error(&codes::UNKNOWN_TABLE, name_span, format!("there is no table `{name}`"), Some(&help));
+                    self.error(
+                        &codes::UNKNOWN_TABLE,
+                        name_span,
+                        format!("there is no table `{name}`"),
+                        Some(&help),
+                    );
                 }
                 self.in_table = true;
                 items.push(Item::TableStart {
@@ -300,12 +336,20 @@ impl<'f> Reader<'f> {
                 continue;
             }
             if !self.in_table {
-                let help = if content.starts_with('-') || content.starts_with(':') || content.starts_with('[') {
+                let help = if content.starts_with('-')
+                    || content.starts_with(':')
+                    || content.starts_with('[')
+                {
                     "rules and chains belong between a `*table` line and its `COMMIT`"
                 } else {
                     "outside a table, a line must be blank, a `#` comment or a `*table` line"
                 };
-                self.error(&codes::INVALID_LINE, span, "this line is outside of any table", Some(help));
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    "this line is outside of any table",
+                    Some(help),
+                );
                 continue;
             }
             if content.starts_with(':') {
@@ -321,7 +365,10 @@ impl<'f> Reader<'f> {
                 );
                 continue;
             }
-            items.push(Item::Command { line, index: commands });
+            items.push(Item::Command {
+                line,
+                index: commands,
+            });
             commands += 1;
         }
         items
@@ -334,7 +381,9 @@ impl<'f> Reader<'f> {
         for item in items {
             match item {
                 Item::TableStart { kind, name, .. } => current = Some((*kind, name)),
-                Item::Command { line, .. } => table_of_line.push((*line, current.unwrap_or((None, "")))),
+                Item::Command { line, .. } => {
+                    table_of_line.push((*line, current.unwrap_or((None, ""))))
+                }
                 Item::Chain { .. } | Item::Commit => {}
             }
         }
@@ -353,7 +402,12 @@ impl<'f> Reader<'f> {
     fn run(&mut self, items: Vec<Item<'_>>, mut parsed: Vec<ParsedLine>) {
         for item in items {
             match item {
-                Item::TableStart { kind, name, span, line } => {
+                Item::TableStart {
+                    kind,
+                    name,
+                    span,
+                    line,
+                } => {
                     let _ = name;
                     self.current_kind = kind;
                     self.current = kind.map(|kind| self.start_table(kind, span, line));
@@ -415,14 +469,24 @@ impl<'f> Reader<'f> {
             offset += field.len() + 1;
         }
         let Some(&(name, name_span)) = fields.first() else {
-            self.error(&codes::INVALID_LINE, span, "a `:` line needs a chain name", Some("write `:CHAIN POLICY [packets:bytes]`, with `-` as the policy of a user chain"));
+            self.error(
+                &codes::INVALID_LINE,
+                span,
+                "a `:` line needs a chain name",
+                Some(
+                    "write `:CHAIN POLICY [packets:bytes]`, with `-` as the policy of a user chain",
+                ),
+            );
             return;
         };
         if name.len() >= 29 {
             self.error(
                 &codes::INVALID_CHAIN,
                 name_span,
-                format!("chain name `{name}` is too long ({} characters; 28 at most)", name.len()),
+                format!(
+                    "chain name `{name}` is too long ({} characters; 28 at most)",
+                    name.len()
+                ),
                 None,
             );
             return;
@@ -447,7 +511,11 @@ impl<'f> Reader<'f> {
                     ));
                 }
             } else if Verdict::parse(name).is_some() {
-                problem = Some((name_span, format!("`{name}` is a verdict and cannot be a chain name"), None));
+                problem = Some((
+                    name_span,
+                    format!("`{name}` is a verdict and cannot be a chain name"),
+                    None,
+                ));
             } else {
                 table.chains.push(Chain {
                     name: name.to_string(),
@@ -480,7 +548,10 @@ impl<'f> Reader<'f> {
         let kind = table.kind;
         if builtin.is_none() {
             let help = if Hook::from_chain_name(name).is_some() {
-                format!("the {} table has no built-in chain `{name}`, so this declares a user chain, which has no policy", kind.as_str())
+                format!(
+                    "the {} table has no built-in chain `{name}`, so this declares a user chain, which has no policy",
+                    kind.as_str()
+                )
             } else {
                 "only built-in chains have a policy; write `-`".to_string()
             };
@@ -492,7 +563,9 @@ impl<'f> Reader<'f> {
             );
             return;
         }
-        let Some(verdict) = Verdict::parse(policy).filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop)) else {
+        let Some(verdict) = Verdict::parse(policy)
+            .filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop))
+        else {
             self.error(
                 &codes::INVALID_CHAIN,
                 policy_span,
@@ -511,7 +584,11 @@ impl<'f> Reader<'f> {
 
     fn command_line(&mut self, line: PhysicalLine<'_>, parsed: ParsedLine) {
         let span = line.span();
-        let ParsedLine { result, notes, problems } = parsed;
+        let ParsedLine {
+            result,
+            notes,
+            problems,
+        } = parsed;
         for diagnostic in problems {
             self.add(diagnostic);
         }
@@ -577,7 +654,10 @@ impl<'f> Reader<'f> {
             None if Hook::from_chain_name(&chain.name).is_some() => {
                 format!("the {} table has no chain `{}`", kind.as_str(), chain.name)
             }
-            None => format!("declare it with `:{} - [0:0]` before its first use", chain.name),
+            None => format!(
+                "declare it with `:{} - [0:0]` before its first use",
+                chain.name
+            ),
         };
         if !self.fragment {
             help.push_str(" (if this file is a fragment for `iptables-restore --noflush`, run fwlint with `--fragment`)");
@@ -602,7 +682,11 @@ impl<'f> Reader<'f> {
             rule,
         } = command;
         match kind {
-            CommandKind::Append | CommandKind::Insert(_) | CommandKind::Replace(_) | CommandKind::Delete | CommandKind::Check => {
+            CommandKind::Append
+            | CommandKind::Insert(_)
+            | CommandKind::Replace(_)
+            | CommandKind::Delete
+            | CommandKind::Check => {
                 let Some(chain) = chain else { return };
                 let Some(rule) = rule else { return };
                 let Some(chain_index) = self.missing_chain(index, &chain, "rule for") else {
@@ -645,7 +729,9 @@ impl<'f> Reader<'f> {
                     }
                     CommandKind::Delete | CommandKind::Check => {
                         let key = without_spans(&rule);
-                        let found = rules.iter().position(|existing| without_spans(existing) == key);
+                        let found = rules
+                            .iter()
+                            .position(|existing| without_spans(existing) == key);
                         match (found, kind) {
                             (Some(position), CommandKind::Delete) => {
                                 rules.remove(position);
@@ -703,17 +789,27 @@ impl<'f> Reader<'f> {
                     }
                 }
             },
-            CommandKind::Zero | CommandKind::ZeroNum(_) | CommandKind::List | CommandKind::ListRules => {
+            CommandKind::Zero
+            | CommandKind::ZeroNum(_)
+            | CommandKind::List
+            | CommandKind::ListRules => {
                 if let Some(chain) = &chain {
                     if self.missing_chain(index, chain, "command for").is_none() {
                         return;
                     }
                 }
                 let what = match kind {
-                    CommandKind::List | CommandKind::ListRules => "prints a listing when the file is loaded; it loads nothing",
+                    CommandKind::List | CommandKind::ListRules => {
+                        "prints a listing when the file is loaded; it loads nothing"
+                    }
                     _ => "zeroes packet counters; it loads nothing",
                 };
-                self.push(&codes::IGNORED_LINE, command_span, format!("this command {what}"), None);
+                self.push(
+                    &codes::IGNORED_LINE,
+                    command_span,
+                    format!("this command {what}"),
+                    None,
+                );
             }
             CommandKind::NewChain => {
                 let Some(chain) = chain else { return };
@@ -739,28 +835,50 @@ impl<'f> Reader<'f> {
             }
             CommandKind::DeleteChain => self.delete_chain(index, chain.as_ref(), command_span),
             CommandKind::RenameChain => {
-                let (Some(chain), Some(new_name)) = (chain, new_name) else { return };
+                let (Some(chain), Some(new_name)) = (chain, new_name) else {
+                    return;
+                };
                 let Some(chain_index) = self.missing_chain(index, &chain, "rename of") else {
                     return;
                 };
                 let table = &mut self.tables[index];
                 if table.chains[chain_index].is_builtin() {
-                    self.push(&codes::INVALID_CHAIN, chain.span, format!("built-in chain `{}` cannot be renamed", chain.name), None);
+                    self.push(
+                        &codes::INVALID_CHAIN,
+                        chain.span,
+                        format!("built-in chain `{}` cannot be renamed", chain.name),
+                        None,
+                    );
                     return;
                 }
-                if table.chain_index(&new_name.name).is_some() || Verdict::parse(&new_name.name).is_some() {
-                    self.push(&codes::INVALID_CHAIN, new_name.span, format!("chain `{}` already exists", new_name.name), None);
+                if table.chain_index(&new_name.name).is_some()
+                    || Verdict::parse(&new_name.name).is_some()
+                {
+                    self.push(
+                        &codes::INVALID_CHAIN,
+                        new_name.span,
+                        format!("chain `{}` already exists", new_name.name),
+                        None,
+                    );
                     return;
                 }
                 if new_name.name.len() >= 29 {
-                    self.push(&codes::INVALID_CHAIN, new_name.span, format!("chain name `{}` is too long", new_name.name), None);
+                    self.push(
+                        &codes::INVALID_CHAIN,
+                        new_name.span,
+                        format!("chain name `{}` is too long", new_name.name),
+                        None,
+                    );
                     return;
                 }
-                let old = std::mem::replace(&mut table.chains[chain_index].name, new_name.name.clone());
+                let old =
+                    std::mem::replace(&mut table.chains[chain_index].name, new_name.name.clone());
                 for other in &mut table.chains {
                     for rule in &mut other.rules {
                         match &mut rule.target.kind {
-                            TargetKind::Jump(target) | TargetKind::Goto(target) if *target == old => {
+                            TargetKind::Jump(target) | TargetKind::Goto(target)
+                                if *target == old =>
+                            {
                                 target.clone_from(&new_name.name);
                             }
                             _ => {}
@@ -769,7 +887,9 @@ impl<'f> Reader<'f> {
                 }
             }
             CommandKind::Policy => {
-                let (Some(chain), Some(policy)) = (chain, policy) else { return };
+                let (Some(chain), Some(policy)) = (chain, policy) else {
+                    return;
+                };
                 let Some(chain_index) = self.missing_chain(index, &chain, "policy for") else {
                     return;
                 };
@@ -783,7 +903,9 @@ impl<'f> Reader<'f> {
                     );
                     return;
                 }
-                match Verdict::parse(&policy.name).filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop)) {
+                match Verdict::parse(&policy.name)
+                    .filter(|verdict| matches!(verdict, Verdict::Accept | Verdict::Drop))
+                {
                     Some(verdict) => {
                         table.chains[chain_index].policy = Some(Policy {
                             verdict,
@@ -808,7 +930,12 @@ impl<'f> Reader<'f> {
                     return;
                 };
                 if self.tables[index].chains[chain_index].is_builtin() {
-                    self.push(&codes::INVALID_CHAIN, chain.span, format!("built-in chain `{}` cannot be deleted", chain.name), None);
+                    self.push(
+                        &codes::INVALID_CHAIN,
+                        chain.span,
+                        format!("built-in chain `{}` cannot be deleted", chain.name),
+                        None,
+                    );
                     return;
                 }
                 vec![chain.name.clone()]
@@ -822,7 +949,9 @@ impl<'f> Reader<'f> {
         };
         for name in names {
             let table = &self.tables[index];
-            let Some(position) = table.chain_index(&name) else { continue };
+            let Some(position) = table.chain_index(&name) else {
+                continue;
+            };
             if !table.chains[position].rules.is_empty() {
                 self.push(
                     &codes::INVALID_CHAIN,
@@ -894,7 +1023,11 @@ impl<'f> Reader<'f> {
                     }
                 }
             }
-            TargetSpec::Jump { name, extension, span } => {
+            TargetSpec::Jump {
+                name,
+                extension,
+                span,
+            } => {
                 if let Some(verdict) = Verdict::parse(&name.name) {
                     Target {
                         kind: TargetKind::Verdict(verdict),
@@ -913,7 +1046,9 @@ impl<'f> Reader<'f> {
                             return None;
                         }
                         Some(_) => {
-                            if let Some(extension) = extension.as_ref().filter(|ext| !ext.options.is_empty()) {
+                            if let Some(extension) =
+                                extension.as_ref().filter(|ext| !ext.options.is_empty())
+                            {
                                 let option = &extension.options[0];
                                 self.push(
                                     &codes::INVALID_OPTION,
@@ -929,7 +1064,11 @@ impl<'f> Reader<'f> {
                             }
                         }
                         None => match extension {
-                            Some(extension) if extension.known || !extension.options.is_empty() || looks_like_extension(&name.name) => {
+                            Some(extension)
+                                if extension.known
+                                    || !extension.options.is_empty()
+                                    || looks_like_extension(&name.name) =>
+                            {
                                 if !extension.known {
                                     self.push(
                                         &codes::UNKNOWN_EXTENSION,
@@ -947,11 +1086,21 @@ impl<'f> Reader<'f> {
                                 }
                             }
                             _ => {
-                                if let Some(extension) = extensions::find(&name.name, ExtensionKind::Target, other_family(self.family)) {
+                                if let Some(extension) = extensions::find(
+                                    &name.name,
+                                    ExtensionKind::Target,
+                                    other_family(self.family),
+                                ) {
                                     self.push(
                                         &codes::INVALID_OPTION,
                                         name.span,
-                                        format!("target `{}` exists only in {}", extension.name, other_family(self.family).restore_program().trim_end_matches("-restore")),
+                                        format!(
+                                            "target `{}` exists only in {}",
+                                            extension.name,
+                                            other_family(self.family)
+                                                .restore_program()
+                                                .trim_end_matches("-restore")
+                                        ),
                                         None,
                                     );
                                     return None;
@@ -997,14 +1146,24 @@ impl<'f> Reader<'f> {
                     if !extension.known {
                         continue;
                     }
-                    let Some(def) = extensions::find(&extension.name, extension.kind, family).or_else(|| {
-                        (extension.kind == ExtensionKind::Match).then(|| extensions::find("icmp6", ExtensionKind::Match, family)).flatten().filter(|_| matches!(extension.name.as_str(), "icmpv6" | "ipv6-icmp"))
-                    }) else {
+                    let Some(def) = extensions::find(&extension.name, extension.kind, family)
+                        .or_else(|| {
+                            (extension.kind == ExtensionKind::Match)
+                                .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
+                                .flatten()
+                                .filter(|_| {
+                                    matches!(extension.name.as_str(), "icmpv6" | "ipv6-icmp")
+                                })
+                        })
+                    else {
                         continue;
                     };
                     let kernel = def.kernel;
                     if let Some(proto) = kernel.proto {
-                        let ok = rule.protocol.as_ref().is_some_and(|p| p.value.0 == proto && !p.negated);
+                        let ok = rule
+                            .protocol
+                            .as_ref()
+                            .is_some_and(|p| p.value.0 == proto && !p.negated);
                         if !ok {
                             let proto_name = super::protocol_name(proto).unwrap_or("?");
                             problems.push((
@@ -1018,7 +1177,11 @@ impl<'f> Reader<'f> {
                         if only != table.kind {
                             problems.push((
                                 extension.name_span,
-                                format!("`{}` works only in the {} table", extension.name, only.as_str()),
+                                format!(
+                                    "`{}` works only in the {} table",
+                                    extension.name,
+                                    only.as_str()
+                                ),
                                 None,
                             ));
                         }
@@ -1031,7 +1194,12 @@ impl<'f> Reader<'f> {
                             rule,
                             extension,
                         };
-                        if let Err(ExtError { message, span, help }) = check(&call) {
+                        if let Err(ExtError {
+                            message,
+                            span,
+                            help,
+                        }) = check(&call)
+                        {
                             problems.push((span.unwrap_or(extension.span), message, help));
                         }
                     }
@@ -1040,7 +1208,11 @@ impl<'f> Reader<'f> {
         }
         problems.extend(check_graph(table));
         for (span, message, help) in problems {
-            let meta = if message.contains("loop") { &codes::CHAIN_LOOP } else { &codes::NOT_ALLOWED_HERE };
+            let meta = if message.contains("loop") {
+                &codes::CHAIN_LOOP
+            } else {
+                &codes::NOT_ALLOWED_HERE
+            };
             self.push(meta, span, message, help.as_deref());
         }
     }
@@ -1081,7 +1253,12 @@ struct ParsedLine {
     problems: Vec<Diagnostic>,
 }
 
-fn parse_command_line(line: PhysicalLine<'_>, family: Family, table: Option<TableKind>, table_name: &str) -> ParsedLine {
+fn parse_command_line(
+    line: PhysicalLine<'_>,
+    family: Family,
+    table: Option<TableKind>,
+    table_name: &str,
+) -> ParsedLine {
     let span = line.span();
     let mut parsed = ParsedLine::default();
     let mut text = line.text;
@@ -1096,8 +1273,12 @@ fn parse_command_line(line: PhysicalLine<'_>, family: Family, table: Option<Tabl
             }
             Err(message) => {
                 parsed.problems.push(
-                    Diagnostic::new(&codes::INVALID_LINE, span.sub(0..text.find(' ').unwrap_or(text.len())), message)
-                        .with_help("a rule may start with `[packets:bytes]`, as `[0:0] -A INPUT ...`"),
+                    Diagnostic::new(
+                        &codes::INVALID_LINE,
+                        span.sub(0..text.find(' ').unwrap_or(text.len())),
+                        message,
+                    )
+                    .with_help("a rule may start with `[packets:bytes]`, as `[0:0] -A INPUT ...`"),
                 );
                 return parsed;
             }
@@ -1124,7 +1305,10 @@ fn parse_command_line(line: PhysicalLine<'_>, family: Family, table: Option<Tabl
             Diagnostic::new(
                 &codes::LIMIT_EXCEEDED,
                 tokens[MAX_ARGUMENTS].span,
-                format!("this line has {} arguments; iptables-restore accepts at most {MAX_ARGUMENTS}", tokens.len()),
+                format!(
+                    "this line has {} arguments; iptables-restore accepts at most {MAX_ARGUMENTS}",
+                    tokens.len()
+                ),
             )
             .with_help("split the rule, or use an ipset or multiport for long lists"),
         );
@@ -1132,15 +1316,19 @@ fn parse_command_line(line: PhysicalLine<'_>, family: Family, table: Option<Tabl
     }
     if tokens.first().is_some_and(|token| token.text == "COMMIT") {
         parsed.problems.push(
-            Diagnostic::new(&codes::INVALID_LINE, span, "`COMMIT` must be alone on its line, at the start of the line")
-                .with_help("remove what is before or after it"),
+            Diagnostic::new(
+                &codes::INVALID_LINE,
+                span,
+                "`COMMIT` must be alone on its line, at the start of the line",
+            )
+            .with_help("remove what is before or after it"),
         );
         return parsed;
     }
+    let _ = table_name;
     let cx = LineContext {
         family,
         table,
-        table_name,
         span,
         counters,
     };
@@ -1168,9 +1356,12 @@ fn counters_prefix(text: &str) -> Result<(Option<Counters>, usize), String> {
     if after.is_empty() {
         return Err("this `[packets:bytes]` prefix has no `]` after its `:`".to_string());
     }
-    let counters = text[1..close]
-        .split_once(':')
-        .and_then(|(packets, bytes)| Some(Counters { packets: packets.parse().ok()?, bytes: bytes.parse().ok()? }));
+    let counters = text[1..close].split_once(':').and_then(|(packets, bytes)| {
+        Some(Counters {
+            packets: packets.parse().ok()?,
+            bytes: bytes.parse().ok()?,
+        })
+    });
     Ok((counters, close + 1))
 }
 
@@ -1184,8 +1375,22 @@ fn other_family(family: Family) -> Family {
 /// Names of targets from xtables-addons and other packages that fwlint does
 /// not model; a jump to one is an unknown extension, not a missing chain.
 const THIRD_PARTY_TARGETS: [&str; 16] = [
-    "TARPIT", "DELUDE", "CHAOS", "ECHO", "IPMARK", "LOGMARK", "RAWDNAT", "RAWSNAT", "STEAL", "SYSRQ", "DHCPMAC",
-    "DNETMAP", "ACCOUNT", "PROTO", "IPV4OPTSSTRIP", "ULOG",
+    "TARPIT",
+    "DELUDE",
+    "CHAOS",
+    "ECHO",
+    "IPMARK",
+    "LOGMARK",
+    "RAWDNAT",
+    "RAWSNAT",
+    "STEAL",
+    "SYSRQ",
+    "DHCPMAC",
+    "DNETMAP",
+    "ACCOUNT",
+    "PROTO",
+    "IPV4OPTSSTRIP",
+    "ULOG",
 ];
 
 fn looks_like_extension(name: &str) -> bool {
@@ -1197,7 +1402,12 @@ fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
     let lowered = name.to_ascii_lowercase();
     candidates
         .filter(|candidate| *candidate != name)
-        .map(|candidate| (edit_distance(&lowered, &candidate.to_ascii_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&lowered, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, candidate)| *distance <= (candidate.len().max(name.len()) / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -1227,13 +1437,19 @@ fn without_spans(rule: &Rule) -> Rule {
     if let Some(p) = &mut copy.protocol {
         p.span = zero;
     }
-    for addresses in [&mut copy.source, &mut copy.destination].into_iter().flatten() {
+    for addresses in [&mut copy.source, &mut copy.destination]
+        .into_iter()
+        .flatten()
+    {
         addresses.span = zero;
         for address in &mut addresses.value {
             address.span = zero;
         }
     }
-    for interface in [&mut copy.in_interface, &mut copy.out_interface].into_iter().flatten() {
+    for interface in [&mut copy.in_interface, &mut copy.out_interface]
+        .into_iter()
+        .flatten()
+    {
         interface.span = zero;
     }
     if let Some(fragment) = &mut copy.fragment {
@@ -1267,9 +1483,9 @@ fn check_graph(table: &TableState) -> Vec<(Span, String, Option<String>)> {
                 .rules
                 .iter()
                 .filter_map(|rule| match &rule.target.kind {
-                    TargetKind::Jump(name) | TargetKind::Goto(name) => {
-                        table.chain_index(name).map(|index| (index, rule.target.span))
-                    }
+                    TargetKind::Jump(name) | TargetKind::Goto(name) => table
+                        .chain_index(name)
+                        .map(|index| (index, rule.target.span)),
                     _ => None,
                 })
                 .collect()
@@ -1346,7 +1562,11 @@ fn check_graph(table: &TableState) -> Vec<(Span, String, Option<String>)> {
                 let via = if chain.is_builtin() {
                     String::new()
                 } else {
-                    format!(" (chain `{}` is reached from {})", chain.name, names(reached & !allowed))
+                    format!(
+                        " (chain `{}` is reached from {})",
+                        chain.name,
+                        names(reached & !allowed)
+                    )
                 };
                 problems.push((
                     extension.name_span,
@@ -1365,5 +1585,6 @@ fn check_graph(table: &TableState) -> Vec<(Span, String, Option<String>)> {
 
 #[allow(dead_code)]
 fn termination(name: &str, family: Family) -> Termination {
-    extensions::find(name, ExtensionKind::Target, family).map_or(Termination::Unknown, |def| def.termination)
+    extensions::find(name, ExtensionKind::Target, family)
+        .map_or(Termination::Unknown, |def| def.termination)
 }

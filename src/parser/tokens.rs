@@ -112,7 +112,10 @@ pub fn tokenize(line: &str, offset: u32, newline: bool) -> (Vec<Token<'_>>, Vec<
                     }
                 }
                 if in_quote && !closed_by_quote {
-                    problems.push(TokenProblem::UnterminatedQuote(Span::new(at(start), at(index))));
+                    problems.push(TokenProblem::UnterminatedQuote(Span::new(
+                        at(start),
+                        at(index),
+                    )));
                     if newline {
                         owned.get_or_insert_with(Vec::new).push(b'\n');
                     }
@@ -130,7 +133,9 @@ pub fn tokenize(line: &str, offset: u32, newline: bool) -> (Vec<Token<'_>>, Vec<
                         verbatim: true,
                     },
                     Some(buffer) => Token {
-                        text: std::borrow::Cow::Owned(String::from_utf8_lossy(&buffer).into_owned()),
+                        text: std::borrow::Cow::Owned(
+                            String::from_utf8_lossy(&buffer).into_owned(),
+                        ),
                         span,
                         verbatim: false,
                     },
@@ -150,17 +155,27 @@ mod tests {
     use super::*;
 
     fn texts(line: &str) -> Vec<String> {
-        tokenize(line, 0, true).0.into_iter().map(|token| token.text.into_owned()).collect()
+        tokenize(line, 0, true)
+            .0
+            .into_iter()
+            .map(|token| token.text.into_owned())
+            .collect()
     }
 
     #[test]
     fn splits_on_spaces_and_tabs() {
-        assert_eq!(texts("-A  INPUT\t-j ACCEPT"), ["-A", "INPUT", "-j", "ACCEPT"]);
+        assert_eq!(
+            texts("-A  INPUT\t-j ACCEPT"),
+            ["-A", "INPUT", "-j", "ACCEPT"]
+        );
     }
 
     #[test]
     fn only_double_quotes_group() {
-        assert_eq!(texts(r#"--comment "a b" 'c d'"#), ["--comment", "a b", "'c", "d'"]);
+        assert_eq!(
+            texts(r#"--comment "a b" 'c d'"#),
+            ["--comment", "a b", "'c", "d'"]
+        );
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crate::model::{AddrMask, Family};
 pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
     let bytes = text.as_bytes();
     let mut index = 0;
-    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    {
         index += 1;
     }
     if bytes.get(index) == Some(&b'-') {
@@ -31,7 +32,8 @@ pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
     }
     let mut radix = 10;
     if bytes.get(index) == Some(&b'0') {
-        if matches!(bytes.get(index + 1), Some(b'x' | b'X')) && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
+        if matches!(bytes.get(index + 1), Some(b'x' | b'X'))
+            && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
         {
             radix = 16;
             index += 2;
@@ -42,8 +44,14 @@ pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
     let digits_start = index;
     let mut value: u64 = 0;
     let mut overflow = false;
-    while let Some(digit) = bytes.get(index).and_then(|byte| (*byte as char).to_digit(radix)) {
-        match value.checked_mul(u64::from(radix)).and_then(|v| v.checked_add(u64::from(digit))) {
+    while let Some(digit) = bytes
+        .get(index)
+        .and_then(|byte| (*byte as char).to_digit(radix))
+    {
+        match value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(digit)))
+        {
             Some(next) => value = next,
             None => {
                 overflow = true;
@@ -82,7 +90,10 @@ fn services() -> &'static NamedNumbers {
     static SERVICES: OnceLock<NamedNumbers> = OnceLock::new();
     SERVICES.get_or_init(|| {
         let mut entries = Vec::new();
-        for line in include_str!("data/services.txt").lines().filter(|line| !line.starts_with('#')) {
+        for line in include_str!("data/services.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+        {
             let mut fields = line.split_whitespace();
             let (Some(name), Some(port_proto)) = (fields.next(), fields.next()) else {
                 continue;
@@ -90,7 +101,9 @@ fn services() -> &'static NamedNumbers {
             let Some((port, proto)) = port_proto.split_once('/') else {
                 continue;
             };
-            let Ok(port) = port.parse::<u16>() else { continue };
+            let Ok(port) = port.parse::<u16>() else {
+                continue;
+            };
             entries.push((name.to_string(), port, proto.to_string()));
             for alias in fields {
                 entries.push((alias.to_string(), port, proto.to_string()));
@@ -107,7 +120,9 @@ pub fn service_port(name: &str, proto: Option<&str>) -> Option<u16> {
     services()
         .entries
         .iter()
-        .find(|(service, _, service_proto)| service == name && proto.is_none_or(|p| p == service_proto))
+        .find(|(service, _, service_proto)| {
+            service == name && proto.is_none_or(|p| p == service_proto)
+        })
         .map(|(_, port, _)| *port)
 }
 
@@ -141,12 +156,17 @@ fn protocols() -> &'static Vec<(String, u8)> {
     static PROTOCOLS: OnceLock<Vec<(String, u8)>> = OnceLock::new();
     PROTOCOLS.get_or_init(|| {
         let mut entries = Vec::new();
-        for line in include_str!("data/protocols.txt").lines().filter(|line| !line.starts_with('#')) {
+        for line in include_str!("data/protocols.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+        {
             let mut fields = line.split_whitespace();
             let (Some(name), Some(number)) = (fields.next(), fields.next()) else {
                 continue;
             };
-            let Ok(number) = number.parse::<u8>() else { continue };
+            let Ok(number) = number.parse::<u8>() else {
+                continue;
+            };
             entries.push((name.to_string(), number));
             for alias in fields {
                 entries.push((alias.to_string(), number));
@@ -167,7 +187,12 @@ pub fn parse_protocol(text: &str) -> Option<u8> {
         .iter()
         .find(|(name, _)| *name == text)
         .map(|(_, number)| *number)
-        .or_else(|| protocols().iter().find(|(name, _)| name == text).map(|(_, number)| *number))
+        .or_else(|| {
+            protocols()
+                .iter()
+                .find(|(name, _)| name == text)
+                .map(|(_, number)| *number)
+        })
 }
 
 /// The name iptables-save prints for a protocol number.
@@ -180,7 +205,12 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
         .iter()
         .find(|(_, n)| *n == number)
         .map(|(name, _)| *name)
-        .or_else(|| protocols().iter().find(|(_, n)| *n == number).map(|(name, _)| name.as_str()))
+        .or_else(|| {
+            protocols()
+                .iter()
+                .find(|(_, n)| *n == number)
+                .map(|(name, _)| name.as_str())
+        })
 }
 
 /// `__numeric_to_ipaddr`: dotted IPv4 with C's number rules per byte. A
@@ -248,7 +278,11 @@ pub enum AddressError {
 pub enum ParsedAddress {
     Net(AddrMask),
     /// A host name iptables would resolve at load time; the mask as given.
-    Hostname { name: String, prefix: Option<u8>, mask: IpAddr },
+    Hostname {
+        name: String,
+        prefix: Option<u8>,
+        mask: IpAddr,
+    },
 }
 
 /// Could `name` be looked up as a host name? (Letters, digits, `-`, `.`,
@@ -257,7 +291,9 @@ pub enum ParsedAddress {
 pub fn is_plausible_hostname(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
         && name.bytes().any(|b| b.is_ascii_alphabetic())
         && !name.starts_with('-')
         && !name.starts_with('.')
@@ -273,8 +309,13 @@ fn parse_mask(mask: Option<&str>, family: Family) -> Result<IpAddr, AddressError
             if let Some(dotted) = parse_ipv4_numeric(mask, true) {
                 return Ok(IpAddr::V4(dotted));
             }
-            let bits = parse_uint(mask, 0, 32).ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
-            let value = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let bits = parse_uint(mask, 0, 32)
+                .ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
+            let value = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             Ok(IpAddr::V4(Ipv4Addr::from(value)))
         }
         Family::V6 => {
@@ -284,8 +325,13 @@ fn parse_mask(mask: Option<&str>, family: Family) -> Result<IpAddr, AddressError
             if let Ok(address) = mask.parse::<Ipv6Addr>() {
                 return Ok(IpAddr::V6(address));
             }
-            let bits = parse_uint(mask, 0, 128).ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
-            let value = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let bits = parse_uint(mask, 0, 128)
+                .ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
+            let value = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             Ok(IpAddr::V6(Ipv6Addr::from(value)))
         }
     }
@@ -357,7 +403,9 @@ pub fn check_interface(name: &str) -> Result<Option<&'static str>, String> {
         ));
     }
     if name.contains(['/', ' ']) {
-        return Ok(Some("'/' and ' ' are not allowed in interface names by the kernel"));
+        return Ok(Some(
+            "'/' and ' ' are not allowed in interface names by the kernel",
+        ));
     }
     Ok(None)
 }
@@ -367,7 +415,8 @@ pub fn check_interface(name: &str) -> Result<Option<&'static str>, String> {
 fn c_strtoul_hex(text: &str) -> (u64, usize) {
     let bytes = text.as_bytes();
     let mut index = 0;
-    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    {
         index += 1;
     }
     let negative = bytes.get(index) == Some(&b'-');
@@ -382,14 +431,24 @@ fn c_strtoul_hex(text: &str) -> (u64, usize) {
     }
     let digits_start = index;
     let mut value: u64 = 0;
-    while let Some(digit) = bytes.get(index).and_then(|byte| (*byte as char).to_digit(16)) {
+    while let Some(digit) = bytes
+        .get(index)
+        .and_then(|byte| (*byte as char).to_digit(16))
+    {
         value = value.wrapping_mul(16).wrapping_add(u64::from(digit));
         index += 1;
     }
     if index == digits_start {
         return (0, 0);
     }
-    (if negative { value.wrapping_neg() } else { value }, index)
+    (
+        if negative {
+            value.wrapping_neg()
+        } else {
+            value
+        },
+        index,
+    )
 }
 
 /// `XTTYPE_ETHERMAC`: six hexadecimal parts separated by colons, each read
@@ -454,17 +513,28 @@ mod tests {
 
     #[test]
     fn ipv4_addresses_complete_like_iptables() {
-        assert_eq!(parse_ipv4_numeric("10", false), Some(Ipv4Addr::new(10, 0, 0, 0)));
-        assert_eq!(parse_ipv4_numeric("10.1", false), Some(Ipv4Addr::new(10, 1, 0, 0)));
+        assert_eq!(
+            parse_ipv4_numeric("10", false),
+            Some(Ipv4Addr::new(10, 0, 0, 0))
+        );
+        assert_eq!(
+            parse_ipv4_numeric("10.1", false),
+            Some(Ipv4Addr::new(10, 1, 0, 0))
+        );
         assert_eq!(parse_ipv4_numeric("10.1", true), None);
         assert_eq!(parse_ipv4_numeric("1.2.3.256", false), None);
-        assert_eq!(parse_ipv4_numeric("010.0.0.1", false), Some(Ipv4Addr::new(8, 0, 0, 1)));
+        assert_eq!(
+            parse_ipv4_numeric("010.0.0.1", false),
+            Some(Ipv4Addr::new(8, 0, 0, 1))
+        );
     }
 
     #[test]
     fn addresses_with_masks() {
         let parsed = parse_address("192.168.1.77/24", Family::V4).unwrap();
-        let ParsedAddress::Net(net) = parsed else { panic!() };
+        let ParsedAddress::Net(net) = parsed else {
+            panic!()
+        };
         assert_eq!(net.to_string(), "192.168.1.0/24");
         assert!(matches!(
             parse_address("10.0.0.0/33", Family::V4),
@@ -478,15 +548,22 @@ mod tests {
             parse_address("1.2.3.999", Family::V4),
             Err(AddressError::InvalidAddress(_))
         ));
-        let ParsedAddress::Net(any) = parse_address("anything/0", Family::V4).unwrap() else { panic!() };
+        let ParsedAddress::Net(any) = parse_address("anything/0", Family::V4).unwrap() else {
+            panic!()
+        };
         assert!(any.is_any());
-        let ParsedAddress::Net(v6) = parse_address("2001:db8::1/64", Family::V6).unwrap() else { panic!() };
+        let ParsedAddress::Net(v6) = parse_address("2001:db8::1/64", Family::V6).unwrap() else {
+            panic!()
+        };
         assert_eq!(v6.to_string(), "2001:db8::/64");
     }
 
     #[test]
     fn mac_addresses_need_six_hex_bytes() {
-        assert_eq!(parse_mac("00:11:22:aa:BB:cc"), Some([0, 0x11, 0x22, 0xaa, 0xbb, 0xcc]));
+        assert_eq!(
+            parse_mac("00:11:22:aa:BB:cc"),
+            Some([0, 0x11, 0x22, 0xaa, 0xbb, 0xcc])
+        );
         assert_eq!(parse_mac("XX:XX:XX:XX:XX:XX"), None);
         assert_eq!(parse_mac("00:11:22:aa:bb"), None);
         assert_eq!(parse_mac("0:1:2:3:4:5"), Some([0, 1, 2, 3, 4, 5]));

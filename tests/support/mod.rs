@@ -40,7 +40,11 @@ pub fn live_iptables() -> Result<(), String> {
     static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
     PROBE
         .get_or_init(|| {
-            for program in ["iptables-legacy-restore", "ip6tables-legacy-restore", "unshare"] {
+            for program in [
+                "iptables-legacy-restore",
+                "ip6tables-legacy-restore",
+                "unshare",
+            ] {
                 let found = Command::new("sh")
                     .args(["-c", &format!("command -v {program}")])
                     .stdout(Stdio::null())
@@ -48,7 +52,9 @@ pub fn live_iptables() -> Result<(), String> {
                     .map(|status| status.success())
                     .unwrap_or(false);
                 if !found {
-                    return Err(format!("`{program}` is not installed (Debian package `iptables`)"));
+                    return Err(format!(
+                        "`{program}` is not installed (Debian package `iptables`)"
+                    ));
                 }
             }
             let status = Command::new("unshare")
@@ -57,7 +63,9 @@ pub fn live_iptables() -> Result<(), String> {
                 .status()
                 .map_err(|error| error.to_string())?;
             if !status.success() {
-                return Err("`unshare -n` is not permitted here (needs root or user namespaces)".into());
+                return Err(
+                    "`unshare -n` is not permitted here (needs root or user namespaces)".into(),
+                );
             }
             Ok(())
         })
@@ -107,10 +115,17 @@ pub fn live_verdict(family: Family, text: &str) -> LiveVerdict {
             let _ = stdin.write_all(text.as_bytes());
         }
         let output = child.wait_with_output().expect("iptables-restore finishes");
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     };
     let (test_ok, test_err) = run(true);
-    let (load_ok, load_err) = if test_ok { run(false) } else { (false, String::new()) };
+    let (load_ok, load_err) = if test_ok {
+        run(false)
+    } else {
+        (false, String::new())
+    };
     LiveVerdict {
         test_ok,
         load_ok,

@@ -173,7 +173,10 @@ fn parse_tos_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     TOS_NAMES
         .iter()
         .find(|(symbol, _)| symbol.eq_ignore_ascii_case(text))
-        .map(|(_, value)| Value::TosMask { value: *value, mask })
+        .map(|(_, value)| Value::TosMask {
+            value: *value,
+            mask,
+        })
         .ok_or_else(|| call.error(format!("symbolic TOS name `{text}` is unknown")))
 }
 

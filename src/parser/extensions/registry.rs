@@ -7,7 +7,13 @@ use super::{ExtensionDef, conn, mangle, packet, proto, targets};
 use crate::model::{ExtensionKind, Family};
 
 /// Every extension definition, by group. Each group lists its own files.
-pub static GROUPS: [&[&ExtensionDef]; 5] = [proto::DEFS, conn::DEFS, packet::DEFS, targets::DEFS, mangle::DEFS];
+pub static GROUPS: [&[&ExtensionDef]; 5] = [
+    proto::DEFS,
+    conn::DEFS,
+    packet::DEFS,
+    targets::DEFS,
+    mangle::DEFS,
+];
 
 /// All extension definitions.
 pub fn all() -> impl Iterator<Item = &'static ExtensionDef> {
@@ -40,7 +46,9 @@ fn index() -> &'static HashMap<&'static str, Slots> {
 /// The extension called `name` of `kind` for `family`, if fwlint knows it.
 #[must_use]
 pub fn find(name: &str, kind: ExtensionKind, family: Family) -> Option<&'static ExtensionDef> {
-    index().get(name).and_then(|slots| slots[slot(kind, family)])
+    index()
+        .get(name)
+        .and_then(|slots| slots[slot(kind, family)])
 }
 
 #[cfg(test)]
@@ -55,7 +63,11 @@ mod tests {
             for family in [Family::V4, Family::V6] {
                 if def.families.contains(family) {
                     assert!(
-                        seen.insert((def.name, def.kind == ExtensionKind::Target, family == Family::V6)),
+                        seen.insert((
+                            def.name,
+                            def.kind == ExtensionKind::Target,
+                            family == Family::V6
+                        )),
                         "{} is defined twice for {family:?}",
                         def.name
                     );
@@ -68,7 +80,13 @@ mod tests {
     fn synonyms_agree_on_type_and_ids_fit_in_a_mask() {
         for def in all() {
             for option in def.options {
-                assert!(option.id < 32, "{}: --{} has id {}", def.name, option.name, option.id);
+                assert!(
+                    option.id < 32,
+                    "{}: --{} has id {}",
+                    def.name,
+                    option.name,
+                    option.id
+                );
                 for other in def.options.iter().filter(|other| other.id == option.id) {
                     assert_eq!(
                         option.has_arg() == HasArg::No,

@@ -8,9 +8,19 @@ use crate::source::SourceFile;
 
 /// Reads `*TABLE / -A CHAIN RULE / COMMIT` (user chains are declared).
 #[must_use]
-pub fn load(family: Family, table: &str, chain: &str, rule: &str) -> (bool, Vec<Diagnostic>, Option<Rule>) {
-    let builtin = crate::model::TableKind::parse(table).is_some_and(|kind| kind.builtin_hook(chain).is_some());
-    let declare = if builtin { String::new() } else { format!(":{chain} - [0:0]\n") };
+pub fn load(
+    family: Family,
+    table: &str,
+    chain: &str,
+    rule: &str,
+) -> (bool, Vec<Diagnostic>, Option<Rule>) {
+    let builtin = crate::model::TableKind::parse(table)
+        .is_some_and(|kind| kind.builtin_hook(chain).is_some());
+    let declare = if builtin {
+        String::new()
+    } else {
+        format!(":{chain} - [0:0]\n")
+    };
     let text = format!("*{table}\n{declare}-A {chain} {rule}\nCOMMIT\n");
     let file = SourceFile::new("test.rules", text);
     let result = read(
@@ -56,7 +66,10 @@ pub fn accepts_in(family: Family, table: &str, chain: &str, rule: &str) -> Rule 
 #[track_caller]
 pub fn refuses_in(family: Family, table: &str, chain: &str, rule: &str, expected: &str) {
     let (loadable, diagnostics, _) = load(family, table, chain, rule);
-    assert!(!loadable, "expected `{rule}` to be refused in {table} {chain} ({family:?})");
+    assert!(
+        !loadable,
+        "expected `{rule}` to be refused in {table} {chain} ({family:?})"
+    );
     assert!(
         diagnostics
             .iter()
@@ -90,7 +103,10 @@ pub fn refuses6(rule: &str, expected: &str) {
 #[must_use]
 pub fn warnings(family: Family, rule: &str) -> Vec<Diagnostic> {
     let (_, diagnostics, _) = load(family, "filter", "INPUT", rule);
-    diagnostics.into_iter().filter(|d| d.severity != Severity::Error).collect()
+    diagnostics
+        .into_iter()
+        .filter(|d| d.severity != Severity::Error)
+        .collect()
 }
 
 /// The first match extension called `name` of `rule`.

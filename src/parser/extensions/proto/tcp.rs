@@ -2,7 +2,9 @@
 //! flags and options of TCP. The kernel accepts it only with `-p tcp`.
 
 use crate::model::{ExtensionKind, PortRange, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, bit};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, bit,
+};
 use crate::parser::values;
 
 const O_SPORT: u8 = 0;
@@ -14,13 +16,25 @@ const O_OPTION: u8 = 4;
 // The tcp parser accepts `!` before every option and checks repetition
 // itself, so every option is `custom`.
 static OPTIONS: [OptSpec; 7] = [
-    OptSpec::new("sport", O_SPORT, ArgType::String).invert().custom(),
-    OptSpec::new("source-port", O_SPORT, ArgType::String).invert().custom(),
-    OptSpec::new("dport", O_DPORT, ArgType::String).invert().custom(),
-    OptSpec::new("destination-port", O_DPORT, ArgType::String).invert().custom(),
+    OptSpec::new("sport", O_SPORT, ArgType::String)
+        .invert()
+        .custom(),
+    OptSpec::new("source-port", O_SPORT, ArgType::String)
+        .invert()
+        .custom(),
+    OptSpec::new("dport", O_DPORT, ArgType::String)
+        .invert()
+        .custom(),
+    OptSpec::new("destination-port", O_DPORT, ArgType::String)
+        .invert()
+        .custom(),
     OptSpec::new("syn", O_SYN, ArgType::None).invert().custom(),
-    OptSpec::new("tcp-flags", O_FLAGS, ArgType::String).invert().custom(),
-    OptSpec::new("tcp-option", O_OPTION, ArgType::String).invert().custom(),
+    OptSpec::new("tcp-flags", O_FLAGS, ArgType::String)
+        .invert()
+        .custom(),
+    OptSpec::new("tcp-option", O_OPTION, ArgType::String)
+        .invert()
+        .custom(),
 ];
 
 pub static TCP: ExtensionDef = ExtensionDef {
@@ -52,7 +66,11 @@ pub fn parse_ports(call: &OptCall<'_, '_>, protocol: &str) -> Result<PortRange, 
         return Ok(PortRange::single(single));
     };
     let first = if first.is_empty() { 0 } else { port(first)? };
-    let last = if last.is_empty() { u16::MAX } else { port(last)? };
+    let last = if last.is_empty() {
+        u16::MAX
+    } else {
+        port(last)?
+    };
     if first > last {
         return Err(call
             .error(format!("port range `{text}` is reversed"))
@@ -90,11 +108,17 @@ fn parse_flag_list(call: &OptCall<'_, '_>, text: &str) -> Result<u8, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let id = call.spec.id;
-    let once = |what: &str| ExtError::new(format!("only one {what} is allowed in a `tcp` match")).at(call.span);
+    let once = |what: &str| {
+        ExtError::new(format!("only one {what} is allowed in a `tcp` match")).at(call.span)
+    };
     match id {
         O_SPORT | O_DPORT => {
             if call.seen & bit(id) != 0 {
-                return Err(once(if id == O_SPORT { "`--sport`" } else { "`--dport`" }));
+                return Err(once(if id == O_SPORT {
+                    "`--sport`"
+                } else {
+                    "`--dport`"
+                }));
             }
             Ok(Value::PortRange(parse_ports(call, "tcp")?))
         }
@@ -127,7 +151,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             let text = call.arg_text();
             values::parse_uint(text, 1, 255)
                 .map(Value::UInt)
-                .ok_or_else(|| call.error(format!("bad TCP option `{text}`: use a number from 1 to 255")))
+                .ok_or_else(|| {
+                    call.error(format!(
+                        "bad TCP option `{text}`: use a number from 1 to 255"
+                    ))
+                })
         }
     }
 }
@@ -139,11 +167,22 @@ mod tests {
 
     #[test]
     fn ports_flags_and_options() {
-        let rule = accepts("-p tcp -m tcp --dport 22 ! --sport 1024:2048 --tcp-flags SYN,ACK SYN -j ACCEPT");
+        let rule = accepts(
+            "-p tcp -m tcp --dport 22 ! --sport 1024:2048 --tcp-flags SYN,ACK SYN -j ACCEPT",
+        );
         let tcp = match_named(&rule, "tcp");
-        assert_eq!(tcp.option("dport").unwrap().value, Value::PortRange(PortRange::single(22)));
+        assert_eq!(
+            tcp.option("dport").unwrap().value,
+            Value::PortRange(PortRange::single(22))
+        );
         assert!(tcp.option("sport").unwrap().negated);
-        assert_eq!(tcp.option("tcp-flags").unwrap().value, Value::TcpFlags { mask: 0x12, compare: 0x02 });
+        assert_eq!(
+            tcp.option("tcp-flags").unwrap().value,
+            Value::TcpFlags {
+                mask: 0x12,
+                compare: 0x02
+            }
+        );
         accepts("-p tcp --dport ssh -j ACCEPT");
         accepts("-p tcp --dport 0x16 -j ACCEPT");
         accepts("-p tcp --syn --tcp-option 2 -j ACCEPT");
@@ -157,7 +196,10 @@ mod tests {
         refuses("-p tcp --sport 1 --sport 2 -j ACCEPT", "only one");
         refuses("-p tcp --syn --tcp-flags ALL NONE -j ACCEPT", "only one");
         refuses("-p tcp --tcp-flags SYN -j ACCEPT", "two lists");
-        refuses("-p tcp --tcp-flags SYN,FOO SYN -j ACCEPT", "unknown TCP flag");
+        refuses(
+            "-p tcp --tcp-flags SYN,FOO SYN -j ACCEPT",
+            "unknown TCP flag",
+        );
         refuses("-m tcp --dport 22 -j ACCEPT", "works only with `-p tcp`");
         refuses("--dport 22 -j ACCEPT", "unknown option `--dport`");
     }

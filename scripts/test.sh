@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of fwlint. On a fresh Debian machine, run as root, it first
+# installs what the tests need (the real iptables for the oracle and kernel
+# tests, iproute2 for network namespaces); as another user it installs
+# nothing, and the tests that need root or those tools say they skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(iptables iproute2 conntrack)
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "scripts/test.sh: installing ${missing[*]}"
+    if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ]; then
+      apt-get update -qq
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+cargo test --release --all-targets
