@@ -1125,19 +1125,23 @@ impl<'a> Parser<'a> {
                 } else {
                     raw.text
                 };
-                if let Some(def) = extensions::find(name, ExtensionKind::Target, self.cx.family) {
-                    self.slots.push(Slot {
-                        def: Some(def),
-                        kind: ExtensionKind::Target,
-                        name: raw.text.to_string(),
-                        name_span: self.jump_span,
-                        span: self.jump_span,
-                        implicit: false,
-                        options: Vec::new(),
-                        seen: 0,
-                    });
-                    let slot = self.slots.len() - 1;
-                    self.target_slot = Some(slot);
+                let def = extensions::find(name, ExtensionKind::Target, self.cx.family);
+                // A name fwlint does not know may be a chain or an extension;
+                // the loader decides once chains are known. Options after it
+                // are kept with it meanwhile.
+                self.slots.push(Slot {
+                    def,
+                    kind: ExtensionKind::Target,
+                    name: raw.text.to_string(),
+                    name_span: self.jump_span,
+                    span: self.jump_span,
+                    implicit: false,
+                    options: Vec::new(),
+                    seen: 0,
+                });
+                let slot = self.slots.len() - 1;
+                self.target_slot = Some(slot);
+                if def.is_some() {
                     self.merge(slot);
                 }
             }
