@@ -114,6 +114,8 @@ struct Reader<'f> {
     current: Option<usize>,
     /// The table kind of the block being read, even when it is unknown.
     current_kind: Option<TableKind>,
+    /// The `*table` name of the block being read, even when it is unknown.
+    current_span: Option<Span>,
     in_table: bool,
     rule_lines: Vec<Span>,
 }
@@ -138,6 +140,7 @@ pub fn read_file(
         tables: Vec::new(),
         current: None,
         current_kind: None,
+        current_span: None,
         in_table: false,
         rule_lines: Vec::new(),
     };
@@ -410,6 +413,7 @@ impl<'f> Reader<'f> {
                 } => {
                     let _ = name;
                     self.current_kind = kind;
+                    self.current_span = Some(span);
                     self.current = kind.map(|kind| self.start_table(kind, span, line));
                 }
                 Item::Chain { line } => self.chain_line(line),
@@ -427,9 +431,7 @@ impl<'f> Reader<'f> {
         }
         if self.in_table {
             let end = u32::try_from(self.file.text().len()).unwrap_or(u32::MAX);
-            let table_span = self
-                .current
-                .map_or(Span::empty_at(end), |index| self.tables[index].span);
+            let table_span = self.current_span.unwrap_or(Span::empty_at(end));
             let mut diagnostic = Diagnostic::new(
                 &codes::MISSING_COMMIT,
                 table_span,
