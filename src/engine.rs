@@ -9,6 +9,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Summary};
+use crate::lints::{self, FileContext, FileFacts, RunContext, RunFile};
 use crate::model::{Family, Ruleset};
 use crate::parser::{self, ReadOptions, codes};
 use crate::source::{SourceFile, Span};
@@ -18,6 +19,9 @@ use crate::source::{SourceFile, Span};
 pub struct Settings {
     pub family: Option<Family>,
     pub fragment: bool,
+    /// IPv4 and IPv6 files of one host, as the user paired them
+    /// (`--pair V4FILE:V6FILE`), by path as shown.
+    pub pairs: Vec<(String, String)>,
 }
 
 /// Everything fwlint found in one file.
@@ -27,6 +31,7 @@ pub struct FileReport {
     pub family: Family,
     pub loadable: bool,
     pub ruleset: Ruleset,
+    pub facts: FileFacts,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -79,6 +84,9 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
                 tables: Vec::new(),
                 fragment: settings.fragment,
             },
+            facts: FileFacts {
+                fragment: settings.fragment,
+            },
             diagnostics: vec![diagnostic],
             source,
         };
@@ -101,14 +109,31 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
                 .with_help("a rule file has at least one `*filter` ... `COMMIT` block; check that this is the right file"),
         );
     }
+    let facts = FileFacts {
+        fragment: settings.fragment,
+    };
+    let mut cx = FileContext::new(&source, &read.ruleset, &facts);
+    lints::run_file(lints::ALL, &mut cx);
+    let (found, replaced) = cx.finish();
+    diagnostics.retain(|diagnostic| {
+        !replaced
+            .iter()
+            .any(|(code, span)| diagnostic.code == *code && overlaps(diagnostic.span, *span))
+    });
+    diagnostics.extend(found);
     sort_diagnostics(&mut diagnostics);
     FileReport {
         family: read.ruleset.family,
         loadable: read.loadable,
         ruleset: read.ruleset,
+        facts,
         diagnostics,
         source,
     }
+}
+
+fn overlaps(a: Span, b: Span) -> bool {
+    a.start < b.end.max(b.start + 1) && b.start < a.end.max(a.start + 1)
 }
 
 /// Sorts by position, then code, then message: the order every output
@@ -138,8 +163,88 @@ pub struct InputError {
     pub message: String,
 }
 
-/// Checks every input, in parallel, and returns the reports in input order.
+/// Checks every input, in parallel, and returns the reports in input order,
+/// with the findings of the lints that look at several files at once.
 pub fn check_inputs(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
+    let (mut reports, errors) = check_each(inputs, settings);
+    cross_file(&mut reports, settings, true);
+    (reports, errors)
+}
+
+/// [`check_inputs`] for inputs already in memory: nothing is read from disk,
+/// not even to look for a missing IPv6 file.
+#[must_use]
+pub fn check_inputs_text(inputs: Vec<Input>, settings: &Settings) -> Vec<FileReport> {
+    let (mut reports, _) = check_each(inputs, settings);
+    cross_file(&mut reports, settings, false);
+    reports
+}
+
+/// Pairs the IPv4 and IPv6 files of each host and runs the cross-file
+/// lints.
+fn cross_file(reports: &mut [FileReport], settings: &Settings, disk: bool) {
+    let keys: Vec<Option<(String, Family)>> = reports
+        .iter()
+        .map(|report| lints::pair_key(report.source.name()))
+        .collect();
+    let mut files: Vec<RunFile<'_>> = Vec::with_capacity(reports.len());
+    for (index, report) in reports.iter().enumerate() {
+        let explicit = settings.pairs.iter().find_map(|(v4, v6)| {
+            let other = if report.source.name() == v4 {
+                v6
+            } else if report.source.name() == v6 {
+                v4
+            } else {
+                return None;
+            };
+            reports
+                .iter()
+                .position(|candidate| candidate.source.name() == other)
+        });
+        let implicit = || {
+            let (key, family) = keys[index].as_ref()?;
+            keys.iter()
+                .enumerate()
+                .find_map(|(other, candidate)| match candidate {
+                    Some((other_key, other_family))
+                        if other != index
+                            && other_key == key
+                            && other_family != family
+                            && reports[other].family != report.family =>
+                    {
+                        Some(other)
+                    }
+                    _ => None,
+                })
+        };
+        let pair = explicit
+            .or_else(implicit)
+            .filter(|&other| reports[other].family != report.family);
+        let sibling_exists = (disk && report.family == Family::V4 && pair.is_none())
+            .then(|| lints::v6_sibling(report.source.name()))
+            .flatten()
+            .map(|sibling| Path::new(&sibling).exists());
+        files.push(RunFile {
+            source: &report.source,
+            ruleset: &report.ruleset,
+            facts: &report.facts,
+            pair,
+            sibling_exists,
+        });
+    }
+    let mut cx = RunContext::new(&files);
+    lints::run_all_files(lints::ALL, &mut cx);
+    let found = cx.finish();
+    drop(files);
+    for (index, diagnostic) in found {
+        reports[index].diagnostics.push(diagnostic);
+    }
+    for report in reports.iter_mut() {
+        sort_diagnostics(&mut report.diagnostics);
+    }
+}
+
+fn check_each(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
     let results: Vec<Result<FileReport, InputError>> = inputs
         .into_par_iter()
         .map(|input| match input {

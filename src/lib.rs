@@ -9,7 +9,9 @@
 pub mod cli;
 pub mod diagnostics;
 pub mod engine;
+pub mod lints;
 pub mod model;
 pub mod output;
 pub mod parser;
+pub mod registry;
 pub mod source;

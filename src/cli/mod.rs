@@ -4,12 +4,13 @@
 //! errors, unreadable files and internal errors.
 
 mod inputs;
+mod rule;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::Severity;
 use crate::engine::{self, Input, Settings};
@@ -44,8 +45,51 @@ enum FailOn {
 
 /// Lints iptables-save / iptables-restore rule files.
 #[derive(Debug, Parser)]
-#[command(name = "fwlint", version, about, long_about = None)]
+#[command(
+    name = "fwlint",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the documentation of a code (`FW101`) or name (`unreachable-rule`), or list them all.
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DocFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct RuleArgs {
+    /// A code or a name.
+    #[arg(required_unless_present = "all")]
+    key: Option<String>,
+
+    /// List every code.
+    #[arg(long, conflicts_with = "key")]
+    all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DocFormat,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
     /// Rule files, directories to search for them, or `-` for standard input.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
@@ -66,9 +110,20 @@ struct Cli {
     #[arg(long, value_name = "NAME", default_value = "-")]
     stdin_filename: String,
 
+    /// Pair the IPv4 and IPv6 rule files of one host, for `ipv6-weaker-than-ipv4` (repeatable).
+    #[arg(long, value_name = "V4FILE:V6FILE", value_parser = parse_pair)]
+    pair: Vec<(String, String)>,
+
     /// The lowest severity that makes fwlint exit with 1.
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: FailOn,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((v4, v6)) if !v4.is_empty() && !v6.is_empty() => Ok((v4.to_string(), v6.to_string())),
+        _ => Err("expected V4FILE:V6FILE".to_string()),
+    }
 }
 
 /// Runs fwlint with the process arguments.
@@ -82,7 +137,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let result = match cli.command {
+        Some(Command::Rule(args)) => run_rule(&args),
+        None => run(cli.check),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
@@ -92,13 +151,55 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> std::io::Result<u8> {
+fn run_rule(args: &RuleArgs) -> std::io::Result<u8> {
+    let json = args.format == DocFormat::Json;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.all {
+        rule::list(json, &mut out)?;
+        return Ok(0);
+    }
+    let key = args.key.as_deref().unwrap_or_default();
+    if rule::show(key, json, &mut out)? {
+        return Ok(0);
+    }
+    let close = rule::suggestions(key);
+    let hint = if close.is_empty() {
+        "run `fwlint rule --all` for the list".to_string()
+    } else {
+        format!(
+            "did you mean {}?",
+            close
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    writeln!(
+        std::io::stderr(),
+        "fwlint: error: no code or name `{key}`: {hint}"
+    )?;
+    Ok(2)
+}
+
+fn run(cli: CheckArgs) -> std::io::Result<u8> {
     let settings = Settings {
         family: cli.family.map(|family| match family {
             FamilyArg::V4 => Family::V4,
             FamilyArg::V6 => Family::V6,
         }),
         fragment: cli.fragment,
+        pairs: cli
+            .pair
+            .iter()
+            .map(|(v4, v6)| {
+                (
+                    engine::display(Path::new(v4)),
+                    engine::display(Path::new(v6)),
+                )
+            })
+            .collect(),
     };
     let mut stderr = std::io::stderr();
     let mut inputs = Vec::new();

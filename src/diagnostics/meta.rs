@@ -74,6 +74,18 @@ pub struct LintMeta {
 }
 
 impl LintMeta {
+    /// The documentation as Markdown, without the space each doc-comment
+    /// line starts with.
+    #[must_use]
+    pub fn documentation(&self) -> String {
+        let mut text = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            text.push_str(line.strip_prefix(' ').unwrap_or(line));
+            text.push('\n');
+        }
+        text
+    }
+
     #[must_use]
     pub fn default_severity(&self) -> Severity {
         self.severity

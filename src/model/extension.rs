@@ -13,6 +13,19 @@ pub enum ExtensionKind {
     Target,
 }
 
+/// How a target ends the traversal of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Termination {
+    /// Traversal goes on with the next rule (LOG, MARK, ...).
+    Continues,
+    /// The packet's fate in this table is decided (REJECT, NAT targets...).
+    Terminal,
+    /// Depends on the options (`NFQUEUE --queue-bypass`).
+    Depends,
+    /// Not a target, or not known.
+    Unknown,
+}
+
 /// One option of an extension, with its typed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtOption {
@@ -36,6 +49,9 @@ pub struct Extension {
     pub known: bool,
     /// True for a protocol match that `-p` loaded without `-m`.
     pub implicit: bool,
+    /// For targets: whether the rule ends traversal (from what fwlint
+    /// knows of the target; [`Termination::Unknown`] otherwise).
+    pub termination: Termination,
     /// `-m NAME` or `-j NAME`; for implicit matches, the first option.
     pub name_span: Span,
     /// From the name through the last option.

@@ -7,12 +7,14 @@
 
 pub(crate) mod addr;
 mod extension;
+pub mod graph;
+pub mod print;
 mod rule;
 mod table;
 mod value;
 
 pub use addr::{AddrMask, Address, Interface};
-pub use extension::{ExtOption, Extension, ExtensionKind};
+pub use extension::{ExtOption, Extension, ExtensionKind, Termination};
 pub use rule::{Counters, Negatable, Protocol, Rule, Target, TargetKind, Verdict};
 pub use table::{Chain, Family, Hook, Policy, Ruleset, Table, TableKind};
 pub use value::{IcmpType, NatRange, PortRange, Rate, RateUnit, Value};

@@ -151,6 +151,10 @@ pub struct Chain {
     pub policy: Option<Policy>,
     /// Where the chain was declared (`:NAME`, `-N NAME`), if the file did.
     pub declared: Option<Span>,
+    /// The first place the file used the chain (`-A NAME`) while it did not
+    /// exist; iptables-restore fails there. `None` for fragments, where the
+    /// chain is assumed to exist elsewhere.
+    pub undeclared_use: Option<Span>,
     pub rules: Vec<Rule>,
 }
 

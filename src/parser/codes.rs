@@ -218,78 +218,6 @@ declare_code! {
 
 declare_code! {
     /// ## What it does
-    /// Reports rules added to, jumping to (`-j`) or going to (`-g`) a chain
-    /// that does not exist at that point of the file, and names that are
-    /// neither a chain nor a target.
-    ///
-    /// ## Why is this bad?
-    /// `iptables-restore` fails with "Couldn't load target" or "goto is not
-    /// a chain": usually a misspelled chain, or a chain declared after its
-    /// first use. In a `--noflush` fragment the chain may exist in the
-    /// running ruleset; run fwlint with `--fragment` to say so.
-    ///
-    /// ## Example
-    /// ```iptables
-    /// *filter
-    /// :LOGDROP - [0:0]
-    /// -A INPUT -j LOG_DROP
-    /// COMMIT
-    /// ```
-    ///
-    /// Use instead:
-    /// ```iptables
-    /// *filter
-    /// :LOGDROP - [0:0]
-    /// -A INPUT -j LOGDROP
-    /// COMMIT
-    /// ```
-    pub static UNDEFINED_CHAIN = {
-        code: "FW008",
-        name: "undefined-chain",
-        category: Syntax,
-        summary: "a jump, goto or rule for a chain that does not exist",
-    };
-}
-
-declare_code! {
-    /// ## What it does
-    /// Reports a cycle of jumps and gotos between chains that a built-in
-    /// chain reaches.
-    ///
-    /// ## Why is this bad?
-    /// A packet would loop forever; the kernel refuses the whole table when
-    /// it is loaded ("Too many levels of symbolic links").
-    ///
-    /// ## Example
-    /// ```iptables
-    /// *filter
-    /// :A - [0:0]
-    /// :B - [0:0]
-    /// -A INPUT -j A
-    /// -A A -j B
-    /// -A B -j A
-    /// COMMIT
-    /// ```
-    ///
-    /// Use instead:
-    /// ```iptables
-    /// *filter
-    /// :A - [0:0]
-    /// :B - [0:0]
-    /// -A INPUT -j A
-    /// -A A -j B
-    /// COMMIT
-    /// ```
-    pub static CHAIN_LOOP = {
-        code: "FW009",
-        name: "chain-loop",
-        category: Syntax,
-        summary: "chains that jump to each other in a cycle",
-    };
-}
-
-declare_code! {
-    /// ## What it does
     /// Reports rules that iptables or the kernel refuses where they are:
     /// `DROP` in the nat table, `-o` in INPUT or PREROUTING, `-i` in OUTPUT
     /// or POSTROUTING, a match that needs `-p` (`-m tcp` without `-p tcp`),
@@ -605,8 +533,6 @@ pub static ALL: &[&LintMeta] = &[
     &CRLF_LINE_ENDINGS,
     &UNKNOWN_TABLE,
     &INVALID_CHAIN,
-    &UNDEFINED_CHAIN,
-    &CHAIN_LOOP,
     &NOT_ALLOWED_HERE,
     &LIMIT_EXCEEDED,
     &UNKNOWN_EXTENSION,

@@ -18,7 +18,7 @@ use super::values::{self, ParsedAddress};
 use crate::model::addr::AddressKind;
 use crate::model::{
     Address, Counters, ExtOption, Extension, ExtensionKind, Family, Interface, Negatable, Protocol,
-    TableKind, Value,
+    TableKind, Termination, Value,
 };
 use crate::source::Span;
 
@@ -252,6 +252,7 @@ impl Slot {
             name: self.name,
             known: self.def.is_some(),
             implicit: self.implicit,
+            termination: self.def.map_or(Termination::Unknown, |def| def.termination),
             name_span: self.name_span,
             span: self.span,
             options: self.options,

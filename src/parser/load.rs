@@ -16,6 +16,7 @@ use super::lines::{self, PhysicalLine};
 use super::tokens::{self, TokenProblem};
 use super::{Comment, ReadResult};
 use crate::diagnostics::{Diagnostic, LintMeta, Severity};
+use crate::model::graph::JumpGraph;
 use crate::model::{
     Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target,
     TargetKind, Verdict,
@@ -30,6 +31,7 @@ const MAX_ARGUMENTS: usize = 251;
 /// for it.
 const PARALLEL_LINES: usize = 4096;
 
+#[derive(Clone)]
 struct TableState {
     kind: TableKind,
     span: Span,
@@ -50,6 +52,7 @@ impl TableState {
                     span: None,
                 }),
                 declared: None,
+                undeclared_use: None,
                 rules: Vec::new(),
             })
             .collect();
@@ -109,6 +112,9 @@ struct Reader<'f> {
     crlf: bool,
     diagnostics: Vec<Diagnostic>,
     loadable: bool,
+    /// A refusal that a lint reports (undefined chains, loops), so the
+    /// reader emits no diagnostic of its own for it.
+    refused: bool,
     comments: Vec<Comment>,
     tables: Vec<TableState>,
     current: Option<usize>,
@@ -136,6 +142,7 @@ pub fn read_file(
         crlf,
         diagnostics: Vec::new(),
         loadable: true,
+        refused: false,
         comments: Vec::new(),
         tables: Vec::new(),
         current: None,
@@ -505,6 +512,10 @@ impl<'f> Reader<'f> {
                 if fragment {
                     table.chains[existing].rules.clear();
                     table.chains[existing].declared = Some(name_span);
+                } else if table.chains[existing].declared.is_none() {
+                    // Used earlier without a declaration (already a
+                    // refusal there); this declares it.
+                    table.chains[existing].declared = Some(name_span);
                 } else {
                     problem = Some((
                         name_span,
@@ -524,6 +535,7 @@ impl<'f> Reader<'f> {
                     hook: None,
                     policy: None,
                     declared: Some(name_span),
+                    undeclared_use: None,
                     rules: Vec::new(),
                 });
             }
@@ -626,51 +638,59 @@ impl<'f> Reader<'f> {
         self.apply(index, command, span);
     }
 
+    /// The chain `chain` of the table, for a command that needs it. When it
+    /// does not exist: in a fragment it is assumed to exist elsewhere (and
+    /// said so); otherwise iptables-restore fails here, and the chain is
+    /// recorded as used undeclared so that the rest of the file can still
+    /// be checked (the `undefined-chain` lint reports it). Built-in names
+    /// the table lacks are refused outright.
     fn missing_chain(&mut self, index: usize, chain: &command::Named, what: &str) -> Option<usize> {
         let table = &self.tables[index];
         if let Some(existing) = table.chain_index(&chain.name) {
             return Some(existing);
         }
-        if self.fragment && Hook::from_chain_name(&chain.name).is_none() {
-            let table = &mut self.tables[index];
-            table.chains.push(Chain {
-                name: chain.name.clone(),
-                hook: None,
-                policy: None,
-                declared: None,
-                rules: Vec::new(),
-            });
-            let position = table.chains.len() - 1;
+        let kind = table.kind;
+        if Hook::from_chain_name(&chain.name).is_some() {
+            self.push(
+                &codes::INVALID_CHAIN,
+                chain.span,
+                format!(
+                    "{what} chain `{}`, which the {} table does not have",
+                    chain.name,
+                    kind.as_str()
+                ),
+                Some(&format!(
+                    "the {} table has the chains {}",
+                    kind.as_str(),
+                    kind.hooks()
+                        .iter()
+                        .map(|hook| hook.chain_name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            return None;
+        }
+        if self.fragment {
             self.push(
                 &codes::FRAGMENT_ASSUMPTION,
                 chain.span,
                 format!("chain `{}` is not declared here: assumed to exist where this fragment is loaded", chain.name),
                 None,
             );
-            return Some(position);
+        } else {
+            self.refused = true;
         }
-        let kind = table.kind;
-        let suggestion = closest(&chain.name, table.chains.iter().map(|c| c.name.as_str()));
-        let mut help = match suggestion {
-            Some(best) => format!("did you mean `{best}`?"),
-            None if Hook::from_chain_name(&chain.name).is_some() => {
-                format!("the {} table has no chain `{}`", kind.as_str(), chain.name)
-            }
-            None => format!(
-                "declare it with `:{} - [0:0]` before its first use",
-                chain.name
-            ),
-        };
-        if !self.fragment {
-            help.push_str(" (if this file is a fragment for `iptables-restore --noflush`, run fwlint with `--fragment`)");
-        }
-        self.push(
-            &codes::UNDEFINED_CHAIN,
-            chain.span,
-            format!("{what} chain `{}`, which does not exist", chain.name),
-            Some(&help),
-        );
-        None
+        let table = &mut self.tables[index];
+        table.chains.push(Chain {
+            name: chain.name.clone(),
+            hook: None,
+            policy: None,
+            declared: None,
+            undeclared_use: (!self.fragment).then_some(chain.span),
+            rules: Vec::new(),
+        });
+        Some(table.chains.len() - 1)
     }
 
     #[allow(clippy::too_many_lines)]
@@ -832,6 +852,7 @@ impl<'f> Reader<'f> {
                     hook: None,
                     policy: None,
                     declared: Some(chain.span),
+                    undeclared_use: None,
                     rules: Vec::new(),
                 });
             }
@@ -1005,7 +1026,7 @@ impl<'f> Reader<'f> {
                 match table.chain_index(&name.name) {
                     Some(position) if table.chains[position].is_builtin() => {
                         self.push(
-                            &codes::UNDEFINED_CHAIN,
+                            &codes::INVALID_CHAIN,
                             name.span,
                             format!("`-g {}` goes to a built-in chain", name.name),
                             Some("rules can jump or go only to user chains"),
@@ -1040,7 +1061,7 @@ impl<'f> Reader<'f> {
                     match table.chain_index(&name.name) {
                         Some(position) if table.chains[position].is_builtin() => {
                             self.push(
-                                &codes::UNDEFINED_CHAIN,
+                                &codes::INVALID_CHAIN,
                                 name.span,
                                 format!("`-j {}` jumps to a built-in chain", name.name),
                                 Some("rules can jump only to user chains"),
@@ -1208,14 +1229,13 @@ impl<'f> Reader<'f> {
                 }
             }
         }
-        problems.extend(check_graph(table));
+        let graph = JumpGraph::new(&table.clone().into_table());
+        if !graph.cycles.is_empty() {
+            self.refused = true;
+        }
+        problems.extend(check_hooks(table, &graph));
         for (span, message, help) in problems {
-            let meta = if message.contains("loop") {
-                &codes::CHAIN_LOOP
-            } else {
-                &codes::NOT_ALLOWED_HERE
-            };
-            self.push(meta, span, message, help.as_deref());
+            self.push(&codes::NOT_ALLOWED_HERE, span, message, help.as_deref());
         }
     }
 
@@ -1225,6 +1245,7 @@ impl<'f> Reader<'f> {
             fragment,
             mut diagnostics,
             loadable,
+            refused,
             comments,
             tables,
             rule_lines,
@@ -1239,7 +1260,7 @@ impl<'f> Reader<'f> {
             },
             family_source,
             diagnostics,
-            loadable,
+            loadable: loadable && !refused,
             comments,
             rule_lines,
         }
@@ -1472,69 +1493,12 @@ fn without_spans(rule: &Rule) -> Rule {
     copy
 }
 
-/// The kernel's `mark_source_chains` and hook checks: cycles among chains
-/// reached from built-in chains, and extensions used from hooks they do not
-/// support.
-fn check_graph(table: &TableState) -> Vec<(Span, String, Option<String>)> {
-    let count = table.chains.len();
-    let targets: Vec<Vec<(usize, Span)>> = table
-        .chains
-        .iter()
-        .map(|chain| {
-            chain
-                .rules
-                .iter()
-                .filter_map(|rule| match &rule.target.kind {
-                    TargetKind::Jump(name) | TargetKind::Goto(name) => table
-                        .chain_index(name)
-                        .map(|index| (index, rule.target.span)),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+/// The kernel's hook checks: extensions used in chains reached from hooks
+/// they do not support (loops are the `chain-loop` lint's).
+fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Option<String>)> {
     let mut problems = Vec::new();
-    // Hooks that reach each chain.
-    let mut hooks = vec![0u8; count];
-    let mut reported_loop = vec![false; count];
-    for (start, chain) in table.chains.iter().enumerate() {
-        let Some(hook) = chain.hook else { continue };
-        // Iterative depth-first search keeping the current path.
-        let mut on_path = vec![false; count];
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        on_path[start] = true;
-        hooks[start] |= hook.bit();
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&(child, span)) = targets[node].get(*next) {
-                *next += 1;
-                if on_path[child] {
-                    if !reported_loop[child] {
-                        reported_loop[child] = true;
-                        problems.push((
-                            span,
-                            format!(
-                                "this jump closes a loop through chain `{}`: the kernel refuses the table",
-                                table.chains[child].name
-                            ),
-                            Some("a packet would go round forever; remove one of the jumps of the loop".to_string()),
-                        ));
-                    }
-                    continue;
-                }
-                if hooks[child] & hook.bit() != 0 {
-                    continue;
-                }
-                hooks[child] |= hook.bit();
-                on_path[child] = true;
-                stack.push((child, 0));
-            } else {
-                on_path[node] = false;
-                stack.pop();
-            }
-        }
-    }
     for (index, chain) in table.chains.iter().enumerate() {
-        let reached = hooks[index];
+        let reached = graph.hooks[index];
         if reached == 0 {
             continue;
         }

@@ -445,19 +445,7 @@ impl KernelReqs {
     };
 }
 
-/// How a target ends the traversal of a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Termination {
-    /// Traversal goes on with the next rule (LOG, MARK, ...).
-    Continues,
-    /// The packet's fate in this table is decided (ACCEPT-like, DROP-like,
-    /// NAT, REJECT, ...).
-    Terminal,
-    /// Depends on the options (`NFQUEUE --queue-bypass`, `CT --notrack`).
-    Depends,
-    /// Not a target, or not known.
-    Unknown,
-}
+pub use crate::model::Termination;
 
 /// One match or target extension, for one or both families.
 #[derive(Debug)]

@@ -1,0 +1,164 @@
+//! What a lint sees and how it reports: the file's model and source, and a
+//! report builder that stamps the lint's code on each diagnostic.
+
+use std::collections::HashMap;
+
+use crate::diagnostics::{Diagnostic, Label, LintMeta};
+use crate::model::graph::JumpGraph;
+use crate::model::{Family, Ruleset, Table, TableKind};
+use crate::source::{SourceFile, Span};
+
+/// Facts about a file beyond its model.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Read as a `--noflush` fragment.
+    pub fragment: bool,
+}
+
+/// The context of the per-file passes.
+pub struct FileContext<'a> {
+    pub source: &'a SourceFile,
+    pub ruleset: &'a Ruleset,
+    pub facts: &'a FileFacts,
+    pub(super) current: &'static LintMeta,
+    diagnostics: Vec<Diagnostic>,
+    /// Reader diagnostics a lint's finding replaces: (code, span).
+    replaced: Vec<(&'static str, Span)>,
+    graphs: HashMap<TableKind, JumpGraph>,
+}
+
+impl<'a> FileContext<'a> {
+    #[must_use]
+    pub fn new(source: &'a SourceFile, ruleset: &'a Ruleset, facts: &'a FileFacts) -> Self {
+        FileContext {
+            source,
+            ruleset,
+            facts,
+            current: super::ALL[0].meta(),
+            diagnostics: Vec::new(),
+            replaced: Vec::new(),
+            graphs: HashMap::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn family(&self) -> Family {
+        self.ruleset.family
+    }
+
+    /// Reports a finding of the current lint at `span`; the returned
+    /// diagnostic can be given labels and help.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::new(self.current, span, message));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// Says that the last report replaces the reader's diagnostic `code` at
+    /// the same place (a refusal the lint explains better).
+    pub fn replaces(&mut self, code: &'static str, span: Span) {
+        self.replaced.push((code, span));
+    }
+
+    /// The jump graph of `table`, computed once.
+    pub fn graph(&mut self, table: &Table) -> &JumpGraph {
+        self.graphs
+            .entry(table.kind)
+            .or_insert_with(|| JumpGraph::new(table))
+    }
+
+    /// The text of `span`.
+    #[must_use]
+    pub fn text(&self, span: Span) -> &str {
+        self.source.slice(span)
+    }
+
+    /// The findings, and the reader diagnostics they replace.
+    #[must_use]
+    pub fn finish(self) -> (Vec<Diagnostic>, Vec<(&'static str, Span)>) {
+        (self.diagnostics, self.replaced)
+    }
+}
+
+/// One file of a run, for cross-file lints.
+pub struct RunFile<'a> {
+    pub source: &'a SourceFile,
+    pub ruleset: &'a Ruleset,
+    pub facts: &'a FileFacts,
+    /// The file of the other family of the same host, when the run has it
+    /// (same folder and stem, or `--pair`).
+    pub pair: Option<usize>,
+    /// For an IPv4 file with a conventional name (`rules.v4`,
+    /// `iptables.rules`): whether its IPv6 sibling exists on disk.
+    pub sibling_exists: Option<bool>,
+}
+
+/// The context of the cross-file pass.
+pub struct RunContext<'a> {
+    pub files: &'a [RunFile<'a>],
+    pub(super) current: &'static LintMeta,
+    /// Findings per file index.
+    diagnostics: Vec<(usize, Diagnostic)>,
+}
+
+impl<'a> RunContext<'a> {
+    #[must_use]
+    pub fn new(files: &'a [RunFile<'a>]) -> Self {
+        RunContext {
+            files,
+            current: super::ALL[0].meta(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Reports a finding in file `file`.
+    pub fn report(
+        &mut self,
+        file: usize,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push((file, Diagnostic::new(self.current, span, message)));
+        &mut self.diagnostics.last_mut().expect("just pushed").1
+    }
+
+    #[must_use]
+    pub fn finish(self) -> Vec<(usize, Diagnostic)> {
+        self.diagnostics
+    }
+}
+
+impl Diagnostic {
+    /// Sets the text under the primary span.
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.label = Some(text.into());
+        self
+    }
+
+    /// Adds a secondary label in the same file.
+    pub fn secondary(&mut self, span: Span, text: impl Into<String>) -> &mut Self {
+        self.labels.push(Label {
+            span,
+            message: text.into(),
+            path: None,
+        });
+        self
+    }
+
+    /// Adds a secondary label in another file of the run.
+    pub fn secondary_in(&mut self, path: &str, span: Span, text: impl Into<String>) -> &mut Self {
+        self.labels.push(Label {
+            span,
+            message: text.into(),
+            path: Some(path.to_string()),
+        });
+        self
+    }
+
+    /// Sets the help: how to fix it.
+    pub fn help(&mut self, text: impl Into<String>) -> &mut Self {
+        self.help = Some(text.into());
+        self
+    }
+}

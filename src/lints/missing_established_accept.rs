@@ -1,0 +1,154 @@
+//! FW204 `missing-established-accept`: a default-deny INPUT or FORWARD
+//! that never accepts the packets of established connections, or accepts
+//! them only after many rules.
+
+use super::rules::{accepts, default_deny_span, has_unknown, reached_from, required_states};
+use super::{FileContext, Lint};
+use crate::declare_code;
+use crate::diagnostics::{LintMeta, Severity};
+use crate::model::{Table, TableKind, Value};
+
+declare_code! {
+    /// ## What it does
+    /// Reports an `INPUT` or `FORWARD` chain that drops by default but has
+    /// no rule accepting packets of `ESTABLISHED` connections
+    /// (`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`), and, as
+    /// information, such an accept that comes after more than 10 other
+    /// rules of the chain.
+    ///
+    /// ## Why is this bad?
+    /// Without it, the answers to connections the host (or, for FORWARD,
+    /// the network behind it) opens are dropped by the default: "all
+    /// packets will be dropped by the default policy preventing network
+    /// usage" (CIS). Placed late, every packet of every connection walks the
+    /// rules above it first; placed first, almost all traffic is decided
+    /// by one rule, and it must come before restrictive `DROP` rules.
+    ///
+    /// FORWARD is checked only when it accepts something (the host
+    /// routes).
+    ///
+    /// ## Example
+    /// ```iptables
+    /// *filter
+    /// :INPUT DROP [0:0]
+    /// -A INPUT -i lo -j ACCEPT
+    /// -A INPUT -p tcp --dport 22 -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```iptables
+    /// *filter
+    /// :INPUT DROP [0:0]
+    /// -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+    /// -A INPUT -i lo -j ACCEPT
+    /// -A INPUT -p tcp --dport 22 -j ACCEPT
+    /// COMMIT
+    /// ```
+    pub static MISSING_ESTABLISHED_ACCEPT = {
+        code: "FW204",
+        name: "missing-established-accept",
+        category: Suspicious,
+        summary: "default-deny without accepting established connections",
+    };
+}
+
+/// More rules than this before the established accept is reported as slow.
+const LATE_AFTER: usize = 10;
+
+pub struct MissingEstablishedAccept;
+
+impl Lint for MissingEstablishedAccept {
+    fn meta(&self) -> &'static LintMeta {
+        &MISSING_ESTABLISHED_ACCEPT
+    }
+
+    fn check_table(&self, cx: &mut FileContext<'_>, table: &Table) {
+        if table.kind != TableKind::Filter || cx.facts.fragment {
+            return;
+        }
+        for name in ["INPUT", "FORWARD"] {
+            let Some(chain) = table.chain(name) else {
+                continue;
+            };
+            let Some(deny) = default_deny_span(table, chain) else {
+                continue;
+            };
+            let reached = reached_from(table, name);
+            if name == "FORWARD" && !reached.iter().flat_map(|c| &c.rules).any(accepts) {
+                continue;
+            }
+            let established = |rule: &crate::model::Rule| {
+                accepts(rule)
+                    && required_states(rule)
+                        .is_some_and(|states| states & Value::STATE_ESTABLISHED != 0)
+            };
+            match chain.rules.iter().position(established) {
+                Some(position) if position > LATE_AFTER => {
+                    let rule = &chain.rules[position];
+                    cx.report(
+                        rule.span,
+                        format!("the accept of established connections comes after {position} other rules of `{name}`"),
+                    )
+                    .label("most packets are decided here")
+                    .help(format!("move it to the top of `{name}`: every packet of every connection walks the rules above it first"))
+                    .severity = Severity::Info;
+                }
+                Some(_) => {}
+                None => {
+                    let in_callee = reached
+                        .iter()
+                        .skip(1)
+                        .flat_map(|c| &c.rules)
+                        .any(established);
+                    if in_callee || has_unknown(table, name) {
+                        continue;
+                    }
+                    cx.report(deny, format!("`{name}` drops by default but never accepts packets of established connections"))
+                        .label("answers to connections are dropped here")
+                        .help(format!("add `-A {name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` at the top of `{name}`"));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lints::testing::{fails, findings, passes};
+
+    #[test]
+    fn established_traffic_must_be_accepted() {
+        fails(
+            "missing-established-accept",
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n",
+        );
+        passes(
+            "missing-established-accept",
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n",
+        );
+        passes(
+            "missing-established-accept",
+            "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n",
+        );
+        passes(
+            "missing-established-accept",
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\nCOMMIT\n",
+        );
+    }
+
+    #[test]
+    fn late_accepts_are_information() {
+        let mut text = String::from("*filter\n:INPUT DROP [0:0]\n");
+        for port in 0..12 {
+            text.push_str(&format!(
+                "-A INPUT -p tcp --dport {} -j ACCEPT\n",
+                1000 + port
+            ));
+        }
+        text.push_str("-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n");
+        let found = findings("missing-established-accept", &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, crate::diagnostics::Severity::Info);
+    }
+}

@@ -1,0 +1,150 @@
+//! FW201 `permissive-policy`: INPUT or FORWARD accepting by default.
+
+use super::rules::{Stop, denies, stop};
+use super::{FileContext, Lint};
+use crate::declare_code;
+use crate::diagnostics::LintMeta;
+use crate::model::{Chain, Table, TableKind, TargetKind, Verdict};
+
+declare_code! {
+    /// ## What it does
+    /// Reports `INPUT` and `FORWARD` chains of the filter table whose policy
+    /// is `ACCEPT` (or not set, which leaves the kernel's `ACCEPT`) and that
+    /// do not end with a rule that drops or rejects every packet.
+    ///
+    /// ## Why is this bad?
+    /// Whatever the rules do not explicitly refuse is let in: every service
+    /// that starts listening later is open, and every mistake in the rules
+    /// fails open. The CIS benchmarks require a default-deny policy. (An
+    /// `iptables -F` also keeps policies: a `DROP` policy with flushed
+    /// rules locks out, an `ACCEPT` policy exposes.)
+    ///
+    /// ## Example
+    /// ```iptables
+    /// *filter
+    /// :INPUT ACCEPT [0:0]
+    /// -A INPUT -p tcp --dport 22 -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```iptables
+    /// *filter
+    /// :INPUT DROP [0:0]
+    /// -A INPUT -i lo -j ACCEPT
+    /// -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+    /// -A INPUT -p tcp --dport 22 -j ACCEPT
+    /// COMMIT
+    /// ```
+    pub static PERMISSIVE_POLICY = {
+        code: "FW201",
+        name: "permissive-policy",
+        category: Security,
+        summary: "INPUT or FORWARD accepts what no rule refuses",
+    };
+}
+
+pub struct PermissivePolicy;
+
+/// Does `chain` end, for every packet that gets that far, in a drop or
+/// reject, following unconditional jumps and gotos?
+pub fn ends_denying(table: &Table, chain: &Chain, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    for rule in &chain.rules {
+        if !rule.is_unconditional() {
+            continue;
+        }
+        match (&rule.target.kind, stop(rule)) {
+            (TargetKind::Jump(name), _) => {
+                if table
+                    .chain(name)
+                    .is_some_and(|callee| ends_denying(table, callee, depth + 1))
+                {
+                    return true;
+                }
+            }
+            (TargetKind::Goto(name), _) => {
+                return table
+                    .chain(name)
+                    .is_some_and(|callee| ends_denying(table, callee, depth + 1));
+            }
+            (_, Some(Stop::Return)) => return false,
+            (_, Some(_)) => return denies(rule),
+            (_, None) => {}
+        }
+    }
+    false
+}
+
+impl Lint for PermissivePolicy {
+    fn meta(&self) -> &'static LintMeta {
+        &PERMISSIVE_POLICY
+    }
+
+    fn check_chain(&self, cx: &mut FileContext<'_>, table: &Table, chain: &Chain) {
+        if table.kind != TableKind::Filter || !matches!(chain.name.as_str(), "INPUT" | "FORWARD") {
+            return;
+        }
+        let Some(policy) = &chain.policy else { return };
+        if policy.verdict != Verdict::Accept || ends_denying(table, chain, 0) {
+            return;
+        }
+        let (span, set_here) = match policy.span {
+            Some(span) => (span, true),
+            None => (chain.declared.unwrap_or(table.span), false),
+        };
+        let routing = if chain.name == "FORWARD" {
+            " (this matters if the host forwards packets: `net.ipv4.ip_forward=1`)"
+        } else {
+            ""
+        };
+        let message = if set_here {
+            format!(
+                "`{}` accepts by default: its policy is `ACCEPT` and no rule refuses what the rules do not accept{routing}",
+                chain.name
+            )
+        } else {
+            format!(
+                "`{}` accepts by default: this file never sets its policy, which stays `ACCEPT`{routing}",
+                chain.name
+            )
+        };
+        cx.report(span, message)
+            .label("default: accept")
+            .help(format!(
+                "set `:{} DROP [0:0]` once the rules accept what must pass (loopback, established traffic, your services), or end the chain with `-A {} -j DROP`",
+                chain.name, chain.name
+            ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lints::testing::{fails, passes};
+
+    #[test]
+    fn accept_by_default() {
+        fails(
+            "permissive-policy",
+            "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+        );
+        fails(
+            "permissive-policy",
+            "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+        );
+        passes(
+            "permissive-policy",
+            "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\nCOMMIT\n",
+        );
+        passes(
+            "permissive-policy",
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP\nCOMMIT\n",
+        );
+        passes(
+            "permissive-policy",
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:MAIN - [0:0]\n-A INPUT -j MAIN\n-A MAIN -j DROP\nCOMMIT\n",
+        );
+    }
+}

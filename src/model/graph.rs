@@ -1,0 +1,203 @@
+//! The jump graph of a table: which chains jump or go to which, which hooks
+//! reach each chain, and the cycles the kernel refuses.
+//!
+//! The kernel (`mark_source_chains`) walks every chain reachable from a
+//! built-in chain and refuses the table when a walk comes back to a chain
+//! on its own path. Chains no built-in chain reaches are never walked, so a
+//! cycle among them loads.
+
+use crate::source::Span;
+
+use super::{Table, TargetKind};
+
+/// A cycle of jumps: `chain` is entered again by the jump at `closing`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    pub chain: usize,
+    /// The target (`-j NAME` / `-g NAME`) that closes the cycle.
+    pub closing: Span,
+    /// The chains of the cycle, starting with `chain`.
+    pub path: Vec<usize>,
+}
+
+/// The jump graph of one table.
+#[derive(Debug, Clone)]
+pub struct JumpGraph {
+    /// For each chain, the chains its rules jump or go to, with the target
+    /// span, in rule order.
+    pub edges: Vec<Vec<(usize, Span)>>,
+    /// For each chain, the hooks (as [`super::Hook::bit`]) from which it is
+    /// reached.
+    pub hooks: Vec<u8>,
+    /// The cycles reachable from a built-in chain, one per chain entered
+    /// twice.
+    pub cycles: Vec<Cycle>,
+}
+
+impl JumpGraph {
+    #[must_use]
+    pub fn new(table: &Table) -> Self {
+        let count = table.chains.len();
+        let index: std::collections::HashMap<&str, usize> = table
+            .chains
+            .iter()
+            .enumerate()
+            .map(|(position, chain)| (chain.name.as_str(), position))
+            .collect();
+        let edges: Vec<Vec<(usize, Span)>> = table
+            .chains
+            .iter()
+            .map(|chain| {
+                chain
+                    .rules
+                    .iter()
+                    .filter_map(|rule| match &rule.target.kind {
+                        TargetKind::Jump(name) | TargetKind::Goto(name) => index
+                            .get(name.as_str())
+                            .map(|&target| (target, rule.target.span)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut hooks = vec![0u8; count];
+        let mut cycles = Vec::new();
+        let mut in_cycle = vec![false; count];
+        for (start, chain) in table.chains.iter().enumerate() {
+            let Some(hook) = chain.hook else { continue };
+            let bit = hook.bit();
+            // Iterative depth-first search that keeps the current path, so
+            // that 10,000 nested chains cannot overflow the stack.
+            let mut on_path = vec![false; count];
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            on_path[start] = true;
+            hooks[start] |= bit;
+            while let Some(top) = stack.last_mut() {
+                let (node, next) = *top;
+                if let Some(&(child, span)) = edges[node].get(next) {
+                    top.1 += 1;
+                    if on_path[child] {
+                        if !in_cycle[child] {
+                            in_cycle[child] = true;
+                            let from = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                            cycles.push(Cycle {
+                                chain: child,
+                                closing: span,
+                                path: stack[from..].iter().map(|(n, _)| *n).collect(),
+                            });
+                        }
+                        continue;
+                    }
+                    if hooks[child] & bit != 0 {
+                        continue;
+                    }
+                    hooks[child] |= bit;
+                    on_path[child] = true;
+                    stack.push((child, 0));
+                } else {
+                    on_path[node] = false;
+                    stack.pop();
+                }
+            }
+        }
+        JumpGraph {
+            edges,
+            hooks,
+            cycles,
+        }
+    }
+
+    /// The chains that jump or go to chain `target`, with the target spans.
+    pub fn callers(&self, target: usize) -> impl Iterator<Item = (usize, Span)> + '_ {
+        self.edges
+            .iter()
+            .enumerate()
+            .flat_map(move |(from, edges)| {
+                edges
+                    .iter()
+                    .filter(move |(to, _)| *to == target)
+                    .map(move |(_, span)| (from, *span))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Chain, Hook, Rule, TableKind, Target};
+
+    fn jump(to: &str) -> Rule {
+        Rule {
+            span: Span::default(),
+            protocol: None,
+            source: None,
+            destination: None,
+            in_interface: None,
+            out_interface: None,
+            fragment: None,
+            matches: Vec::new(),
+            target: Target {
+                kind: TargetKind::Jump(to.into()),
+                span: Span::new(1, 2),
+            },
+            counters: None,
+        }
+    }
+
+    fn chain(name: &str, hook: Option<Hook>, rules: Vec<Rule>) -> Chain {
+        Chain {
+            name: name.into(),
+            hook,
+            policy: None,
+            declared: None,
+            undeclared_use: None,
+            rules,
+        }
+    }
+
+    #[test]
+    fn reachability_and_cycles() {
+        let table = Table {
+            kind: TableKind::Filter,
+            span: Span::default(),
+            chains: vec![
+                chain("INPUT", Some(Hook::Input), vec![jump("A")]),
+                chain("A", None, vec![jump("B")]),
+                chain("B", None, vec![jump("A")]),
+                chain("LONELY", None, vec![jump("LONELY")]),
+            ],
+        };
+        let graph = JumpGraph::new(&table);
+        assert_eq!(
+            graph.hooks,
+            [Hook::Input.bit(), Hook::Input.bit(), Hook::Input.bit(), 0]
+        );
+        assert_eq!(graph.cycles.len(), 1);
+        assert_eq!(graph.cycles[0].chain, 1);
+        assert_eq!(graph.cycles[0].path, [1, 2]);
+        assert_eq!(
+            graph.callers(1).map(|(from, _)| from).collect::<Vec<_>>(),
+            [0, 2]
+        );
+    }
+
+    #[test]
+    fn deep_chains_do_not_overflow() {
+        let mut chains = vec![chain("INPUT", Some(Hook::Input), vec![jump("C0")])];
+        for index in 0..10_000 {
+            chains.push(chain(
+                &format!("C{index}"),
+                None,
+                vec![jump(&format!("C{}", index + 1))],
+            ));
+        }
+        chains.push(chain("C10000", None, Vec::new()));
+        let graph = JumpGraph::new(&Table {
+            kind: TableKind::Filter,
+            span: Span::default(),
+            chains,
+        });
+        assert!(graph.hooks.iter().all(|hooks| *hooks == Hook::Input.bit()));
+        assert!(graph.cycles.is_empty());
+    }
+}

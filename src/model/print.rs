@@ -1,0 +1,277 @@
+//! Printing rules back in `iptables-save` syntax: core matches first, then
+//! each extension with its options, then the target. The text is
+//! deterministic, so it also serves as the identity of a rule's content
+//! (duplicates, fingerprints).
+
+use std::fmt::{self, Write};
+
+use super::addr::AddressKind;
+use super::{Address, Extension, Negatable, Rule, TargetKind, Value};
+
+/// `xtables_save_string`: bare when only `[_-0-9a-zA-Z]`, else quoted with
+/// `"`, `\` and `'` escaped.
+pub fn quote(text: &str, out: &mut String) {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        out.push_str(text);
+        return;
+    }
+    out.push('"');
+    for character in text.chars() {
+        if matches!(character, '"' | '\\' | '\'') {
+            out.push('\\');
+        }
+        out.push(character);
+    }
+    out.push('"');
+}
+
+const STATES: [(u16, &str); 7] = Value::STATE_NAMES;
+
+fn tcp_flags(flags: u8, out: &mut String) {
+    const NAMES: [(u8, &str); 6] = [
+        (0x01, "FIN"),
+        (0x02, "SYN"),
+        (0x04, "RST"),
+        (0x08, "PSH"),
+        (0x10, "ACK"),
+        (0x20, "URG"),
+    ];
+    if flags == 0 {
+        out.push_str("NONE");
+        return;
+    }
+    if flags & 0x3f == 0x3f {
+        out.push_str("ALL");
+        return;
+    }
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    out.push_str(&names.join(","));
+}
+
+/// Writes `value` as an argument.
+pub fn value(value: &Value, out: &mut String) {
+    match value {
+        Value::Flag => {}
+        Value::UInt(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::Range(first, last) if first == last => {
+            let _ = write!(out, "{first}");
+        }
+        Value::Range(first, last) => {
+            let _ = write!(out, "{first}:{last}");
+        }
+        Value::Double(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::Text(text) => quote(text, out),
+        Value::TosMask { value, mask } => {
+            let _ = write!(out, "0x{value:02x}/0x{mask:02x}");
+        }
+        Value::MarkMask { value, mask } if *mask == u32::MAX => {
+            let _ = write!(out, "0x{value:x}");
+        }
+        Value::MarkMask { value, mask } => {
+            let _ = write!(out, "0x{value:x}/0x{mask:x}");
+        }
+        Value::SyslogLevel(level) | Value::Plen(level) => {
+            let _ = write!(out, "{level}");
+        }
+        Value::Protocol(number) => match crate::parser::protocol_name(*number) {
+            Some(name) => out.push_str(name),
+            None => {
+                let _ = write!(out, "{number}");
+            }
+        },
+        Value::Host(addr) => {
+            let _ = write!(out, "{addr}");
+        }
+        Value::HostMask(net) => {
+            let _ = write!(out, "{net}");
+        }
+        Value::Port(port) => {
+            let _ = write!(out, "{port}");
+        }
+        Value::PortRange(range) => {
+            let _ = write!(out, "{range}");
+        }
+        Value::Mac(mac) => {
+            let parts: Vec<String> = mac.iter().map(|byte| format!("{byte:02x}")).collect();
+            out.push_str(&parts.join(":"));
+        }
+        Value::Ports(ranges) => {
+            let parts: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+            out.push_str(&parts.join(","));
+        }
+        Value::TcpFlags { mask, compare } => {
+            tcp_flags(*mask, out);
+            out.push(' ');
+            tcp_flags(*compare, out);
+        }
+        Value::States(bits) => {
+            let names: Vec<&str> = STATES
+                .iter()
+                .filter(|(bit, _)| bits & bit != 0)
+                .map(|(_, name)| *name)
+                .collect();
+            out.push_str(&names.join(","));
+        }
+        Value::Icmp(icmp) if icmp.is_any() => out.push_str("any"),
+        Value::Icmp(icmp) if icmp.code_min == 0 && icmp.code_max == 255 => {
+            let _ = write!(out, "{}", icmp.kind);
+        }
+        Value::Icmp(icmp) => {
+            let _ = write!(out, "{}/{}", icmp.kind, icmp.code_min);
+        }
+        Value::Rate(rate) => {
+            let unit = match rate.unit {
+                super::RateUnit::Second => "second",
+                super::RateUnit::Minute => "minute",
+                super::RateUnit::Hour => "hour",
+                super::RateUnit::Day => "day",
+            };
+            let _ = write!(
+                out,
+                "{}{}/{unit}",
+                rate.amount,
+                if rate.bytes { "b" } else { "" }
+            );
+        }
+        Value::AddrRange(first, last) => {
+            let _ = write!(out, "{first}-{last}");
+        }
+        Value::Nat(range) => {
+            if let Some(first) = range.first {
+                let _ = write!(out, "{first}");
+                if let Some(last) = range.last.filter(|last| *last != first) {
+                    let _ = write!(out, "-{last}");
+                }
+            }
+            if let Some(ports) = range.ports {
+                if ports.first == ports.last {
+                    let _ = write!(out, ":{}", ports.first);
+                } else {
+                    let _ = write!(out, ":{}-{}", ports.first, ports.last);
+                }
+            }
+        }
+        Value::Interface(interface) => out.push_str(&interface.name),
+        Value::Symbol(text) => out.push_str(text),
+        Value::List(items) => out.push_str(&items.join(",")),
+        Value::Raw(items) => {
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(' ');
+                }
+                quote(item, out);
+            }
+        }
+    }
+}
+
+fn addresses(letter: char, addresses: &Negatable<Vec<Address>>, out: &mut String) {
+    if addresses.negated {
+        out.push_str(" !");
+    }
+    let _ = write!(out, " -{letter} ");
+    for (index, address) in addresses.value.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        match &address.kind {
+            AddressKind::Net(net) => {
+                let _ = write!(out, "{}", net);
+            }
+            AddressKind::Hostname { name, prefix } => {
+                out.push_str(name);
+                if let Some(prefix) = prefix {
+                    let _ = write!(out, "/{prefix}");
+                }
+            }
+        }
+    }
+}
+
+fn extension(extension: &Extension, out: &mut String) {
+    for option in &extension.options {
+        if option.negated {
+            out.push_str(" !");
+        }
+        let _ = write!(out, " --{}", option.name);
+        if !matches!(option.value, Value::Flag) {
+            out.push(' ');
+            value(&option.value, out);
+        }
+    }
+}
+
+/// The rule as `iptables-save` would print it after `-A CHAIN`.
+#[must_use]
+pub fn rule(rule: &Rule) -> String {
+    let mut out = String::with_capacity(64);
+    if let Some(source) = &rule.source {
+        addresses('s', source, &mut out);
+    }
+    if let Some(destination) = &rule.destination {
+        addresses('d', destination, &mut out);
+    }
+    for (letter, interface) in [('i', &rule.in_interface), ('o', &rule.out_interface)] {
+        if let Some(interface) = interface {
+            if interface.negated {
+                out.push_str(" !");
+            }
+            let _ = write!(out, " -{letter} {}", interface.value.name);
+        }
+    }
+    if let Some(protocol) = &rule.protocol {
+        if protocol.negated {
+            out.push_str(" !");
+        }
+        out.push_str(" -p ");
+        value(&Value::Protocol(protocol.value.0), &mut out);
+    }
+    if let Some(fragment) = &rule.fragment {
+        out.push_str(if fragment.negated { " ! -f" } else { " -f" });
+    }
+    for m in &rule.matches {
+        let _ = write!(out, " -m {}", m.name);
+        extension(m, &mut out);
+    }
+    match &rule.target.kind {
+        TargetKind::None => {}
+        TargetKind::Verdict(verdict) => {
+            let _ = write!(out, " -j {}", verdict.as_str());
+        }
+        TargetKind::Jump(chain) => {
+            let _ = write!(out, " -j {chain}");
+        }
+        TargetKind::Goto(chain) => {
+            let _ = write!(out, " -g {chain}");
+        }
+        TargetKind::Extension(target) => {
+            let _ = write!(out, " -j {}", target.name);
+            extension(target, &mut out);
+        }
+    }
+    if out.starts_with(' ') {
+        out.remove(0);
+    }
+    out
+}
+
+/// Displays a rule in `iptables-save` syntax.
+pub struct Display<'a>(pub &'a Rule);
+
+impl fmt::Display for Display<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&rule(self.0))
+    }
+}
