@@ -3,5 +3,8 @@
 mod support;
 
 mod cli;
+mod corpus;
+mod lints;
+mod meta;
 mod oracle;
 mod reader;

@@ -101,8 +101,8 @@ fn fragments_relax_what_depends_on_the_rest_of_the_ruleset() {
     let fragment = fwlint::engine::check_source(
         fwlint::source::SourceFile::new("test.rules", text),
         &fwlint::engine::Settings {
-            family: None,
             fragment: true,
+            ..fwlint::engine::Settings::default()
         },
     );
     assert!(fragment.loadable, "{:?}", fragment.diagnostics);

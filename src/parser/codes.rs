@@ -427,6 +427,7 @@ declare_code! {
     ///
     /// ## Example
     /// ```iptables
+    /// # with --fragment
     /// *filter
     /// -A ufw-user-input -p tcp --dport 22 -j ACCEPT
     /// COMMIT
@@ -434,7 +435,14 @@ declare_code! {
     ///
     /// Use instead:
     /// Nothing to change; declare the chain in the fragment if it must not
-    /// depend on the running ruleset.
+    /// depend on the running ruleset:
+    /// ```iptables
+    /// # with --fragment
+    /// *filter
+    /// :ufw-user-input - [0:0]
+    /// -A ufw-user-input -p tcp --dport 22 -j ACCEPT
+    /// COMMIT
+    /// ```
     pub static FRAGMENT_ASSUMPTION = {
         code: "FW017",
         name: "fragment-assumption",
