@@ -6,6 +6,7 @@
 //! [`model`], and [`diagnostics`] is the one type every finding takes. The
 //! binary's command line lives in `cli`, the output formats in `output`.
 
+pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
 pub mod engine;

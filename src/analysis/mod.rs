@@ -1,0 +1,3 @@
+//! Packet-flow analysis: what the rules do to sets of packets.
+
+pub mod space;

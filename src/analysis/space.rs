@@ -1,0 +1,651 @@
+//! The packet-set algebra: sets of packets as unions of cubes, where a cube
+//! gives, for every header field fwlint models, the set of values it
+//! allows (an interval set for addresses, ports, protocols and ICMP types,
+//! a bit set for interfaces, connection states and flags).
+//!
+//! A rule's known matches are one cube (negations and lists included,
+//! since each field is an arbitrary set); what the kernel does to a set of
+//! packets is computed with intersection and difference. Sets are kept
+//! below a budget of cubes: past it, an upper bound is widened and a lower
+//! bound narrowed, which keeps every answer sound and is counted.
+
+use std::fmt;
+
+/// A set of integers as sorted, disjoint, non-adjacent inclusive intervals.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Intervals {
+    ranges: Vec<(u128, u128)>,
+}
+
+impl fmt::Debug for Intervals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.ranges.iter().map(|(lo, hi)| {
+                if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            }))
+            .finish()
+    }
+}
+
+impl Intervals {
+    #[must_use]
+    pub fn empty() -> Self {
+        Intervals { ranges: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn range(lo: u128, hi: u128) -> Self {
+        if lo > hi {
+            return Intervals::empty();
+        }
+        Intervals {
+            ranges: vec![(lo, hi)],
+        }
+    }
+
+    #[must_use]
+    pub fn point(value: u128) -> Self {
+        Intervals::range(value, value)
+    }
+
+    /// Builds a set from any intervals (overlapping, unsorted).
+    #[must_use]
+    pub fn from_ranges(mut ranges: Vec<(u128, u128)>) -> Self {
+        ranges.retain(|(lo, hi)| lo <= hi);
+        ranges.sort_unstable();
+        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        for (lo, hi) in ranges {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        Intervals { ranges: merged }
+    }
+
+    #[must_use]
+    pub fn ranges(&self) -> &[(u128, u128)] {
+        &self.ranges
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    #[must_use]
+    pub fn contains(&self, value: u128) -> bool {
+        match self.ranges.binary_search_by(|(lo, _)| lo.cmp(&value)) {
+            Ok(_) => true,
+            Err(0) => false,
+            Err(index) => self.ranges[index - 1].1 >= value,
+        }
+    }
+
+    /// The smallest value, if any.
+    #[must_use]
+    pub fn first(&self) -> Option<u128> {
+        self.ranges.first().map(|(lo, _)| *lo)
+    }
+
+    #[must_use]
+    pub fn intersect(&self, other: &Intervals) -> Intervals {
+        let (mut i, mut j) = (0, 0);
+        let mut out = Vec::new();
+        while i < self.ranges.len() && j < other.ranges.len() {
+            let (a_lo, a_hi) = self.ranges[i];
+            let (b_lo, b_hi) = other.ranges[j];
+            let lo = a_lo.max(b_lo);
+            let hi = a_hi.min(b_hi);
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+            if a_hi < b_hi {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        Intervals { ranges: out }
+    }
+
+    #[must_use]
+    pub fn union(&self, other: &Intervals) -> Intervals {
+        let mut all = self.ranges.clone();
+        all.extend_from_slice(&other.ranges);
+        Intervals::from_ranges(all)
+    }
+
+    #[must_use]
+    pub fn subtract(&self, other: &Intervals) -> Intervals {
+        let mut out = Vec::new();
+        let mut j = 0;
+        for &(lo, hi) in &self.ranges {
+            let mut start = lo;
+            while j < other.ranges.len() && other.ranges[j].1 < start {
+                j += 1;
+            }
+            let mut k = j;
+            let mut done = false;
+            while k < other.ranges.len() && other.ranges[k].0 <= hi {
+                let (b_lo, b_hi) = other.ranges[k];
+                if b_lo > start {
+                    out.push((start, b_lo - 1));
+                }
+                if b_hi >= hi {
+                    done = true;
+                    break;
+                }
+                start = b_hi + 1;
+                k += 1;
+            }
+            if !done {
+                out.push((start, hi));
+            }
+        }
+        Intervals { ranges: out }
+    }
+
+    #[must_use]
+    pub fn is_subset(&self, other: &Intervals) -> bool {
+        self.subtract(other).is_empty()
+    }
+
+    #[must_use]
+    pub fn overlaps(&self, other: &Intervals) -> bool {
+        !self.intersect(other).is_empty()
+    }
+}
+
+/// The fields of a cube, in order.
+pub const FIELDS: usize = 12;
+
+/// One cube: for each field, the values it allows.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cube {
+    /// Source and destination addresses (IPv4 in the low 32 bits).
+    pub src: Intervals,
+    pub dst: Intervals,
+    /// Layer-4 protocol, 0-255.
+    pub proto: Intervals,
+    pub sport: Intervals,
+    pub dport: Intervals,
+    /// ICMP type and code as `type * 256 + code`.
+    pub icmp: Intervals,
+    /// Input and output interface, as bits of the ruleset's interface atoms.
+    pub iif: u128,
+    pub oif: u128,
+    /// Connection-tracking state bits (see [`state`]).
+    pub state: u8,
+    /// Whether the connection was destination- and source-NATed, as the
+    /// four combinations (bit `dnat + 2 * snat`).
+    pub nat: u8,
+    /// TCP flags (FIN..URG) as the 64 possible combinations.
+    pub tcp_flags: u64,
+    /// Packet kinds: bit 0 first fragment or unfragmented, bit 1 later
+    /// fragment; bit 2 destination is a local address, bit 3 it is not.
+    pub misc: u8,
+}
+
+/// Connection-tracking states as bits of [`Cube::state`].
+pub mod state {
+    pub const INVALID: u8 = 1 << 0;
+    pub const NEW: u8 = 1 << 1;
+    pub const ESTABLISHED: u8 = 1 << 2;
+    pub const RELATED: u8 = 1 << 3;
+    pub const UNTRACKED: u8 = 1 << 4;
+    pub const ALL: u8 = 0x1f;
+}
+
+/// Bits of [`Cube::misc`].
+pub mod misc {
+    pub const UNFRAGMENTED: u8 = 1 << 0;
+    pub const LATER_FRAGMENT: u8 = 1 << 1;
+    pub const DST_LOCAL: u8 = 1 << 2;
+    pub const DST_REMOTE: u8 = 1 << 3;
+    pub const FRAGMENTS: u8 = UNFRAGMENTED | LATER_FRAGMENT;
+    pub const LOCALITY: u8 = DST_LOCAL | DST_REMOTE;
+    pub const ALL: u8 = FRAGMENTS | LOCALITY;
+}
+
+impl fmt::Debug for Cube {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cube")
+            .field("src", &self.src)
+            .field("dst", &self.dst)
+            .field("proto", &self.proto)
+            .field("sport", &self.sport)
+            .field("dport", &self.dport)
+            .field("icmp", &self.icmp)
+            .field("iif", &format_args!("{:#x}", self.iif))
+            .field("oif", &format_args!("{:#x}", self.oif))
+            .field("state", &format_args!("{:#x}", self.state))
+            .field("nat", &format_args!("{:#x}", self.nat))
+            .field("tcp_flags", &format_args!("{:#x}", self.tcp_flags))
+            .field("misc", &format_args!("{:#x}", self.misc))
+            .finish()
+    }
+}
+
+impl Cube {
+    /// Every packet of a family whose addresses have `address_bits` bits.
+    #[must_use]
+    pub fn universe(address_bits: u32) -> Cube {
+        let max_address = if address_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << address_bits) - 1
+        };
+        Cube {
+            src: Intervals::range(0, max_address),
+            dst: Intervals::range(0, max_address),
+            proto: Intervals::range(0, 255),
+            sport: Intervals::range(0, 65535),
+            dport: Intervals::range(0, 65535),
+            icmp: Intervals::range(0, 65535),
+            iif: u128::MAX,
+            oif: u128::MAX,
+            state: state::ALL,
+            nat: 0xf,
+            tcp_flags: u64::MAX,
+            misc: misc::ALL,
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.src.is_empty()
+            || self.dst.is_empty()
+            || self.proto.is_empty()
+            || self.sport.is_empty()
+            || self.dport.is_empty()
+            || self.icmp.is_empty()
+            || self.iif == 0
+            || self.oif == 0
+            || self.state == 0
+            || self.nat == 0
+            || self.tcp_flags == 0
+            || self.misc & misc::FRAGMENTS == 0
+            || self.misc & misc::LOCALITY == 0
+    }
+
+    #[must_use]
+    pub fn intersect(&self, other: &Cube) -> Option<Cube> {
+        let cube = Cube {
+            src: self.src.intersect(&other.src),
+            dst: self.dst.intersect(&other.dst),
+            proto: self.proto.intersect(&other.proto),
+            sport: self.sport.intersect(&other.sport),
+            dport: self.dport.intersect(&other.dport),
+            icmp: self.icmp.intersect(&other.icmp),
+            iif: self.iif & other.iif,
+            oif: self.oif & other.oif,
+            state: self.state & other.state,
+            nat: self.nat & other.nat,
+            tcp_flags: self.tcp_flags & other.tcp_flags,
+            misc: self.misc & other.misc,
+        };
+        (!cube.is_empty()).then_some(cube)
+    }
+
+    /// Does this cube hold every packet of `other`?
+    #[must_use]
+    pub fn contains(&self, other: &Cube) -> bool {
+        other.src.is_subset(&self.src)
+            && other.dst.is_subset(&self.dst)
+            && other.proto.is_subset(&self.proto)
+            && other.sport.is_subset(&self.sport)
+            && other.dport.is_subset(&self.dport)
+            && other.icmp.is_subset(&self.icmp)
+            && other.iif & !self.iif == 0
+            && other.oif & !self.oif == 0
+            && other.state & !self.state == 0
+            && other.nat & !self.nat == 0
+            && other.tcp_flags & !self.tcp_flags == 0
+            && other.misc & !self.misc == 0
+    }
+
+    /// `self \ other` as disjoint cubes (at most one per field).
+    #[must_use]
+    pub fn subtract(&self, other: &Cube) -> Vec<Cube> {
+        let Some(common) = self.intersect(other) else {
+            return vec![self.clone()];
+        };
+        if common == *self {
+            return Vec::new();
+        }
+        let mut pieces = Vec::new();
+        // Walk the fields: the piece for field i keeps fields before i
+        // inside `other`, takes field i outside it, and the rest as is.
+        let mut prefix = self.clone();
+        macro_rules! interval_field {
+            ($field:ident) => {{
+                let outside = prefix.$field.subtract(&other.$field);
+                if !outside.is_empty() {
+                    let mut piece = prefix.clone();
+                    piece.$field = outside;
+                    pieces.push(piece);
+                }
+                prefix.$field = common.$field.clone();
+            }};
+        }
+        macro_rules! bit_field {
+            ($field:ident) => {{
+                let outside = prefix.$field & !other.$field;
+                if outside != 0 {
+                    let mut piece = prefix.clone();
+                    piece.$field = outside;
+                    pieces.push(piece);
+                }
+                prefix.$field = common.$field;
+            }};
+        }
+        interval_field!(src);
+        interval_field!(dst);
+        interval_field!(proto);
+        interval_field!(sport);
+        interval_field!(dport);
+        interval_field!(icmp);
+        bit_field!(iif);
+        bit_field!(oif);
+        bit_field!(state);
+        bit_field!(nat);
+        bit_field!(tcp_flags);
+        // The misc bits hold two independent groups; split them apart.
+        for group in [misc::FRAGMENTS, misc::LOCALITY] {
+            let outside = prefix.misc & group & !other.misc;
+            if outside != 0 {
+                let mut piece = prefix.clone();
+                piece.misc = (prefix.misc & !group) | outside;
+                pieces.push(piece);
+            }
+            prefix.misc = (prefix.misc & !group) | (common.misc & group);
+        }
+        pieces.retain(|piece| !piece.is_empty());
+        pieces
+    }
+
+    /// The smallest cube holding both.
+    #[must_use]
+    pub fn hull(&self, other: &Cube) -> Cube {
+        let hull = |a: &Intervals, b: &Intervals| match (
+            a.ranges.first(),
+            a.ranges.last(),
+            b.ranges.first(),
+            b.ranges.last(),
+        ) {
+            (Some(a_lo), Some(a_hi), Some(b_lo), Some(b_hi)) => {
+                Intervals::range(a_lo.0.min(b_lo.0), a_hi.1.max(b_hi.1))
+            }
+            (Some(_), _, None, _) => a.clone(),
+            _ => b.clone(),
+        };
+        Cube {
+            src: hull(&self.src, &other.src),
+            dst: hull(&self.dst, &other.dst),
+            proto: hull(&self.proto, &other.proto),
+            sport: hull(&self.sport, &other.sport),
+            dport: hull(&self.dport, &other.dport),
+            icmp: hull(&self.icmp, &other.icmp),
+            iif: self.iif | other.iif,
+            oif: self.oif | other.oif,
+            state: self.state | other.state,
+            nat: self.nat | other.nat,
+            tcp_flags: self.tcp_flags | other.tcp_flags,
+            misc: self.misc | other.misc,
+        }
+    }
+}
+
+/// The most cubes a set may hold before it is approximated.
+pub const BUDGET: usize = 2048;
+
+/// A set of packets: a union of cubes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PacketSet {
+    cubes: Vec<Cube>,
+}
+
+/// Which way an approximation must err to stay sound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// The set may only grow: it is an upper bound.
+    Upper,
+    /// The set may only shrink: it is a lower bound.
+    Lower,
+}
+
+impl PacketSet {
+    #[must_use]
+    pub fn empty() -> Self {
+        PacketSet { cubes: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn from_cube(cube: Cube) -> Self {
+        if cube.is_empty() {
+            return PacketSet::empty();
+        }
+        PacketSet { cubes: vec![cube] }
+    }
+
+    #[must_use]
+    pub fn cubes(&self) -> &[Cube] {
+        &self.cubes
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.cubes.is_empty()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.cubes.len()
+    }
+
+    /// `self ∩ cube`.
+    #[must_use]
+    pub fn intersect_cube(&self, cube: &Cube) -> PacketSet {
+        PacketSet {
+            cubes: self
+                .cubes
+                .iter()
+                .filter_map(|c| c.intersect(cube))
+                .collect(),
+        }
+    }
+
+    #[must_use]
+    pub fn intersect(&self, other: &PacketSet) -> PacketSet {
+        let mut cubes = Vec::new();
+        for a in &self.cubes {
+            for b in &other.cubes {
+                if let Some(cube) = a.intersect(b) {
+                    cubes.push(cube);
+                }
+            }
+        }
+        PacketSet { cubes }
+    }
+
+    /// `self \ cube`.
+    #[must_use]
+    pub fn subtract_cube(&self, cube: &Cube) -> PacketSet {
+        let mut cubes = Vec::with_capacity(self.cubes.len());
+        for c in &self.cubes {
+            cubes.extend(c.subtract(cube));
+        }
+        PacketSet { cubes }
+    }
+
+    #[must_use]
+    pub fn subtract(&self, other: &PacketSet) -> PacketSet {
+        let mut result = self.clone();
+        for cube in &other.cubes {
+            if result.is_empty() {
+                break;
+            }
+            result = result.subtract_cube(cube);
+        }
+        result
+    }
+
+    /// `self ∪ other`.
+    pub fn extend(&mut self, other: PacketSet) {
+        for cube in other.cubes {
+            if !self.cubes.iter().any(|c| c.contains(&cube)) {
+                self.cubes.push(cube);
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn union(mut self, other: PacketSet) -> PacketSet {
+        self.extend(other);
+        self
+    }
+
+    /// Does the set hold every packet of `other`?
+    #[must_use]
+    pub fn contains_set(&self, other: &PacketSet) -> bool {
+        other.subtract(self).is_empty()
+    }
+
+    /// Keeps the set within [`BUDGET`] cubes, erring in the direction
+    /// `bound` allows; returns whether it had to approximate.
+    pub fn limit(&mut self, bound: Bound) -> bool {
+        if self.cubes.len() <= BUDGET {
+            return false;
+        }
+        match bound {
+            Bound::Upper => {
+                let mut hull = self.cubes[0].clone();
+                for cube in &self.cubes[1..] {
+                    hull = hull.hull(cube);
+                }
+                self.cubes = vec![hull];
+            }
+            Bound::Lower => self.cubes.truncate(BUDGET),
+        }
+        true
+    }
+
+    /// One packet of the set, if it has any: the smallest value of every
+    /// field of its first cube.
+    #[must_use]
+    pub fn sample(&self) -> Option<&Cube> {
+        self.cubes.first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn intervals() -> impl Strategy<Value = Intervals> {
+        prop::collection::vec((0u128..16, 0u128..16), 0..4).prop_map(|pairs| {
+            Intervals::from_ranges(
+                pairs
+                    .into_iter()
+                    .map(|(a, b)| (a.min(b), a.max(b)))
+                    .collect(),
+            )
+        })
+    }
+
+    fn members(set: &Intervals) -> Vec<u128> {
+        (0..16).filter(|v| set.contains(*v)).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn interval_operations_agree_with_enumeration(a in intervals(), b in intervals()) {
+            let ma = members(&a);
+            let mb = members(&b);
+            let inter: Vec<u128> = ma.iter().copied().filter(|v| mb.contains(v)).collect();
+            let uni: Vec<u128> = (0..16).filter(|v| ma.contains(v) || mb.contains(v)).collect();
+            let diff: Vec<u128> = ma.iter().copied().filter(|v| !mb.contains(v)).collect();
+            prop_assert_eq!(members(&a.intersect(&b)), inter);
+            prop_assert_eq!(members(&a.union(&b)), uni);
+            prop_assert_eq!(members(&a.subtract(&b)), diff.clone());
+            prop_assert_eq!(a.is_subset(&b), diff.is_empty());
+        }
+    }
+
+    /// A tiny packet space for enumeration: src 0..4, dport 0..4, states.
+    fn small_cube() -> impl Strategy<Value = Cube> {
+        (intervals(), intervals(), 1u8..32).prop_map(|(src, dport, state)| {
+            let mut cube = Cube::universe(4);
+            cube.src = src.intersect(&Intervals::range(0, 3));
+            cube.dport = dport.intersect(&Intervals::range(0, 3));
+            cube.sport = Intervals::point(0);
+            cube.dst = Intervals::point(0);
+            cube.proto = Intervals::point(6);
+            cube.icmp = Intervals::point(0);
+            cube.iif = 1;
+            cube.oif = 1;
+            cube.nat = 1;
+            cube.tcp_flags = 1;
+            cube.misc = misc::UNFRAGMENTED | misc::DST_LOCAL;
+            cube.state = state;
+            cube
+        })
+    }
+
+    fn small_members(set: &PacketSet) -> Vec<(u128, u128, u8)> {
+        let mut found = Vec::new();
+        for src in 0..4u128 {
+            for dport in 0..4u128 {
+                for bit in 0..5u8 {
+                    let inside = set.cubes().iter().any(|c| {
+                        c.src.contains(src) && c.dport.contains(dport) && c.state & (1 << bit) != 0
+                    });
+                    if inside {
+                        found.push((src, dport, bit));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn set_operations_agree_with_enumeration(a in prop::collection::vec(small_cube(), 0..3), b in prop::collection::vec(small_cube(), 0..3)) {
+            let mut set_a = PacketSet::empty();
+            for cube in a { set_a.extend(PacketSet::from_cube(cube)); }
+            let mut set_b = PacketSet::empty();
+            for cube in b { set_b.extend(PacketSet::from_cube(cube)); }
+            let ma = small_members(&set_a);
+            let mb = small_members(&set_b);
+            let inter: Vec<_> = ma.iter().copied().filter(|v| mb.contains(v)).collect();
+            let diff: Vec<_> = ma.iter().copied().filter(|v| !mb.contains(v)).collect();
+            let mut uni: Vec<_> = ma.iter().chain(mb.iter()).copied().collect();
+            uni.sort_unstable();
+            uni.dedup();
+            prop_assert_eq!(small_members(&set_a.intersect(&set_b)), inter);
+            prop_assert_eq!(small_members(&set_a.subtract(&set_b)), diff.clone());
+            prop_assert_eq!(small_members(&set_a.clone().union(set_b.clone())), uni);
+            prop_assert_eq!(set_b.contains_set(&set_a), diff.is_empty());
+        }
+    }
+
+    #[test]
+    fn subtraction_pieces_are_disjoint() {
+        let mut a = Cube::universe(32);
+        a.dport = Intervals::range(0, 100);
+        let mut b = Cube::universe(32);
+        b.proto = Intervals::point(6);
+        b.dport = Intervals::point(22);
+        let pieces = a.subtract(&b);
+        assert_eq!(pieces.len(), 2);
+        assert!(pieces[0].intersect(&pieces[1]).is_none());
+        assert!(pieces.iter().all(|piece| piece.intersect(&b).is_none()));
+    }
+}
