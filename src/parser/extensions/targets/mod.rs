@@ -107,7 +107,13 @@ fn lookup_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<Host, ExtError>
     let family = call.rule.family;
     let numeric = match family {
         Family::V4 => inet_aton(text).map(IpAddr::V4),
-        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+        // A scope (`fe80::1%eth0`) is read and dropped.
+        Family::V6 => match text.split_once('%') {
+            Some((addr, scope)) if !scope.is_empty() => addr.parse::<Ipv6Addr>().ok(),
+            Some(_) => None,
+            None => text.parse::<Ipv6Addr>().ok(),
+        }
+        .map(IpAddr::V6),
     };
     if let Some(addr) = numeric {
         return Ok(Host::Addr(addr));

@@ -83,6 +83,11 @@ mod tests {
         accepts6("-j TEE --gateway 2001:db8::1");
         accepts_in(Family::V4, "nat", "PREROUTING", "-j TEE --gateway 1.2.3.4");
         accepts_in(Family::V6, "mangle", "POSTROUTING", "-j TEE --gateway ::1");
+        let scoped = accepts6("-j TEE --gateway fe80::1%lo");
+        assert_eq!(
+            target(&scoped).option("gateway").unwrap().value,
+            Value::Host("fe80::1".parse::<IpAddr>().unwrap())
+        );
         accepts(r#"-j TEE --gateway 1.2.3.4 --oif """#);
     }
 
