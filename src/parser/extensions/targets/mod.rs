@@ -206,6 +206,27 @@ mod tests {
     }
 
     #[test]
+    fn every_target_says_how_it_ends_traversal() {
+        use crate::parser::extensions::Termination::{Continues, Depends, Terminal};
+        for def in DEFS {
+            let expected = match def.name {
+                "LOG" | "NFLOG" | "ULOG" | "TEE" | "CT" | "NOTRACK" | "TRACE" | "AUDIT" => {
+                    Continues
+                }
+                "SYNPROXY" => Depends,
+                _ => Terminal,
+            };
+            assert_eq!(def.termination, expected, "{}", def.name);
+            assert_eq!(
+                def.kind,
+                crate::model::ExtensionKind::Target,
+                "{}",
+                def.name
+            );
+        }
+    }
+
+    #[test]
     fn hook_masks_follow_the_kernel_numbering() {
         assert_eq!(hooks(&[Hook::Prerouting]), 1);
         assert_eq!(hooks(&[Hook::Input, Hook::Forward, Hook::Output]), 0b1110);

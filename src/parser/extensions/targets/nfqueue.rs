@@ -1,9 +1,11 @@
 //! `-j NFQUEUE` (libxt_NFQUEUE.c, revision 3): hands the packet to a
 //! user-space program listening on a netlink queue (`--queue-num`, or one
-//! of the range `--queue-balance first:last`). The packet's fate is the
+//! of the range `--queue-balance first:last`; `--queue-cpu-fanout` picks
+//! the queue by CPU and needs `--queue-balance`). The packet's fate is the
 //! program's verdict; with no program listening it is dropped, unless
-//! `--queue-bypass` lets it go on with the next rule. `--queue-cpu-fanout`
-//! picks the queue by CPU and needs `--queue-balance`.
+//! `--queue-bypass` accepts it. Either way the traversal of the table ends
+//! here: a bypassed packet moves on to the next table, not to the next
+//! rule (`nf_hook_slow` goes to the next hook entry).
 //!
 //! iptables 1.8.9 reads `--queue-balance` up to 65535, but the kernel counts
 //! the queues of the range in 16 bits, so `0:65535` (and `:`) are refused
@@ -36,7 +38,7 @@ pub static NFQUEUE: ExtensionDef = ExtensionDef {
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
-    termination: Termination::Depends,
+    termination: Termination::Terminal,
     ..ExtensionDef::BASE
 };
 
@@ -71,10 +73,10 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         return Ok(());
     };
     if let Value::Range(first, last) = option.value {
-        if last - first >= u64::from(u16::MAX) {
+        if last.saturating_sub(first) >= u64::from(u16::MAX) {
             return Err(ExtError::new(format!(
                 "`--queue-balance {first}:{last}` spans {} queues: the kernel counts at most 65535 and refuses this rule",
-                last - first + 1
+                last.saturating_sub(first).saturating_add(1)
             ))
             .at(option.span)
             .help("end the range at 65534 at most"));
