@@ -74,6 +74,23 @@ fn kept_text(call: &mut OptCall<'_, '_>, size: usize) -> String {
     kept
 }
 
+/// An error about `part`, a slice of the option's argument: it points at
+/// that part when the argument is written as is (not quoted), else at the
+/// whole argument.
+fn part_error(call: &OptCall<'_, '_>, part: &str, message: impl Into<String>) -> ExtError {
+    let text = call.arg_text();
+    let span = call.arg_span();
+    // Both are slices of the same string, so the addresses give the offset.
+    let offset = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let inside = offset <= text.len() && part.len() <= text.len() - offset;
+    let at = if inside && span.len() as usize == text.len() {
+        span.sub(offset..offset + part.len())
+    } else {
+        span
+    };
+    ExtError::new(message).at(at)
+}
+
 /// Is `name` a prefix of `full`, ignoring ASCII case (`strncasecmp(full,
 /// name, strlen(name)) == 0`)?
 fn is_prefix_ignore_case(name: &str, full: &str) -> bool {
@@ -128,7 +145,11 @@ fn lookup_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<Host, ExtError>
         Family::V4 => "IPv4",
         Family::V6 => "IPv6",
     };
-    Err(call.error(format!("`{text}` is not an {kind} address")))
+    Err(part_error(
+        call,
+        text,
+        format!("`{text}` is not an {kind} address"),
+    ))
 }
 
 /// glibc's `inet_aton` as `getaddrinfo` uses it: one to four parts split

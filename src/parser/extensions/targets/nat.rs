@@ -21,7 +21,7 @@ use crate::parser::extensions::{
 };
 use crate::parser::values;
 
-use super::hooks;
+use super::{hooks, part_error};
 
 const O_TO_DEST: u8 = 0;
 const O_TO_SRC: u8 = 1;
@@ -232,7 +232,7 @@ fn parse_address(call: &OptCall<'_, '_>, text: &str, family: Family) -> Result<I
             Family::V4 => ("IPv4", "NAT addresses are written in full (`10.0.0.1`); host names are not resolved here"),
             Family::V6 => ("IPv6", "NAT addresses are numeric; put them in brackets when a port follows: `[2001:db8::1]:80`"),
         };
-        call.error(format!("`{text}` is not an {kind} address")).help(help)
+        part_error(call, text, format!("`{text}` is not an {kind} address")).help(help)
     })
 }
 
@@ -241,14 +241,19 @@ fn parse_address(call: &OptCall<'_, '_>, text: &str, family: Family) -> Result<I
 /// must be a number; text after the base is ignored, as iptables does.
 fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError> {
     if !ports_allowed(call) {
-        return Err(call
-            .error("a port needs `-p tcp`, `udp`, `sctp` or `dccp` before the target")
-            .help("iptables reads `-p` before the target's options: put it earlier in the rule, or drop the port"));
+        return Err(part_error(
+            call,
+            text,
+            "a port needs `-p tcp`, `udp`, `sctp` or `dccp` before the target",
+        )
+        .help("iptables reads `-p` before the target's options: put it earlier in the rule, or drop the port"));
     }
     let invalid = |part: &str| {
-        call.error(format!(
-            "port `{part}` is neither a number from 0 to 65535 nor a service name"
-        ))
+        part_error(
+            call,
+            part,
+            format!("port `{part}` is neither a number from 0 to 65535 nor a service name"),
+        )
     };
     let max = u64::from(u16::MAX);
     let (first, rest) = match values::parse_uint_prefix(text, 0, max) {
@@ -268,40 +273,58 @@ fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError
         }
         Some(b'-') => &rest[1..],
         Some(b':') => {
-            return Err(call
-                .error(format!("port range `{text}` uses a colon"))
-                .help("NAT port ranges take a dash: `first-last`"));
+            return Err(
+                part_error(call, text, format!("port range `{text}` uses a colon"))
+                    .help("NAT port ranges take a dash: `first-last`"),
+            );
         }
-        Some(_) => return Err(call.error(format!("unexpected `{rest}` after port {first}"))),
+        Some(_) => {
+            return Err(part_error(
+                call,
+                rest,
+                format!("unexpected `{rest}` after port {first}"),
+            ));
+        }
     };
     let (last, rest) = values::parse_uint_prefix(after_first, 0, max).ok_or_else(|| {
-        call.error(format!(
-            "`{after_first}` is not a port number from 0 to 65535"
-        ))
+        part_error(
+            call,
+            after_first,
+            format!("`{after_first}` is not a port number from 0 to 65535"),
+        )
         .help("the end of a port range must be a number, not a service name")
     })?;
     let last = port_u16(last);
     if last < first {
-        return Err(call
-            .error(format!("port range `{first}-{last}` is reversed"))
-            .help(format!("write the lower port first: `{last}-{first}`")));
+        return Err(part_error(
+            call,
+            text,
+            format!("port range `{first}-{last}` is reversed"),
+        )
+        .help(format!("write the lower port first: `{last}-{first}`")));
     }
     let range = PortRange { first, last };
     let base_text = match rest.as_bytes().first() {
         None => return Ok(Ports { range, base: None }),
         Some(b'/') => &rest[1..],
         Some(_) => {
-            return Err(call.error(format!(
-                "unexpected `{rest}` after port range {first}-{last}"
-            )));
+            return Err(part_error(
+                call,
+                rest,
+                format!("unexpected `{rest}` after port range {first}-{last}"),
+            ));
         }
     };
     let base = match values::parse_uint_prefix(base_text, 1, max) {
         Some((base, _ignored)) => port_u16(base),
         None => values::service_port(base_text, None).ok_or_else(|| {
-            call.error(format!(
-                "base port `{base_text}` is neither a number from 1 to 65535 nor a service name"
-            ))
+            part_error(
+                call,
+                base_text,
+                format!(
+                    "base port `{base_text}` is neither a number from 1 to 65535 nor a service name"
+                ),
+            )
         })?,
     };
     Ok(Ports {
@@ -673,6 +696,38 @@ mod tests {
             "PREROUTING",
             "-j DNAT --to-destination 1.2.3.4",
             "not an IPv6 address",
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_faulty_part() {
+        // The text `load` reads: `*nat\n-A PREROUTING RULE\nCOMMIT\n`.
+        let faulty = |rule: &str| {
+            let (_, diagnostics, _) = load(Family::V4, "nat", "PREROUTING", rule);
+            let error = diagnostics.first().expect("an error");
+            let start = error.span.start as usize - "*nat\n-A PREROUTING ".len();
+            rule[start..start + error.span.len() as usize].to_string()
+        };
+        assert_eq!(
+            faulty("-p tcp -j DNAT --to-destination 1.2.3.4:90-80"),
+            "90-80"
+        );
+        assert_eq!(
+            faulty("-p tcp -j DNAT --to-destination 1.2.3.4:80/100"),
+            "/100"
+        );
+        assert_eq!(
+            faulty("-p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.x:80"),
+            "1.2.3.x"
+        );
+        assert_eq!(
+            faulty("-p tcp -j DNAT --to-destination 1.2.3.4:10-20/foo"),
+            "foo"
+        );
+        assert_eq!(faulty("-j DNAT --to-destination 1.2.3.4:80"), "80");
+        assert_eq!(
+            faulty(r#"-j DNAT --to-destination "1.2.3.4:80""#),
+            r#""1.2.3.4:80""#
         );
     }
 

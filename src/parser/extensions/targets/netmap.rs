@@ -14,7 +14,7 @@ use crate::parser::extensions::{
 };
 use crate::parser::values;
 
-use super::{hooks, inet_aton, lookup_host};
+use super::{hooks, inet_aton, lookup_host, part_error};
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("to", 0, ArgType::HostMask).mandatory()];
 
@@ -73,11 +73,12 @@ fn parse_mask(call: &mut OptCall<'_, '_>, text: &str, width: u8) -> Result<u8, E
         Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
     };
     let Some(mask) = mask else {
-        return Err(call
-            .error(format!(
-                "`{text}` is neither a prefix length from 0 to {width} nor a network mask"
-            ))
-            .help("write the network as `address/length`, such as `10.0.0.0/24`"));
+        return Err(part_error(
+            call,
+            text,
+            format!("`{text}` is neither a prefix length from 0 to {width} nor a network mask"),
+        )
+        .help("write the network as `address/length`, such as `10.0.0.0/24`"));
     };
     Ok(match (AddrMask { addr: mask, mask }).prefix_len() {
         Some(length) => length,
