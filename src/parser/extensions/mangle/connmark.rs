@@ -17,7 +17,8 @@
 
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, Termination, bit,
+    ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
+    Termination, bit,
 };
 
 use super::mark::parse_mark_operation;
@@ -75,7 +76,9 @@ pub static CONNMARK: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_SET_XMARK | O_SET_MARK | O_AND_MARK | O_OR_MARK | O_XOR_MARK => parse_mark_operation(call),
+        O_SET_XMARK | O_SET_MARK | O_AND_MARK | O_OR_MARK | O_XOR_MARK => {
+            parse_mark_operation(call)
+        }
         _ => call.generic(),
     }
 }
@@ -128,16 +131,28 @@ mod tests {
     fn operations_and_masks() {
         let rule = accepts("-j CONNMARK --set-mark 1/2 --mask 4");
         let connmark = target(&rule);
-        assert_eq!(connmark.option("set-mark").unwrap().value, Value::MarkMask { value: 1, mask: 3 });
+        assert_eq!(
+            connmark.option("set-mark").unwrap().value,
+            Value::MarkMask { value: 1, mask: 3 }
+        );
         assert_eq!(connmark.option("mask").unwrap().value, Value::UInt(4));
         let rule = accepts("-j CONNMARK --and-mark 1");
-        assert_eq!(target(&rule).option("and-mark").unwrap().value, Value::MarkMask { value: 0, mask: !1 });
+        assert_eq!(
+            target(&rule).option("and-mark").unwrap().value,
+            Value::MarkMask { value: 0, mask: !1 }
+        );
         let rule = accepts("-j CONNMARK --save-mark --nfmask 0xfffffff --ctmask 0xffffffff");
         let connmark = target(&rule);
         assert_eq!(connmark.option("save-mark").unwrap().value, Value::Flag);
-        assert_eq!(connmark.option("nfmask").unwrap().value, Value::UInt(0x0fff_ffff));
+        assert_eq!(
+            connmark.option("nfmask").unwrap().value,
+            Value::UInt(0x0fff_ffff)
+        );
         let rule = accepts("-j CONNMARK --restore-mark --left-shift-mark 3 --right-shift-mark 31");
-        assert_eq!(target(&rule).option("right-shift-mark").unwrap().value, Value::UInt(31));
+        assert_eq!(
+            target(&rule).option("right-shift-mark").unwrap().value,
+            Value::UInt(31)
+        );
         accepts_in(Family::V6, "filter", "INPUT", "-j CONNMARK --restore-mark");
         accepts_in(Family::V4, "nat", "OUTPUT", "-j CONNMARK --set-xmark 1");
         // The first shift is replaced by the second one.
@@ -149,12 +164,30 @@ mod tests {
         refuses("-j CONNMARK", "needs an operation");
         refuses("-j CONNMARK --mask 1", "needs an operation");
         refuses("-j CONNMARK --left-shift-mark 3", "needs an operation");
-        refuses("-j CONNMARK --save-mark --restore-mark", "cannot be used together");
-        refuses("-j CONNMARK --save-mark --mask 1 --ctmask 2", "cannot be used together");
-        refuses("-j CONNMARK --save-mark --nfmask 1 --nfmask 2", "only be given once");
+        refuses(
+            "-j CONNMARK --save-mark --restore-mark",
+            "cannot be used together",
+        );
+        refuses(
+            "-j CONNMARK --save-mark --mask 1 --ctmask 2",
+            "cannot be used together",
+        );
+        refuses(
+            "-j CONNMARK --save-mark --nfmask 1 --nfmask 2",
+            "only be given once",
+        );
         refuses("-j CONNMARK --save-mark ! --ctmask 1", "cannot be negated");
-        refuses("-j CONNMARK --restore-mark --left-shift-mark 33", "from 0 to 32");
-        refuses("-j CONNMARK --save-mark --right-shift-mark 32", "shifts of more than 31 bits");
-        refuses("-j CONNMARK --set-mark 1 --left-shift-mark 32", "shifts of more than 31 bits");
+        refuses(
+            "-j CONNMARK --restore-mark --left-shift-mark 33",
+            "from 0 to 32",
+        );
+        refuses(
+            "-j CONNMARK --save-mark --right-shift-mark 32",
+            "shifts of more than 31 bits",
+        );
+        refuses(
+            "-j CONNMARK --set-mark 1 --left-shift-mark 32",
+            "shifts of more than 31 bits",
+        );
     }
 }

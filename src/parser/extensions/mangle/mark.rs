@@ -15,7 +15,8 @@
 
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, Termination, bit, parse_value_mask,
+    ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, Termination, bit,
+    parse_value_mask,
 };
 
 const O_SET_MARK: u8 = 0;
@@ -25,7 +26,8 @@ const O_XOR_MARK: u8 = 3;
 const O_SET_XMARK: u8 = 4;
 
 /// Every operation excludes every other, and itself.
-const ANY: u32 = bit(O_SET_MARK) | bit(O_AND_MARK) | bit(O_OR_MARK) | bit(O_XOR_MARK) | bit(O_SET_XMARK);
+const ANY: u32 =
+    bit(O_SET_MARK) | bit(O_AND_MARK) | bit(O_OR_MARK) | bit(O_XOR_MARK) | bit(O_SET_XMARK);
 
 static OPTIONS: [OptSpec; 5] = [
     OptSpec::new("set-xmark", O_SET_XMARK, ArgType::MarkMask32).excl(ANY),
@@ -86,9 +88,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     if call.seen == 0 {
-        return Err(call
-            .error("`MARK` needs an operation")
-            .help("add one of `--set-xmark`, `--set-mark`, `--and-mark`, `--or-mark`, `--xor-mark`"));
+        return Err(call.error("`MARK` needs an operation").help(
+            "add one of `--set-xmark`, `--set-mark`, `--and-mark`, `--or-mark`, `--xor-mark`",
+        ));
     }
     Ok(())
 }
@@ -108,17 +110,36 @@ mod tests {
     #[test]
     fn every_operation_is_stored_as_the_kernel_pair() {
         let mm = |value, mask| Value::MarkMask { value, mask };
-        assert_eq!(pair("-j MARK --set-xmark 0xfeedcafe/0xfeedcafe", "set-xmark"), mm(0xfeed_cafe, 0xfeed_cafe));
-        assert_eq!(pair("-j MARK --set-xmark 4294967295", "set-xmark"), mm(u32::MAX, u32::MAX));
+        assert_eq!(
+            pair("-j MARK --set-xmark 0xfeedcafe/0xfeedcafe", "set-xmark"),
+            mm(0xfeed_cafe, 0xfeed_cafe)
+        );
+        assert_eq!(
+            pair("-j MARK --set-xmark 4294967295", "set-xmark"),
+            mm(u32::MAX, u32::MAX)
+        );
         assert_eq!(pair("-j MARK --set-mark 1/2", "set-mark"), mm(1, 3));
         assert_eq!(pair("-j MARK --set-mark 010", "set-mark"), mm(8, u32::MAX));
-        assert_eq!(pair("-j MARK --and-mark 0xff", "and-mark"), mm(0, 0xffff_ff00));
+        assert_eq!(
+            pair("-j MARK --and-mark 0xff", "and-mark"),
+            mm(0, 0xffff_ff00)
+        );
         assert_eq!(pair("-j MARK --or-mark 3", "or-mark"), mm(3, 3));
         assert_eq!(pair("-j MARK --xor-mark 4", "xor-mark"), mm(4, 0));
         assert_eq!(pair("-j MARK --set-mark +1", "set-mark"), mm(1, u32::MAX));
         accepts6("-j MARK --set-xmark=5");
-        accepts_in(crate::model::Family::V4, "nat", "OUTPUT", "-j MARK --set-mark 1");
-        accepts_in(crate::model::Family::V4, "raw", "PREROUTING", "-j MARK --set-mark 1");
+        accepts_in(
+            crate::model::Family::V4,
+            "nat",
+            "OUTPUT",
+            "-j MARK --set-mark 1",
+        );
+        accepts_in(
+            crate::model::Family::V4,
+            "raw",
+            "PREROUTING",
+            "-j MARK --set-mark 1",
+        );
     }
 
     #[test]
@@ -133,7 +154,10 @@ mod tests {
         refuses("-j MARK --and-mark 1/2", "needs a number");
         refuses("-j MARK --and-mark 0x100000000", "needs a number");
         refuses("-j MARK --set-mark 1 --set-mark 2", "only be given once");
-        refuses("-j MARK --set-mark 1 --and-mark 2", "cannot be used together");
+        refuses(
+            "-j MARK --set-mark 1 --and-mark 2",
+            "cannot be used together",
+        );
         refuses("-j MARK ! --set-mark 1", "cannot be negated");
     }
 }
