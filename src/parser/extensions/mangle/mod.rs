@@ -2,11 +2,15 @@
 //! marks, TOS/DSCP, TTL/hop limit, MSS clamping, checksums, security
 //! contexts, set membership, and IPv6 prefix translation.
 
+mod checksum;
 mod classify;
 mod connmark;
 mod dscp;
+mod ecn;
 mod hl;
 mod mark;
+mod tcpmss;
+mod tcpoptstrip;
 mod tos;
 mod ttl;
 
@@ -20,6 +24,11 @@ pub static DEFS: &[&ExtensionDef] = &[
     &tos::TOS,
     &ttl::TTL,
     &hl::HL,
+    &tcpmss::TCPMSS4,
+    &tcpmss::TCPMSS6,
+    &tcpoptstrip::TCPOPTSTRIP,
+    &checksum::CHECKSUM,
+    &ecn::ECN,
 ];
 
 /// [`crate::model::Hook::bit`] in a constant context (the framework's
