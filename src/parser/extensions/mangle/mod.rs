@@ -15,6 +15,7 @@ mod led;
 mod mark;
 mod rateest;
 mod secmark;
+mod set;
 mod tcpmss;
 mod tcpoptstrip;
 mod tos;
@@ -42,6 +43,7 @@ pub static DEFS: &[&ExtensionDef] = &[
     &led::LED,
     &rateest::RATEEST,
     &hmark::HMARK,
+    &set::SET,
 ];
 
 /// [`crate::model::Hook::bit`] in a constant context (the framework's
