@@ -6,6 +6,7 @@ mod checksum;
 mod classify;
 mod connmark;
 mod connsecmark;
+mod dnpt;
 mod dscp;
 mod ecn;
 mod hl;
@@ -16,6 +17,7 @@ mod mark;
 mod rateest;
 mod secmark;
 mod set;
+mod snpt;
 mod tcpmss;
 mod tcpoptstrip;
 mod tos;
@@ -44,6 +46,8 @@ pub static DEFS: &[&ExtensionDef] = &[
     &rateest::RATEEST,
     &hmark::HMARK,
     &set::SET,
+    &dnpt::DNPT,
+    &snpt::SNPT,
 ];
 
 /// [`crate::model::Hook::bit`] in a constant context (the framework's
