@@ -4,6 +4,7 @@
 
 mod checksum;
 mod classify;
+mod clusterip;
 mod connmark;
 mod connsecmark;
 mod dnpt;
@@ -48,6 +49,7 @@ pub static DEFS: &[&ExtensionDef] = &[
     &set::SET,
     &dnpt::DNPT,
     &snpt::SNPT,
+    &clusterip::CLUSTERIP,
 ];
 
 /// [`crate::model::Hook::bit`] in a constant context (the framework's
