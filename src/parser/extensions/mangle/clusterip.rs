@@ -56,7 +56,6 @@ pub static CLUSTERIP: ExtensionDef = ExtensionDef {
         ..KernelReqs::NONE
     },
     termination: Termination::Continues,
-    ..ExtensionDef::BASE
 };
 
 const HASH_MODES: [&str; 3] = [

@@ -180,7 +180,7 @@ fn parse_time(text: &str) -> Option<u32> {
         _ => return None,
     };
     let time = value * factor;
-    let wide = if time.is_finite() && time.abs() < 9.223_372_036_854_775_807e18 {
+    let wide = if time.is_finite() && time.abs() < 2f64.powi(63) {
         time as i64
     } else {
         i64::MIN
