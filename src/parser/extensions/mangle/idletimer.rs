@@ -3,7 +3,7 @@
 //! through `/sys/class/xt_idletimer/timers/LABEL`. `--timeout` (seconds)
 //! and `--label` are mandatory, `--alarm` (a flag) makes it an alarm
 //! timer, which also wakes the system. iptables keeps at most 27 bytes of
-//! the label, silently.
+//! the label, silently; the value is what it keeps.
 //!
 //! The kernel refuses a timeout of 0 or of 2147483 seconds and more, and a
 //! label that cannot be a file name: `.`, `..`, one with `/`, or one of
@@ -14,6 +14,8 @@ use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, Termination,
 };
+
+use super::kept_bytes;
 
 const O_TIMEOUT: u8 = 0;
 const O_LABEL: u8 = 1;
@@ -49,23 +51,14 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         return call.generic();
     }
     let text = call.arg_text();
-    let mut end = text.len().min(MAX_LABEL);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    if end < text.len() {
+    let kept = kept_bytes(text, MAX_LABEL);
+    if kept.len() < text.len() {
         call.warn(format!(
-            "label is {} bytes long: iptables keeps only the first {MAX_LABEL}, `{}`",
-            text.len(),
-            &text[..end]
+            "label is {} bytes long: iptables keeps only the first {MAX_LABEL}, `{kept}`",
+            text.len()
         ));
     }
-    Ok(Value::Text(text.to_string()))
-}
-
-/// The label as the kernel gets it.
-fn stored_label(text: &str) -> &[u8] {
-    &text.as_bytes()[..text.len().min(MAX_LABEL)]
+    Ok(Value::Text(kept.to_string()))
 }
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
@@ -80,7 +73,7 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         }
     }
     if let Some(option) = call.extension.option("label") {
-        let label = stored_label(option.value.as_text().unwrap_or(""));
+        let label = option.value.as_text().unwrap_or("").as_bytes();
         let reserved: [&[u8]; 5] = [b".", b"..", b"power", b"subsystem", b"uevent"];
         if label.contains(&b'/') || reserved.contains(&label) {
             return Err(ExtError::new(format!(

@@ -137,3 +137,13 @@ pub(crate) fn parse_plen(text: &str, family: crate::model::Family) -> Option<u8>
     }
     u8::try_from(ones.min(u32::try_from(width).unwrap_or(128))).ok()
 }
+
+/// The first `max` bytes of `text` (cut back to a character boundary): what
+/// iptables keeps of a string it copies into a fixed-size field.
+pub(crate) fn kept_bytes(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

@@ -1,6 +1,7 @@
 //! `-j RATEEST` (libxt_RATEEST.c): feeds a named rate estimator that
-//! `-m rateest` reads. `--rateest-name` (kept to 15 bytes, silently),
-//! `--rateest-interval` and `--rateest-ewmalog` are mandatory.
+//! `-m rateest` reads. `--rateest-name`, `--rateest-interval` and
+//! `--rateest-ewmalog` are mandatory. iptables keeps 15 bytes of the name,
+//! silently; the value is what it keeps.
 //!
 //! The two times are read like iproute's: a C floating-point number with an
 //! optional unit `s`/`sec`/`secs`, `ms`/`msec`/`msecs` or
@@ -19,6 +20,8 @@ use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtWarning, ExtensionDef, FinalCall, OptCall, OptSpec, Termination,
 };
+
+use super::kept_bytes;
 
 const O_NAME: u8 = 0;
 const O_INTERVAL: u8 = 1;
@@ -191,18 +194,14 @@ fn parse_time(text: &str) -> Option<u32> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_NAME {
-        if text.len() > MAX_NAME {
-            let mut end = MAX_NAME;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
+        let kept = kept_bytes(text, MAX_NAME);
+        if kept.len() < text.len() {
             call.warn(format!(
-                "estimator name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{}`",
-                text.len(),
-                &text[..end]
+                "estimator name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{kept}`",
+                text.len()
             ));
         }
-        return Ok(Value::Text(text.to_string()));
+        return Ok(Value::Text(kept.to_string()));
     }
     let name = call.spec.name;
     parse_time(text).map(|time| Value::UInt(u64::from(time))).ok_or_else(|| {

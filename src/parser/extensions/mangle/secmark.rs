@@ -1,6 +1,7 @@
 //! `-j SECMARK --selctx CONTEXT` (libxt_SECMARK.c): labels packets with a
 //! security context for the LSM (SELinux) policy. The option is mandatory;
-//! iptables keeps at most 255 bytes of it, silently.
+//! iptables keeps at most 255 bytes of it, silently; the value is what it
+//! keeps.
 //!
 //! The kernel accepts SECMARK only in the mangle and security tables, and
 //! only when the running LSM knows the context (a kernel without SELinux,
@@ -11,7 +12,7 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
 };
 
-use super::mangle_or_security;
+use super::{kept_bytes, mangle_or_security};
 
 /// The longest context the kernel stores (`SECMARK_SECCTX_MAX` - 1).
 const MAX_CONTEXT: usize = 255;
@@ -33,13 +34,14 @@ pub static SECMARK: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
-    if text.len() > MAX_CONTEXT {
+    let kept = kept_bytes(text, MAX_CONTEXT);
+    if kept.len() < text.len() {
         call.warn(format!(
             "security context is {} bytes long: iptables keeps only the first {MAX_CONTEXT}",
             text.len()
         ));
     }
-    Ok(Value::Text(text.to_string()))
+    Ok(Value::Text(kept.to_string()))
 }
 
 #[cfg(test)]
