@@ -7,6 +7,10 @@
 //! `--local-node` (at most 16), and optionally `--hash-init`; later rules
 //! for the same address give no option at all.
 //!
+//! Traversal goes on for the packets whose hash this node owns; the kernel
+//! drops the others, so the target's effect depends on the packet
+//! ([`Termination::Depends`]).
+//!
 //! The kernel requires the rule to match exactly one destination address
 //! (`-d ADDRESS/32`), refuses local node 0, and without `--new` needs a
 //! cluster created earlier for that address. The target is deprecated in
@@ -55,7 +59,7 @@ pub static CLUSTERIP: ExtensionDef = ExtensionDef {
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
-    termination: Termination::Continues,
+    termination: Termination::Depends,
 };
 
 const HASH_MODES: [&str; 3] = [

@@ -147,3 +147,44 @@ pub(crate) fn kept_bytes(text: &str, max: usize) -> &str {
     }
     &text[..end]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFS, inet_aton, parse_plen};
+    use crate::model::{ExtensionKind, Family};
+    use crate::parser::extensions::Termination;
+
+    #[test]
+    fn every_target_lets_traversal_go_on_but_clusterip() {
+        for def in DEFS {
+            assert_eq!(def.kind, ExtensionKind::Target, "{}", def.name);
+            let expected = if def.name == "CLUSTERIP" {
+                Termination::Depends
+            } else {
+                Termination::Continues
+            };
+            assert_eq!(def.termination, expected, "{}", def.name);
+        }
+    }
+
+    #[test]
+    fn numeric_ipv4_and_prefix_lengths() {
+        assert_eq!(inet_aton("33"), Some([0, 0, 0, 33].into()));
+        assert_eq!(inet_aton("10.1"), Some([10, 0, 0, 1].into()));
+        assert_eq!(inet_aton("0x20"), Some([0, 0, 0, 32].into()));
+        assert_eq!(inet_aton("4294967295"), Some([255, 255, 255, 255].into()));
+        assert_eq!(inet_aton("255.255.0"), Some([255, 255, 0, 0].into()));
+        assert_eq!(inet_aton("4294967296"), None);
+        assert_eq!(inet_aton("1.256.0.0"), None);
+        assert_eq!(inet_aton("1.2.3.4.5"), None);
+        assert_eq!(inet_aton("0x"), None);
+        assert_eq!(inet_aton("08"), None);
+        assert_eq!(inet_aton(" 1"), None);
+        assert_eq!(parse_plen("24", Family::V4), Some(24));
+        assert_eq!(parse_plen("255.255.0.0", Family::V4), Some(16));
+        assert_eq!(parse_plen("33", Family::V4), Some(255));
+        assert_eq!(parse_plen("129", Family::V6), None);
+        assert_eq!(parse_plen("ffff::", Family::V6), Some(16));
+        assert_eq!(parse_plen("ffff::1", Family::V6), Some(255));
+    }
+}
