@@ -188,3 +188,36 @@ mod tests {
         assert_eq!(parse_plen("ffff::1", Family::V6), Some(255));
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use crate::model::Family;
+    use crate::parser::extensions::testing::load;
+
+    const RULES: [&str; 12] = [
+        "-j MARK --set-mark",
+        "-j CLASSIFY --set-class",
+        "-j DSCP --set-dscp-class",
+        "-j TOS --set-tos",
+        "-p tcp -j TCPOPTSTRIP --strip-options",
+        "-j RATEEST --rateest-name a --rateest-ewmalog 1s --rateest-interval",
+        "-j HMARK --hmark-rnd 1 --hmark-mod 2 --hmark-tuple",
+        "-j HMARK --hmark-rnd 1 --hmark-mod 2 --hmark-src-prefix",
+        "-j SET --add-set a",
+        "-j DNPT --dst-pfx ::/64 --src-pfx",
+        "-j IDLETIMER --timeout 1 --label",
+        "-j LED --led-trigger-id a --led-delay",
+    ];
+
+    proptest! {
+        #[test]
+        fn arguments_never_panic(index in 0..RULES.len(), argument in "[ -~]{0,40}|\\PC{0,12}") {
+            let argument = argument.replace(['"', '\'', '\\'], "x");
+            for family in [Family::V4, Family::V6] {
+                let _ = load(family, "mangle", "PREROUTING", &format!("{} \"{argument}\"", RULES[index]));
+            }
+        }
+    }
+}
