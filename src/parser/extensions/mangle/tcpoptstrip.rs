@@ -54,12 +54,12 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             })?;
         if kind < 2 {
             return Err(call
-                .error(format!("TCP option {kind} cannot be stripped"))
+                .error(format!("`TCPOPTSTRIP` cannot strip option kind {kind}"))
                 .help("options 0 (end of list) and 1 (no-operation) are not options to strip"));
         }
         let seen = &mut kinds[usize::try_from(kind).unwrap_or(0)];
         if *seen {
-            return Err(call.error(format!("TCP option `{item}` is listed twice")));
+            return Err(call.error(format!("option `{item}` is listed twice")));
         }
         *seen = true;
     }
@@ -116,15 +116,15 @@ mod tests {
         refuses("-j TCPOPTSTRIP", "works only with `-p tcp`");
         refuses(
             "-p tcp -j TCPOPTSTRIP --strip-options 0",
-            "cannot be stripped",
+            "cannot strip option kind 0",
         );
         refuses(
             "-p tcp -j TCPOPTSTRIP --strip-options 1",
-            "cannot be stripped",
+            "cannot strip option kind 1",
         );
         refuses(
             "-p tcp -j TCPOPTSTRIP --strip-options 1,2",
-            "cannot be stripped",
+            "cannot strip option kind 1",
         );
         refuses(
             "-p tcp -j TCPOPTSTRIP --strip-options MSS",
