@@ -81,7 +81,7 @@ fn option_number(call: &mut OptCall<'_, '_>, text: &str, what: &str) -> Result<u
     };
     if overflow {
         return Err(call.error(format!(
-            "{what} `{text}` of `--{}` is too big",
+            "the {what} `{text}` of `--{}` is too big",
             call.spec.name
         )));
     }
@@ -96,7 +96,7 @@ fn option_number(call: &mut OptCall<'_, '_>, text: &str, what: &str) -> Result<u
     let byte = (value & 0xff) as u8;
     if value > 0xff {
         call.warnings.push(ExtWarning {
-            message: format!("{what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
+            message: format!("the {what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
             span: call.arg_span(),
             help: Some(format!("option {what}s go from 0 to 255")),
         });

@@ -111,7 +111,7 @@ pub fn parse_icmp_type(
         if let Some(first) = found {
             return Err(call
                 .error(format!(
-                    "{what} type `{text}` is ambiguous: it could be `{}` or `{}`",
+                    "the {what} type `{text}` is ambiguous: it could be `{}` or `{}`",
                     first.name, entry.name
                 ))
                 .help("write more of the name, or the type number"));
@@ -148,7 +148,9 @@ pub fn parse_icmp_type(
     }
     if kind != kind_last {
         return Err(call
-            .error(format!("{what} type ranges are not supported: `{text}`"))
+            .error(format!(
+                "`{text}` is a range of {what} types, which iptables does not support"
+            ))
             .help("write one rule per type"));
     }
     let icmp = IcmpType {
@@ -314,10 +316,7 @@ mod tests {
             "-p icmp --icmp-type 3/4/5 -j ACCEPT",
             "unexpected character `/`",
         );
-        refuses(
-            "-p icmp --icmp-type 3:4 -j ACCEPT",
-            "ranges are not supported",
-        );
+        refuses("-p icmp --icmp-type 3:4 -j ACCEPT", "range of ICMP types");
         refuses(
             "-p icmp --icmp-type 8 --icmp-type 0 -j ACCEPT",
             "can only be given once",

@@ -95,7 +95,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     };
     if first > last {
         return Err(call
-            .error(format!("MH type range `{text}` is reversed"))
+            .error(format!("the MH type range `{text}` is reversed"))
             .help(format!("write the lower type first: `{last}:{first}`")));
     }
     Ok(Value::Range(u64::from(first), u64::from(last)))
