@@ -175,6 +175,7 @@ mod tests {
         accepts("-p tcp -m multiport --ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:15 -j ACCEPT");
         accepts("-p 6 -m multiport --dports ssh,http -j ACCEPT");
         accepts("-p udplite -m multiport --dports 1 -j ACCEPT");
+        accepts("-m multiport -p tcp --dports 1 -j ACCEPT");
         accepts("-p dccp -m multiport --dports 1 -j ACCEPT");
         accepts("-p tcp -m multiport --dports 1 -m multiport --sports 2 -j ACCEPT");
     }
@@ -222,6 +223,14 @@ mod tests {
             "too many ports",
         );
         refuses("-m multiport --dports 1 -p tcp -j ACCEPT", "needs `-p tcp`");
+        refuses(
+            "-p tcp -m multiport --dports 1,,2 -j ACCEPT",
+            "a port is missing in `1,,2`",
+        );
+        refuses(
+            "-p tcp -m multiport --dports \"\" -j ACCEPT",
+            "needs a port, not an empty argument",
+        );
         refuses("-p all -m multiport --dports 1 -j ACCEPT", "needs `-p tcp`");
         refuses(
             "! -p tcp -m multiport --dports 1 -j ACCEPT",

@@ -161,6 +161,14 @@ pub fn warn_if_reversed(call: &mut OptCall<'_, '_>, range: PortRange) {
 /// `xtables_parse_port`: a number from 0 to 65535 (C's base-0 `strtoul`
 /// syntax) or a service name of `protocol`.
 pub fn parse_port(call: &OptCall<'_, '_>, part: &str, protocol: &str) -> Result<u16, ExtError> {
+    if call.arg_text().is_empty() {
+        return Err(call
+            .error(format!(
+                "`--{}` needs a port, not an empty argument",
+                call.spec.name
+            ))
+            .help("write a port number or a service name"));
+    }
     if part.is_empty() {
         return Err(call
             .error(format!("a port is missing in `{}`", call.arg_text()))

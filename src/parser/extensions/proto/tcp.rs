@@ -263,6 +263,10 @@ mod tests {
             "`2:3` is neither a port number",
         );
         refuses("-p tcp --dport 2000:1000 -j ACCEPT", "reversed");
+        refuses(
+            "-p tcp --dport \"\" -j ACCEPT",
+            "needs a port, not an empty argument",
+        );
         refuses("-p tcp --sport 1 --sport 2 -j ACCEPT", "only one");
         refuses(
             "-p tcp --destination-port 1 --dport 2 -j ACCEPT",
