@@ -20,7 +20,7 @@
 use super::ports;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, KernelReqs, OptCall, OptSpec, bit,
+    Arg, ArgType, ExtError, ExtWarning, ExtensionDef, KernelReqs, OptCall, OptSpec, bit,
 };
 
 const O_SPORT: u8 = 0;
@@ -65,118 +65,34 @@ struct Chunk {
     flags: &'static [u8; 8],
 }
 
+const fn chunk(name: &'static str, kind: u8, flags: &'static [u8; 8]) -> Chunk {
+    Chunk { name, kind, flags }
+}
+
 /// `sctp_chunk_names` of iptables 1.8.9, in its order.
 static CHUNKS: [Chunk; 22] = [
-    Chunk {
-        name: "DATA",
-        kind: 0,
-        flags: b"----IUBE",
-    },
-    Chunk {
-        name: "INIT",
-        kind: 1,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "INIT_ACK",
-        kind: 2,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "SACK",
-        kind: 3,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "HEARTBEAT",
-        kind: 4,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "HEARTBEAT_ACK",
-        kind: 5,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ABORT",
-        kind: 6,
-        flags: b"-------T",
-    },
-    Chunk {
-        name: "SHUTDOWN",
-        kind: 7,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "SHUTDOWN_ACK",
-        kind: 8,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ERROR",
-        kind: 9,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "COOKIE_ECHO",
-        kind: 10,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "COOKIE_ACK",
-        kind: 11,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ECN_ECNE",
-        kind: 12,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ECN_CWR",
-        kind: 13,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "SHUTDOWN_COMPLETE",
-        kind: 14,
-        flags: b"-------T",
-    },
-    Chunk {
-        name: "I_DATA",
-        kind: 64,
-        flags: b"----IUBE",
-    },
-    Chunk {
-        name: "RE_CONFIG",
-        kind: 130,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "PAD",
-        kind: 132,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ASCONF",
-        kind: 193,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "ASCONF_ACK",
-        kind: 128,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "FORWARD_TSN",
-        kind: 192,
-        flags: b"--------",
-    },
-    Chunk {
-        name: "I_FORWARD_TSN",
-        kind: 194,
-        flags: b"--------",
-    },
+    chunk("DATA", 0, b"----IUBE"),
+    chunk("INIT", 1, b"--------"),
+    chunk("INIT_ACK", 2, b"--------"),
+    chunk("SACK", 3, b"--------"),
+    chunk("HEARTBEAT", 4, b"--------"),
+    chunk("HEARTBEAT_ACK", 5, b"--------"),
+    chunk("ABORT", 6, b"-------T"),
+    chunk("SHUTDOWN", 7, b"--------"),
+    chunk("SHUTDOWN_ACK", 8, b"--------"),
+    chunk("ERROR", 9, b"--------"),
+    chunk("COOKIE_ECHO", 10, b"--------"),
+    chunk("COOKIE_ACK", 11, b"--------"),
+    chunk("ECN_ECNE", 12, b"--------"),
+    chunk("ECN_CWR", 13, b"--------"),
+    chunk("SHUTDOWN_COMPLETE", 14, b"-------T"),
+    chunk("I_DATA", 64, b"----IUBE"),
+    chunk("RE_CONFIG", 130, b"--------"),
+    chunk("PAD", 132, b"--------"),
+    chunk("ASCONF", 193, b"--------"),
+    chunk("ASCONF_ACK", 128, b"--------"),
+    chunk("FORWARD_TSN", 192, b"--------"),
+    chunk("I_FORWARD_TSN", 194, b"--------"),
 ];
 
 /// `XT_NUM_SCTP_FLAGS`: how many chunk types may carry flags.
@@ -192,10 +108,7 @@ struct FlagInfo {
 
 /// `parse_sctp_chunk`: the chunk list of `--chunk-types`, as the list of
 /// printed items of the typed value.
-fn parse_chunks(
-    call: &mut OptCall<'_, '_>,
-    list: crate::parser::extensions::Arg<'_>,
-) -> Result<Vec<String>, ExtError> {
+fn parse_chunks(call: &mut OptCall<'_, '_>, list: Arg<'_>) -> Result<Vec<String>, ExtError> {
     if list.text.eq_ignore_ascii_case("ALL") {
         return Ok(vec!["ALL".to_string()]);
     }
