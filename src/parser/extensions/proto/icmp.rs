@@ -121,14 +121,16 @@ pub fn parse_icmp_type(
     if let Some(entry) = found {
         return Ok(entry.icmp);
     }
-    let unknown =
-        || {
-            call.error(format!("unknown {what} type `{text}`")).help(format!(
-            "write a type name (see `{} -p {} -h`) or `type[/code]` with numbers from 0 to 255",
-            if what == "ICMP" { "iptables" } else { "ip6tables" },
-            if what == "ICMP" { "icmp" } else { "ipv6-icmp" }
+    let (tool, protocol) = if what == "ICMP" {
+        ("iptables", "icmp")
+    } else {
+        ("ip6tables", "ipv6-icmp")
+    };
+    let unknown = || {
+        call.error(format!("unknown {what} type `{text}`")).help(format!(
+            "write a type name (see `{tool} -p {protocol} -h`) or `type[/code]` with numbers from 0 to 255"
         ))
-        };
+    };
     let Some((kind, kind_last, rest)) = parse_range(text) else {
         return Err(unknown());
     };
@@ -161,7 +163,9 @@ pub fn parse_icmp_type(
     if code_min > code_max && !(what == "ICMP" && icmp.is_any()) {
         let fate = if call.invert { "every" } else { "no" };
         call.warnings.push(ExtWarning {
-            message: format!("code range of `{text}` is reversed: iptables accepts it, and it matches {fate} {what} packet of type {kind}"),
+            message: format!(
+                "the code range of `{text}` is reversed: iptables accepts it, and it matches {fate} {what} packet of type {kind}"
+            ),
             span: call.arg_span(),
             help: Some(format!("write the lower code first: `{kind}/{code_max}:{code_min}`")),
         });
