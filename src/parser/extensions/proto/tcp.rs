@@ -1,9 +1,16 @@
 //! `-m tcp` (libxt_tcp.c, an old-style parser in iptables 1.8.9): ports,
-//! flags and options of TCP. The kernel accepts it only with `-p tcp`.
+//! flags and options of TCP. `-p tcp` loads it by itself when one of its
+//! options follows. The kernel accepts it only with `-p tcp` (not negated),
+//! in every table and chain.
+//!
+//! Ports are numbers (C's base-0 `strtoul`: `0x16` is 22, `08` is refused)
+//! or TCP service names; a reversed range is refused. `--syn` is
+//! `--tcp-flags FIN,SYN,RST,ACK SYN`; only one of the two may be given.
 
-use crate::model::{ExtensionKind, PortRange, Value};
+use super::ports;
+use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, bit,
+    Arg, ArgType, ExtError, ExtWarning, ExtensionDef, KernelReqs, OptCall, OptSpec, bit,
 };
 use crate::parser::values;
 
@@ -49,36 +56,6 @@ pub static TCP: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// `parse_tcp_ports`: `port`, `first:last`, `:last`, `first:`; numbers
-/// follow C's `strtoul` (so `0x16` is 22 and `08` is invalid) or name a
-/// TCP service.
-pub fn parse_ports(call: &OptCall<'_, '_>, protocol: &str) -> Result<PortRange, ExtError> {
-    let text = call.arg_text();
-    let port = |part: &str| {
-        values::parse_port(part, Some(protocol)).ok_or_else(|| {
-            call.error(format!(
-                "`{part}` is neither a port number (0-65535) nor a known {protocol} service"
-            ))
-        })
-    };
-    let Some((first, last)) = text.split_once(':') else {
-        let single = port(text)?;
-        return Ok(PortRange::single(single));
-    };
-    let first = if first.is_empty() { 0 } else { port(first)? };
-    let last = if last.is_empty() {
-        u16::MAX
-    } else {
-        port(last)?
-    };
-    if first > last {
-        return Err(call
-            .error(format!("port range `{text}` is reversed"))
-            .help(format!("write the lower port first: `{last}:{first}`")));
-    }
-    Ok(PortRange { first, last })
-}
-
 /// The TCP flags by name, as iptables spells them.
 pub const TCP_FLAGS: [(&str, u8); 8] = [
     ("FIN", 0x01),
@@ -91,14 +68,17 @@ pub const TCP_FLAGS: [(&str, u8); 8] = [
     ("NONE", 0),
 ];
 
-fn parse_flag_list(call: &OptCall<'_, '_>, text: &str) -> Result<u8, ExtError> {
+/// `parse_tcp_flag`: comma-separated flag names, any case; empty items are
+/// skipped.
+fn parse_flag_list(arg: Arg<'_>) -> Result<u8, ExtError> {
     let mut flags = 0;
-    for name in text.split(',').filter(|name| !name.is_empty()) {
+    for name in arg.text.split(',').filter(|name| !name.is_empty()) {
         let flag = TCP_FLAGS
             .iter()
             .find(|(flag, _)| flag.eq_ignore_ascii_case(name))
             .ok_or_else(|| {
-                call.error(format!("unknown TCP flag `{name}`"))
+                ExtError::new(format!("unknown TCP flag `{name}`"))
+                    .at(arg.span)
                     .help("TCP flags are FIN, SYN, RST, PSH, ACK, URG, ALL and NONE")
             })?;
         flags |= flag.1;
@@ -120,7 +100,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     "`--dport`"
                 }));
             }
-            Ok(Value::PortRange(parse_ports(call, "tcp")?))
+            Ok(Value::PortRange(ports::parse_strict_range(call, "tcp")?))
         }
         O_SYN | O_FLAGS => {
             if call.seen & (bit(O_SYN) | bit(O_FLAGS)) != 0 {
@@ -132,17 +112,35 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     compare: 0x02,
                 });
             }
-            let mask = parse_flag_list(call, call.arg_text())?;
-            let Some(compare) = call.rest.next_value() else {
-                return Err(ExtError::new("`--tcp-flags` needs two lists: the flags to examine and the flags that must be set")
-                    .at(call.span)
-                    .help("for example `--tcp-flags SYN,RST,ACK,FIN SYN`"));
+            let mask = parse_flag_list(Arg {
+                text: call.arg_text(),
+                span: call.arg_span(),
+            })?;
+            let Some(compare_arg) = call.rest.next_value() else {
+                return Err(ExtError::new(
+                    "`--tcp-flags` needs two lists: the flags to examine and the flags that must be set",
+                )
+                .at(call.span)
+                .help("for example `--tcp-flags SYN,RST,ACK,FIN SYN`"));
             };
-            let compare_flags = parse_flag_list(call, compare.text)?;
-            Ok(Value::TcpFlags {
-                mask,
-                compare: compare_flags,
-            })
+            let compare = parse_flag_list(compare_arg)?;
+            if compare & !mask != 0 {
+                let fate = if call.invert {
+                    "every packet"
+                } else {
+                    "no packet"
+                };
+                call.warnings.push(ExtWarning {
+                    message: format!(
+                        "`--tcp-flags {} {}` requires flags that it does not examine: it matches {fate}",
+                        call.arg_text(),
+                        compare_arg.text
+                    ),
+                    span: compare_arg.span,
+                    help: Some("every flag of the second list must also be in the first".to_string()),
+                });
+            }
+            Ok(Value::TcpFlags { mask, compare })
         }
         _ => {
             if call.seen & bit(O_OPTION) != 0 {
@@ -162,8 +160,8 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{PortRange, Value};
-    use crate::parser::extensions::testing::{accepts, match_named, refuses};
+    use crate::model::{Family, PortRange, Value};
+    use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, warnings};
 
     #[test]
     fn ports_flags_and_options() {
@@ -177,30 +175,125 @@ mod tests {
         );
         assert!(tcp.option("sport").unwrap().negated);
         assert_eq!(
+            tcp.option("sport").unwrap().value,
+            Value::PortRange(PortRange {
+                first: 1024,
+                last: 2048
+            })
+        );
+        assert_eq!(
             tcp.option("tcp-flags").unwrap().value,
             Value::TcpFlags {
                 mask: 0x12,
                 compare: 0x02
             }
         );
-        accepts("-p tcp --dport ssh -j ACCEPT");
-        accepts("-p tcp --dport 0x16 -j ACCEPT");
-        accepts("-p tcp --syn --tcp-option 2 -j ACCEPT");
+        let rule = accepts("-p tcp --destination-port ssh: --tcp-flags ,,syn, ACK -j ACCEPT");
+        let tcp = match_named(&rule, "tcp");
+        assert!(tcp.implicit);
+        assert_eq!(
+            tcp.option("dport").unwrap().value,
+            Value::PortRange(PortRange {
+                first: 22,
+                last: 65535
+            })
+        );
+        assert_eq!(
+            tcp.option("tcp-flags").unwrap().value,
+            Value::TcpFlags {
+                mask: 0x02,
+                compare: 0x10
+            }
+        );
+        let rule = accepts("-p tcp --dport 0x16 --sport :1023 -j ACCEPT");
+        let tcp = match_named(&rule, "tcp");
+        assert_eq!(
+            tcp.option("dport").unwrap().value,
+            Value::PortRange(PortRange::single(22))
+        );
+        assert_eq!(
+            tcp.option("sport").unwrap().value,
+            Value::PortRange(PortRange {
+                first: 0,
+                last: 1023
+            })
+        );
+        let rule = accepts("-p tcp ! --syn --tcp-option 0x10 -j ACCEPT");
+        let tcp = match_named(&rule, "tcp");
+        assert_eq!(
+            tcp.option("syn").unwrap().value,
+            Value::TcpFlags {
+                mask: 0x17,
+                compare: 0x02
+            }
+        );
+        assert!(tcp.option("syn").unwrap().negated);
+        assert_eq!(tcp.option("tcp-option").unwrap().value, Value::UInt(16));
+        accepts("-p 6 --dport amqp -j ACCEPT");
+        accepts("-p tcp --dport 22 -m tcp --dport 23 -j ACCEPT");
+        accepts6("-p tcp --dport 22 -j ACCEPT");
+    }
+
+    #[test]
+    fn impossible_flag_tests_are_reported() {
+        let found = warnings(Family::V4, "-p tcp --tcp-flags SYN ACK -j ACCEPT");
+        assert!(
+            found
+                .iter()
+                .any(|w| w.message.contains("matches no packet")),
+            "{found:?}"
+        );
+        let found = warnings(Family::V4, "-p tcp ! --tcp-flags SYN ACK -j ACCEPT");
+        assert!(
+            found
+                .iter()
+                .any(|w| w.message.contains("matches every packet")),
+            "{found:?}"
+        );
+        assert!(warnings(Family::V4, "-p tcp --tcp-flags ALL SYN,ACK -j ACCEPT").is_empty());
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
         refuses("-p tcp --dport 08 -j ACCEPT", "neither a port number");
         refuses("-p tcp --dport 65536 -j ACCEPT", "neither a port number");
+        refuses("-p tcp --dport bootps -j ACCEPT", "known tcp service");
+        refuses(
+            "-p tcp --dport 1:2:3 -j ACCEPT",
+            "`2:3` is neither a port number",
+        );
         refuses("-p tcp --dport 2000:1000 -j ACCEPT", "reversed");
+        refuses(
+            "-p tcp --dport \"\" -j ACCEPT",
+            "needs a port, not an empty argument",
+        );
         refuses("-p tcp --sport 1 --sport 2 -j ACCEPT", "only one");
+        refuses(
+            "-p tcp --destination-port 1 --dport 2 -j ACCEPT",
+            "only one `--dport`",
+        );
         refuses("-p tcp --syn --tcp-flags ALL NONE -j ACCEPT", "only one");
         refuses("-p tcp --tcp-flags SYN -j ACCEPT", "two lists");
+        refuses("-p tcp --tcp-flags SYN ! ACK -j ACCEPT", "two lists");
         refuses(
             "-p tcp --tcp-flags SYN,FOO SYN -j ACCEPT",
-            "unknown TCP flag",
+            "unknown TCP flag `FOO`",
         );
+        refuses(
+            "-p tcp --tcp-flags SYN BAR -j ACCEPT",
+            "unknown TCP flag `BAR`",
+        );
+        refuses("-p tcp --tcp-option 0 -j ACCEPT", "bad TCP option");
+        refuses("-p tcp --tcp-option 256 -j ACCEPT", "bad TCP option");
         refuses("-m tcp --dport 22 -j ACCEPT", "works only with `-p tcp`");
+        refuses(
+            "! -p tcp -m tcp --dport 22 -j ACCEPT",
+            "works only with `-p tcp`",
+        );
+        refuses(
+            "-p udp -m tcp --dport 22 -j ACCEPT",
+            "works only with `-p tcp`",
+        );
         refuses("--dport 22 -j ACCEPT", "unknown option `--dport`");
     }
 }
