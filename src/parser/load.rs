@@ -1089,8 +1089,14 @@ impl<'f> Reader<'f> {
                         None => match extension {
                             Some(extension)
                                 if extension.known
-                                    || !extension.options.is_empty()
-                                    || looks_like_extension(&name.name) =>
+                                    || ((!extension.options.is_empty()
+                                        || looks_like_extension(&name.name))
+                                        && extensions::find(
+                                            &name.name,
+                                            ExtensionKind::Target,
+                                            other_family(self.family),
+                                        )
+                                        .is_none()) =>
                             {
                                 if !extension.known {
                                     self.push(

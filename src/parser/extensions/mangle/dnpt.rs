@@ -261,7 +261,7 @@ mod tests {
             "mangle",
             "PREROUTING",
             "-j DNPT --src-pfx dead::/64 --dst-pfx 1c3::/64",
-            "unknown option",
+            "exists only in ip6tables",
         );
     }
 }

@@ -136,7 +136,7 @@ mod tests {
             "mangle",
             "OUTPUT",
             "-j ECN --ecn-ip-ect 1",
-            "unknown option",
+            "exists only in iptables",
         );
     }
 }

@@ -91,7 +91,7 @@ mod tests {
             "mangle",
             "INPUT",
             "-j HL --hl-set 1",
-            "unknown option `--hl-set`",
+            "exists only in ip6tables",
         );
     }
 }

@@ -91,7 +91,7 @@ mod tests {
             "mangle",
             "INPUT",
             "-j TTL --ttl-set 1",
-            "unknown option `--ttl-set`",
+            "exists only in iptables",
         );
     }
 }
