@@ -68,7 +68,7 @@ impl Hook {
 
     /// The bit of this hook in a hook mask.
     #[must_use]
-    pub fn bit(self) -> u8 {
+    pub const fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }

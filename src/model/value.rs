@@ -87,6 +87,8 @@ pub struct NatRange {
     pub first: Option<IpAddr>,
     pub last: Option<IpAddr>,
     pub ports: Option<PortRange>,
+    /// The base port of a shifted port mapping (`1000-2000/3000`).
+    pub base: Option<u16>,
 }
 
 /// The typed value of one extension option.

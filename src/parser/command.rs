@@ -506,10 +506,21 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Step::MissingArg { token } | Step::Unknown { token, .. } => {
-                    if self.load_proto(token, invert)? {
+                    // An option of the protocol match loads it; any other
+                    // option after an extension fwlint does not know is
+                    // taken to be that extension's.
+                    let written = self.tokens[token].text.trim_start_matches('-');
+                    let written = written.split('=').next().unwrap_or(written).to_string();
+                    let for_protocol = self
+                        .proto_def()
+                        .is_some_and(|def| def.options.iter().any(|spec| spec.name.starts_with(written.as_str())));
+                    if for_protocol && self.load_proto(token, invert)? {
                         continue;
                     }
                     if self.unknown_extension_option(token, invert) {
+                        continue;
+                    }
+                    if !for_protocol && self.load_proto(token, invert)? {
                         continue;
                     }
                     return Err(self.unknown_option(step, token));
@@ -617,23 +628,31 @@ impl<'a> Parser<'a> {
         error
     }
 
-    /// `command_default`'s implicit loading of the protocol match: after
-    /// `-p tcp`, an option nothing knows loads the `tcp` match.
-    fn load_proto(&mut self, token: usize, invert: Option<Span>) -> Result<bool, LineError> {
-        let Some((protocol, _)) = &self.protocol_text else {
-            return Ok(false);
-        };
-        if self.proto_used {
-            return Ok(false);
-        }
+    /// The match `-p` would load implicitly: `tcp` for `-p tcp` or `-p 6`,
+    /// `icmp6` for `-p ipv6-icmp` or `-p icmpv6`.
+    fn proto_def(&self) -> Option<&'static ExtensionDef> {
+        let (protocol, _) = self.protocol_text.as_ref()?;
         let name: Cow<'_, str> = match values::parse_uint(protocol, 0, 255) {
             Some(number) => match u8::try_from(number).ok().and_then(values::protocol_name) {
                 Some(name) if number != 0 => Cow::Borrowed(name),
-                _ => return Ok(false),
+                _ => return None,
             },
-            None => Cow::Owned(protocol.clone()),
+            None => Cow::Borrowed(protocol.as_str()),
         };
-        let Some(def) = extensions::find(&name, ExtensionKind::Match, self.cx.family) else {
+        let name = match name.as_ref() {
+            "icmpv6" | "ipv6-icmp" | "icmp6" => "icmp6",
+            other => other,
+        };
+        extensions::find(name, ExtensionKind::Match, self.cx.family)
+    }
+
+    /// `command_default`'s implicit loading of the protocol match: after
+    /// `-p tcp`, an option nothing knows loads the `tcp` match.
+    fn load_proto(&mut self, token: usize, invert: Option<Span>) -> Result<bool, LineError> {
+        if self.proto_used {
+            return Ok(false);
+        }
+        let Some(def) = self.proto_def() else {
             return Ok(false);
         };
         self.proto_used = true;

@@ -1198,7 +1198,10 @@ impl<'f> Reader<'f> {
                             problems.push((
                                 extension.name_span,
                                 format!("`{}` works only with `-p {proto_name}`: the kernel refuses this rule", extension.name),
-                                Some(format!("add `-p {proto_name}` before `-m {}`", extension.name)),
+                                Some(match extension.kind {
+                                    ExtensionKind::Match => format!("add `-p {proto_name}` before `-m {}`", extension.name),
+                                    ExtensionKind::Target => format!("add `-p {proto_name}` to this rule"),
+                                }),
                             ));
                         }
                     }
@@ -1519,7 +1522,7 @@ fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Opti
                 else {
                     continue;
                 };
-                let allowed = def.kernel.hooks;
+                let allowed = def.kernel.hooks_for.map_or(def.kernel.hooks, |hooks| hooks(extension));
                 if allowed == 0 || reached & !allowed == 0 {
                     continue;
                 }

@@ -474,6 +474,168 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
+
+/// glibc's `inet_aton` on the whole text, as `getaddrinfo` with a numeric
+/// host reads IPv4: one to four parts in C notation (decimal, `0x` hex,
+/// `0` octal), the last part filling the bytes the others leave (`33` is
+/// `0.0.0.33`, `10.1` is `10.0.0.1`).
+#[must_use]
+pub fn inet_aton(text: &str) -> Option<Ipv4Addr> {
+    let mut parts = Vec::with_capacity(4);
+    for part in text.split('.') {
+        let bytes = part.as_bytes();
+        if !bytes.first().is_some_and(u8::is_ascii_digit) || parts.len() == 4 {
+            return None;
+        }
+        let (radix, digits) = match bytes {
+            [b'0', b'x' | b'X', rest @ ..] => (16, rest),
+            [b'0', rest @ ..] => (8, rest),
+            _ => (10, bytes),
+        };
+        if radix == 16 && digits.is_empty() {
+            return None;
+        }
+        let mut value: u64 = 0;
+        for &digit in digits {
+            let digit = char::from(digit).to_digit(radix)?;
+            value = value * u64::from(radix) + u64::from(digit);
+            if value > u64::from(u32::MAX) {
+                return None;
+            }
+        }
+        parts.push(value);
+    }
+    let (last, leading) = parts.split_last()?;
+    let last_bits = 8 * (4 - leading.len());
+    if leading.iter().any(|&part| part > 0xff) || *last >> last_bits != 0 {
+        return None;
+    }
+    let mut address: u64 = *last;
+    for (index, &part) in leading.iter().enumerate() {
+        address |= part << (8 * (3 - index));
+    }
+    Some(Ipv4Addr::from(u32::try_from(address).ok()?))
+}
+
+/// How `getaddrinfo(NULL, text)` reads a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// A number; `wrapped` when it did not fit in 16 bits and lost its high
+    /// bits.
+    Number { port: u16, wrapped: bool },
+    /// A service name.
+    Name(u16),
+}
+
+/// The protocols glibc's `getaddrinfo` tries, in order, for a service name
+/// when no socket type is given.
+const SERVICE_PROTOCOLS: [&str; 5] = ["tcp", "udp", "dccp", "udplite", "sctp"];
+
+/// glibc's `strtoul(text, &end, 10)` when it consumes the whole text:
+/// leading white space, an optional sign (a minus negates modulo 2^64),
+/// decimal digits; saturates at `u64::MAX` on overflow. An empty text reads
+/// as 0, as glibc does.
+fn strtoul_decimal(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return Some(0);
+    }
+    let body = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match body.as_bytes().first() {
+        Some(b'-') => (true, &body[1..]),
+        Some(b'+') => (false, &body[1..]),
+        _ => (false, body),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = digits
+        .bytes()
+        .try_fold(0u64, |acc, digit| acc.checked_mul(10)?.checked_add(u64::from(digit - b'0')));
+    Some(match value {
+        None => u64::MAX,
+        Some(value) if negative => value.wrapping_neg(),
+        Some(value) => value,
+    })
+}
+
+/// `xtables_getportbyname` of libxtables 1.8.9 (glibc's `getaddrinfo`
+/// service lookup): a decimal number kept in an `int` and cut to 16 bits,
+/// or a service name of any protocol.
+#[must_use]
+pub fn getportbyname(text: &str) -> Option<Service> {
+    if let Some(value) = strtoul_decimal(text) {
+        // glibc keeps the number in an `int`; a negative one is taken for a
+        // name, which no service has.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+        let number = value as u32 as i32;
+        if let Ok(number) = u32::try_from(number) {
+            let port = (number & 0xffff) as u16;
+            return Some(Service::Number {
+                port,
+                wrapped: value != u64::from(port),
+            });
+        }
+    }
+    SERVICE_PROTOCOLS
+        .iter()
+        .find_map(|protocol| service_port(text, Some(protocol)))
+        .map(Service::Name)
+}
+
+/// `xtopt_parse_plen`: a prefix length from 0 to the family's width, or a
+/// numeric mask of the family (IPv4 in any notation `inet_aton` reads). A
+/// mask whose bits are not contiguous gives 255, iptables' `-1` in a byte,
+/// which `XTTYPE_PLENMASK` turns into the full width.
+#[must_use]
+pub fn parse_plen(text: &str, family: Family) -> Option<u8> {
+    let width = match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    if let Some(length) = parse_uint(text, 0, width) {
+        return u8::try_from(length).ok();
+    }
+    let bits: u128 = match family {
+        Family::V4 => u128::from(u32::from(inet_aton(text)?)) << 96,
+        Family::V6 => u128::from(text.parse::<Ipv6Addr>().ok()?),
+    };
+    let ones = bits.leading_ones();
+    if bits.checked_shl(ones).unwrap_or(0) != 0 {
+        return Some(255);
+    }
+    u8::try_from(ones.min(u32::try_from(width).unwrap_or(128))).ok()
+}
+
+/// What `getaddrinfo` makes of one host for options of type `XTTYPE_HOST`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostLookup {
+    Addr(IpAddr),
+    /// A host name, which iptables resolves when the rule is loaded.
+    Name,
+    Invalid,
+}
+
+/// `getaddrinfo` on one host of `family`: numeric forms (IPv4 as
+/// `inet_aton` reads them; IPv6 with an optional `%scope`, which is
+/// dropped) or a name.
+#[must_use]
+pub fn lookup_host(text: &str, family: Family) -> HostLookup {
+    let numeric = match family {
+        Family::V4 => inet_aton(text).map(IpAddr::V4),
+        Family::V6 => match text.split_once('%') {
+            Some((addr, scope)) if !scope.is_empty() => addr.parse::<Ipv6Addr>().ok(),
+            Some(_) => None,
+            None => text.parse::<Ipv6Addr>().ok(),
+        }
+        .map(IpAddr::V6),
+    };
+    match numeric {
+        Some(addr) => HostLookup::Addr(addr),
+        None if is_plausible_hostname(text) => HostLookup::Name,
+        None => HostLookup::Invalid,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,6 +730,41 @@ mod tests {
         assert_eq!(parse_mac("00:11:22:aa:bb"), None);
         assert_eq!(parse_mac("0:1:2:3:4:5"), Some([0, 1, 2, 3, 4, 5]));
         assert_eq!(parse_mac("000:11:22:33:44:55"), None);
+    }
+
+    #[test]
+    fn inet_aton_reads_c_forms() {
+        let ip = |text: &str| inet_aton(text).map(|addr| addr.to_string());
+        assert_eq!(ip("10.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(ip("33").as_deref(), Some("0.0.0.33"));
+        assert_eq!(ip("0x7f.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(ip("010.0.0.1").as_deref(), Some("8.0.0.1"));
+        assert_eq!(ip("1.2.3.256"), None);
+        assert_eq!(ip("1.2.3.4.5"), None);
+    }
+
+    #[test]
+    fn getportbyname_follows_glibc() {
+        let number = |port, wrapped| Some(Service::Number { port, wrapped });
+        assert_eq!(getportbyname("22"), number(22, false));
+        assert_eq!(getportbyname("+22"), number(22, false));
+        assert_eq!(getportbyname(" 22"), number(22, false));
+        assert_eq!(getportbyname(""), number(0, false));
+        assert_eq!(getportbyname("65536"), number(0, true));
+        assert_eq!(getportbyname("4294967318"), number(22, true));
+        assert_eq!(getportbyname("2147483648"), None);
+        assert_eq!(getportbyname("-1"), None);
+        assert_eq!(getportbyname("0x16"), None);
+        assert_eq!(getportbyname("ssh"), Some(Service::Name(22)));
+    }
+
+    #[test]
+    fn prefix_lengths_and_masks() {
+        assert_eq!(parse_plen("24", Family::V4), Some(24));
+        assert_eq!(parse_plen("255.255.0.0", Family::V4), Some(16));
+        assert_eq!(parse_plen("33", Family::V4), Some(255));
+        assert_eq!(parse_plen("64", Family::V6), Some(64));
+        assert_eq!(parse_plen("x", Family::V4), None);
     }
 
     #[test]

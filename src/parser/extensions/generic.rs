@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{ArgType, ExtError, OptCall};
 use crate::model::{AddrMask, Family, PortRange, Value};
-use crate::parser::values::{self, ParsedAddress};
+use crate::parser::values;
 
 fn type_max(ty: ArgType) -> u64 {
     match ty {
@@ -212,87 +212,105 @@ pub fn parse_syslog_level(text: &str) -> Option<u8> {
     }
 }
 
-/// `getaddrinfo` on one address of the rule's family. Host names resolve at
-/// load time; fwlint does not resolve them, warns, and uses the unspecified
-/// address so that nothing downstream mistakes it for a real one.
-fn parse_host(call: &mut OptCall<'_, '_>) -> Result<IpAddr, ExtError> {
-    let text = call.arg_text();
+/// `getaddrinfo` on one address of the rule's family (IPv4 as `inet_aton`
+/// reads it, so `10.1` is 10.0.0.1). Host names resolve at load time;
+/// fwlint does not resolve them, warns, and uses the unspecified address so
+/// that nothing downstream mistakes it for a real one.
+fn parse_host_text(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtError> {
     let family = call.rule.family;
-    let numeric = match family {
-        Family::V4 => text.parse::<Ipv4Addr>().ok().map(IpAddr::V4).or_else(|| {
-            // getaddrinfo also accepts inet_aton's short forms (`10.1`).
-            values::parse_ipv4_numeric(text, false).map(IpAddr::V4)
-        }),
-        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
-    };
-    if let Some(addr) = numeric {
-        return Ok(addr);
-    }
-    if values::is_plausible_hostname(text) {
-        call.warn(format!(
-            "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
-        ));
-        return Ok(match family {
-            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-        });
-    }
-    Err(call.error(format!(
-        "`{text}` is not an {} address",
-        match family {
-            Family::V4 => "IPv4",
-            Family::V6 => "IPv6",
-        }
-    )))
-}
-
-fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    match values::parse_address(text, call.rule.family) {
-        Ok(ParsedAddress::Net(net)) => Ok(Value::HostMask(net)),
-        Ok(ParsedAddress::Hostname { name, mask, .. }) => {
+    match values::lookup_host(text, family) {
+        values::HostLookup::Addr(addr) => Ok(addr),
+        values::HostLookup::Name => {
             call.warn(format!(
-                "`{name}` is a host name: iptables resolves it once, when the rule is loaded"
+                "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
             ));
-            let addr = match call.rule.family {
+            Ok(match family {
                 Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-            };
-            Ok(Value::HostMask(AddrMask { addr, mask }))
+            })
         }
-        Err(_) => Err(call.error(format!("`{text}` is not a valid address or network"))),
+        values::HostLookup::Invalid => Err(call.error(format!(
+            "`{text}` is not an {} address",
+            match family {
+                Family::V4 => "IPv4",
+                Family::V6 => "IPv6",
+            }
+        ))),
     }
 }
 
-/// `xtables_getportbyname`: glibc reads a decimal number without range
-/// check (the kernel keeps the low 16 bits) or a service name.
-fn parse_service_port(call: &mut OptCall<'_, '_>, text: &str) -> Result<u16, ExtError> {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        let trimmed = text.trim_start_matches('0');
-        let wide: u64 = if trimmed.is_empty() {
-            0
-        } else if trimmed.len() > 19 {
-            u64::MAX
-        } else {
-            trimmed.parse().unwrap_or(u64::MAX)
-        };
-        let port = (wide & 0xffff) as u16;
-        if wide > 65535 {
-            call.warnings.push(super::ExtWarning {
-                message: format!(
-                    "port `{text}` is above 65535: iptables keeps only its low 16 bits, so this is port {port}"
-                ),
-                span: call.arg_span(),
-                help: Some("ports go from 0 to 65535".to_string()),
-            });
+fn parse_host(call: &mut OptCall<'_, '_>) -> Result<IpAddr, ExtError> {
+    let text = call.arg_text();
+    parse_host_text(call, text)
+}
+
+fn full_mask(family: Family, length: u8) -> IpAddr {
+    match family {
+        Family::V4 => {
+            let length = u32::from(length.min(32));
+            IpAddr::V4(Ipv4Addr::from(if length == 0 { 0 } else { u32::MAX << (32 - length) }))
         }
-        return Ok(port);
+        Family::V6 => {
+            let length = u32::from(length.min(128));
+            IpAddr::V6(Ipv6Addr::from(if length == 0 { 0 } else { u128::MAX << (128 - length) }))
+        }
     }
-    values::service_port(text, None).ok_or_else(|| {
-        call.error(format!(
+}
+
+/// `xtopt_parse_hostmask`: a host, and after `/` a prefix length or mask
+/// (`xtopt_parse_plenmask`).
+fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
+    let text = call.arg_text();
+    let family = call.rule.family;
+    let width: u8 = match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    };
+    let (host, length) = match text.split_once('/') {
+        None => (text, width),
+        Some((host, mask)) => {
+            let length = values::parse_plen(mask, family).ok_or_else(|| {
+                call.error(format!(
+                    "`{mask}` is neither a prefix length from 0 to {width} nor a network mask"
+                ))
+            })?;
+            // A non-contiguous mask (255) means the full width.
+            (host, length.min(width))
+        }
+    };
+    let addr = parse_host_text(call, host)?;
+    let mask = full_mask(family, length);
+    // The model keeps addresses with their host bits cleared, as the
+    // kernel compares them.
+    let addr = match (addr, mask) {
+        (IpAddr::V4(a), IpAddr::V4(m)) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & u32::from(m))),
+        (IpAddr::V6(a), IpAddr::V6(m)) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & u128::from(m))),
+        (addr, _) => addr,
+    };
+    Ok(Value::HostMask(AddrMask { addr, mask }))
+}
+
+/// `xtables_getportbyname` (glibc's `getaddrinfo` service lookup), with a
+/// warning when a number loses its high bits.
+fn parse_service_port(call: &mut OptCall<'_, '_>, text: &str) -> Result<u16, ExtError> {
+    match values::getportbyname(text) {
+        Some(values::Service::Number { port, wrapped }) => {
+            if wrapped {
+                call.warnings.push(super::ExtWarning {
+                    message: format!(
+                        "port `{text}` is above 65535: iptables keeps only its low 16 bits, so this is port {port}"
+                    ),
+                    span: call.arg_span(),
+                    help: Some("ports go from 0 to 65535".to_string()),
+                });
+            }
+            Ok(port)
+        }
+        Some(values::Service::Name(port)) => Ok(port),
+        None => Err(call.error(format!(
             "port `{text}` is neither a number nor a known service name"
-        ))
-    })
+        ))),
+    }
 }
 
 fn parse_port_range(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
@@ -320,32 +338,20 @@ fn parse_port_range(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }))
 }
 
-/// A prefix length, or a mask in address form.
+/// A prefix length, or a mask in address form (`xtopt_parse_plen`); for
+/// `XTTYPE_PLENMASK` a non-contiguous mask means the full width.
 fn parse_plen(call: &mut OptCall<'_, '_>) -> Result<u8, ExtError> {
     let text = call.arg_text();
-    let width: u64 = match call.rule.family {
+    let family = call.rule.family;
+    let width: u8 = match family {
         Family::V4 => 32,
         Family::V6 => 128,
     };
-    if let Some(length) = values::parse_uint(text, 0, width) {
-        return Ok(u8::try_from(length).unwrap_or(128));
-    }
-    let mask = match call.rule.family {
-        Family::V4 => text.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
-        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
-    };
-    if let Some(mask) = mask {
-        let net = AddrMask { addr: mask, mask };
-        return Ok(net.prefix_len().unwrap_or_else(|| {
-            // iptables counts the leading ones of a non-contiguous mask.
-            match mask {
-                IpAddr::V4(m) => u8::try_from(u32::from(m).leading_ones()).unwrap_or(32),
-                IpAddr::V6(m) => u8::try_from(u128::from(m).leading_ones()).unwrap_or(128),
-            }
-        }));
-    }
-    Err(call.error(format!(
-        "`--{}` needs a prefix length from 0 to {width} or a network mask, not `{text}`",
-        call.spec.name
-    )))
+    let length = values::parse_plen(text, family).ok_or_else(|| {
+        call.error(format!(
+            "`--{}` needs a prefix length from 0 to {width} or a network mask, not `{text}`",
+            call.spec.name
+        ))
+    })?;
+    Ok(if call.spec.ty == ArgType::PlenMask { length.min(width) } else { length })
 }

@@ -434,6 +434,9 @@ pub struct KernelReqs {
     pub hooks: u8,
     /// Further checks of the kernel's `checkentry`.
     pub check: Option<KernelHook>,
+    /// Hooks allowed for this use of the extension, when they depend on
+    /// its options (`TCPMSS --clamp-mss-to-pmtu`); overrides `hooks`.
+    pub hooks_for: Option<fn(&Extension) -> u8>,
 }
 
 impl KernelReqs {
@@ -442,6 +445,7 @@ impl KernelReqs {
         table: None,
         hooks: 0,
         check: None,
+        hooks_for: None,
     };
 }
 

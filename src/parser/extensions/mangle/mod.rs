@@ -73,70 +73,7 @@ pub(crate) fn mangle_or_security(call: &KernelCall<'_>) -> Result<(), ExtError> 
         .help("move the rule to the security table (or mangle)"))
 }
 
-/// glibc's `inet_aton` on the whole text, as `getaddrinfo` with
-/// `AI_NUMERICHOST` uses it for IPv4: one to four parts in C notation
-/// (decimal, `0x` hex, `0` octal), the last part filling the remaining
-/// bytes (`33` is `0.0.0.33`, `10.1` is `10.0.0.1`).
-pub(crate) fn inet_aton(text: &str) -> Option<std::net::Ipv4Addr> {
-    let mut parts = Vec::with_capacity(4);
-    for part in text.split('.') {
-        let bytes = part.as_bytes();
-        if !bytes.first().is_some_and(u8::is_ascii_digit) || parts.len() == 4 {
-            return None;
-        }
-        let (radix, digits) = match bytes {
-            [b'0', b'x' | b'X', rest @ ..] => (16, rest),
-            [b'0', rest @ ..] => (8, rest),
-            _ => (10, bytes),
-        };
-        if radix == 16 && digits.is_empty() {
-            return None;
-        }
-        let mut value: u64 = 0;
-        for &digit in digits {
-            let digit = char::from(digit).to_digit(radix)?;
-            value = value * u64::from(radix) + u64::from(digit);
-            if value > u64::from(u32::MAX) {
-                return None;
-            }
-        }
-        parts.push(value);
-    }
-    let (last, leading) = parts.split_last()?;
-    // The last part fills the bytes the others leave.
-    let last_bits = 8 * (4 - leading.len());
-    if leading.iter().any(|&part| part > 0xff) || *last >> last_bits != 0 {
-        return None;
-    }
-    let mut address: u64 = *last;
-    for (index, &part) in leading.iter().enumerate() {
-        address |= part << (8 * (3 - index));
-    }
-    Some(std::net::Ipv4Addr::from(u32::try_from(address).ok()?))
-}
-
-/// `xtopt_parse_plen`: a prefix length from 0 to the family's width, or a
-/// numeric mask of the family (any IPv4 notation `inet_aton` reads). A mask
-/// whose bits are not contiguous gives 255, as iptables' `-1` in a byte.
-pub(crate) fn parse_plen(text: &str, family: crate::model::Family) -> Option<u8> {
-    use crate::model::Family;
-    let width = match family {
-        Family::V4 => 32,
-        Family::V6 => 128,
-    };
-    if let Some(length) = crate::parser::values::parse_uint(text, 0, width) {
-        return u8::try_from(length).ok();
-    }
-    let bits: u128 = match family {
-        Family::V4 => u128::from(u32::from(inet_aton(text)?)) << 96,
-        Family::V6 => u128::from(text.parse::<std::net::Ipv6Addr>().ok()?),
-    };
-    let ones = bits.leading_ones();
-    if bits.checked_shl(ones).unwrap_or(0) != 0 {
-        return Some(255);
-    }
-    u8::try_from(ones.min(u32::try_from(width).unwrap_or(128))).ok()
-}
+pub(crate) use crate::parser::values::parse_plen;
 
 /// The first `max` bytes of `text` (cut back to a character boundary): what
 /// iptables keeps of a string it copies into a fixed-size field.
@@ -150,7 +87,8 @@ pub(crate) fn kept_bytes(text: &str, max: usize) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{DEFS, inet_aton, parse_plen};
+    use super::{DEFS, parse_plen};
+    use crate::parser::values::inet_aton;
     use crate::model::{ExtensionKind, Family};
     use crate::parser::extensions::Termination;
 

@@ -12,67 +12,7 @@ use crate::model::PortRange;
 use crate::parser::extensions::{ExtError, ExtWarning, OptCall};
 use crate::parser::values;
 
-/// The protocols glibc's `getaddrinfo` tries, in order, for a service name
-/// when no socket type is given.
-const SERVICE_PROTOCOLS: [&str; 5] = ["tcp", "udp", "dccp", "udplite", "sctp"];
-
-/// How `getaddrinfo(NULL, text)` reads a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// A number; `wrapped` when it did not fit in 16 bits and lost its high
-    /// bits.
-    Number { port: u16, wrapped: bool },
-    /// A service name.
-    Name(u16),
-}
-
-/// glibc's `strtoul(text, &end, 10)` when it consumes the whole text:
-/// leading white space, an optional sign (a minus negates modulo 2^64),
-/// decimal digits; saturates at `u64::MAX` on overflow. An empty text reads
-/// as 0, as glibc does.
-fn strtoul_decimal(text: &str) -> Option<u64> {
-    if text.is_empty() {
-        return Some(0);
-    }
-    let body = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match body.as_bytes().first() {
-        Some(b'-') => (true, &body[1..]),
-        Some(b'+') => (false, &body[1..]),
-        _ => (false, body),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let value = digits.bytes().try_fold(0u64, |acc, digit| {
-        acc.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-    });
-    Some(match value {
-        None => u64::MAX,
-        Some(value) if negative => value.wrapping_neg(),
-        Some(value) => value,
-    })
-}
-
-/// `xtables_getportbyname` of libxtables 1.8.9.
-#[must_use]
-pub fn getportbyname(text: &str) -> Option<Service> {
-    if let Some(value) = strtoul_decimal(text) {
-        // glibc keeps the number in an `int`; a negative one is taken for a
-        // name, which no service has.
-        let number = value as u32 as i32;
-        if let Ok(number) = u32::try_from(number) {
-            let port = (number & 0xffff) as u16;
-            return Some(Service::Number {
-                port,
-                wrapped: value != u64::from(port),
-            });
-        }
-    }
-    SERVICE_PROTOCOLS
-        .iter()
-        .find_map(|protocol| values::service_port(text, Some(protocol)))
-        .map(Service::Name)
-}
+pub use crate::parser::values::{Service, getportbyname};
 
 /// A warning about a port that was cut to 16 bits.
 fn wrapped_warning(call: &OptCall<'_, '_>, part: &str, port: u16) -> ExtWarning {
@@ -214,26 +154,4 @@ pub fn parse_strict_range(call: &OptCall<'_, '_>, protocol: &str) -> Result<Port
 mod tests {
     use super::*;
 
-    #[test]
-    fn getportbyname_follows_glibc() {
-        let number = |port, wrapped| Some(Service::Number { port, wrapped });
-        assert_eq!(getportbyname("22"), number(22, false));
-        assert_eq!(getportbyname("+22"), number(22, false));
-        assert_eq!(getportbyname(" 22"), number(22, false));
-        assert_eq!(getportbyname(""), number(0, false));
-        assert_eq!(getportbyname("65536"), number(0, true));
-        assert_eq!(getportbyname("4294967318"), number(22, true));
-        assert_eq!(getportbyname("2147483647"), number(65535, true));
-        assert_eq!(getportbyname("-4294967274"), number(22, true));
-        assert_eq!(getportbyname("-0"), number(0, false));
-        assert_eq!(getportbyname("2147483648"), None);
-        assert_eq!(getportbyname("-1"), None);
-        assert_eq!(getportbyname("99999999999999999999999"), None);
-        assert_eq!(getportbyname("0x16"), None);
-        assert_eq!(getportbyname("22 "), None);
-        assert_eq!(getportbyname("ssh"), Some(Service::Name(22)));
-        assert_eq!(getportbyname("amqp"), Some(Service::Name(5672)));
-        // AppleTalk (`ddp`) services are not looked up.
-        assert_eq!(getportbyname("rtmp"), None);
-    }
 }

@@ -162,9 +162,9 @@ mod tests {
         refuses6("-m srh --srh-tag 65536 -j ACCEPT", "from 0 to 65535");
         refuses6(
             "-m srh --srh-psid fe80::1/129 -j ACCEPT",
-            "not a valid address",
+            "prefix length",
         );
-        refuses6("-m srh --srh-psid 1.2.3.4 -j ACCEPT", "not a valid address");
+        refuses6("-m srh --srh-psid 1.2.3.4 -j ACCEPT", "is not an IPv6 address");
         refuses6(
             "-m srh --srh-tag 1 --srh-tag 2 -j ACCEPT",
             "can only be given once",

@@ -121,78 +121,25 @@ impl Host {
 /// `inet_aton` reads them, so `10.1` is 10.0.0.1), or a host name, which
 /// gets a warning as fwlint does not resolve it.
 fn lookup_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<Host, ExtError> {
-    let family = call.rule.family;
-    let numeric = match family {
-        Family::V4 => inet_aton(text).map(IpAddr::V4),
-        // A scope (`fe80::1%eth0`) is read and dropped.
-        Family::V6 => match text.split_once('%') {
-            Some((addr, scope)) if !scope.is_empty() => addr.parse::<Ipv6Addr>().ok(),
-            Some(_) => None,
-            None => text.parse::<Ipv6Addr>().ok(),
+    match values::lookup_host(text, call.rule.family) {
+        values::HostLookup::Addr(addr) => Ok(Host::Addr(addr)),
+        values::HostLookup::Name => {
+            call.warn(format!(
+                "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
+            ));
+            Ok(Host::Name)
         }
-        .map(IpAddr::V6),
-    };
-    if let Some(addr) = numeric {
-        return Ok(Host::Addr(addr));
+        values::HostLookup::Invalid => {
+            let kind = match call.rule.family {
+                Family::V4 => "IPv4",
+                Family::V6 => "IPv6",
+            };
+            Err(part_error(call, text, format!("`{text}` is not an {kind} address")))
+        }
     }
-    if values::is_plausible_hostname(text) {
-        call.warn(format!(
-            "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
-        ));
-        return Ok(Host::Name);
-    }
-    let kind = match family {
-        Family::V4 => "IPv4",
-        Family::V6 => "IPv6",
-    };
-    Err(part_error(
-        call,
-        text,
-        format!("`{text}` is not an {kind} address"),
-    ))
 }
 
-/// glibc's `inet_aton` as `getaddrinfo` uses it: one to four parts split
-/// by dots, each a C number (decimal, `0x` hex, `0` octal); the last part
-/// fills the remaining bytes (`a`, `a.b` with 24 bits, `a.b.c` with 16).
-fn inet_aton(text: &str) -> Option<Ipv4Addr> {
-    let mut parts: Vec<u64> = Vec::with_capacity(4);
-    let mut rest = text;
-    loop {
-        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
-        let (value, overflow, used) = values::c_strtoul(rest)?;
-        if overflow || value > u64::from(u32::MAX) {
-            return None;
-        }
-        parts.push(value);
-        rest = &rest[used..];
-        match rest.strip_prefix('.') {
-            Some(next) if parts.len() < 4 => rest = next,
-            Some(_) => return None,
-            None => break,
-        }
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    let (last, leading) = parts.split_last()?;
-    if leading.iter().any(|&part| part > 0xff) {
-        return None;
-    }
-    let last_bits = 32 - 8 * leading.len() as u32;
-    if *last >= 1u64 << last_bits {
-        return None;
-    }
-    let high = leading
-        .iter()
-        .enumerate()
-        .fold(0u32, |acc, (index, &part)| {
-            acc | (part as u32) << (24 - 8 * index as u32)
-        });
-    Some(Ipv4Addr::from(high | *last as u32))
-}
+pub(super) use crate::parser::values::inet_aton;
 
 #[cfg(test)]
 mod tests {

@@ -112,9 +112,13 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_TO_DEST | O_TO_SRC => {
             let text = call.arg_text();
-            let (range, base) = parse_to(call, text)?;
+            let (mut range, base) = parse_to(call, text)?;
             if let Some(base) = base {
                 shifted(call, base)?;
+                if call.ext_name != "DNAT" {
+                    // Only DNAT keeps the base; the others drop it.
+                    range.base = None;
+                }
             }
             if let (Some(first), Some(last)) = (range.first, range.last) {
                 if first > last {
@@ -197,11 +201,13 @@ fn parse_to(call: &mut OptCall<'_, '_>, text: &str) -> Result<(NatRange, Option<
         first: None,
         last: None,
         ports: None,
+        base: None,
     };
     let mut base = None;
     if let Some(colon) = colon {
         let ports = parse_ports(call, &text[colon + 1..])?;
         range.ports = Some(ports.range);
+        range.base = ports.base;
         base = ports.base;
         if colon == 0 || colon == 2 {
             return Ok((range, base));
@@ -355,6 +361,7 @@ mod tests {
             first: first.map(ip),
             last: last.map(ip),
             ports: ports.map(|(first, last)| PortRange { first, last }),
+            base: None,
         })
     }
 
