@@ -321,13 +321,11 @@ fn check_memory(program: &[Instruction]) -> Result<(), String> {
         let cell = 1u16 << (insn.k % MEMWORDS);
         match insn.code {
             c if c == ST || c == STX => valid |= cell,
-            c if c == LD | MEM || c == LDX | MEM => {
-                if valid & cell == 0 {
-                    return Err(format!(
-                        "instruction {pc} reads memory cell {} before it is written",
-                        insn.k
-                    ));
-                }
+            c if (c == LD | MEM || c == LDX | MEM) && valid & cell == 0 => {
+                return Err(format!(
+                    "instruction {pc} reads memory cell {} before it is written",
+                    insn.k
+                ));
             }
             c if c == JMP | JA => {
                 if let Some(mask) = usize::try_from(insn.k)

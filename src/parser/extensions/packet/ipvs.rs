@@ -4,10 +4,13 @@
 //! `--vport` (virtual port), `--vdir ORIGINAL|REPLY`, `--vmethod
 //! GATE|IPIP|MASQ` (forwarding method), `--vportctl` (port of the
 //! controlling connection). At least one option is needed, and `! --ipvs`
-//! cannot be combined with the others (they imply `--ipvs`). The kernel
+//! cannot be combined with the others (they imply `--ipvs`). `--vaddr` is
+//! read as libxtables reads `XTTYPE_HOSTMASK` (see
+//! [`parse_host_mask`]). The kernel
 //! needs the `xt_ipvs` module and has no further restriction.
 
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::packet::support::parse_host_mask;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 
 const O_IPVS: u8 = 0;
@@ -53,6 +56,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_VDIR => choice(call, &["ORIGINAL", "REPLY"]),
         O_VMETHOD => choice(call, &["GATE", "IPIP", "MASQ"]),
+        O_VADDR => parse_host_mask(call),
         _ => call.generic(),
     }
 }
@@ -124,6 +128,7 @@ mod tests {
             "-m ipvs --vport ssh:http",
             "neither a number nor a known service",
         );
-        refuses("-m ipvs --vaddr 2001:db8::1", "not a valid address");
+        refuses("-m ipvs --vaddr 2001:db8::1", "not an IPv4 address");
+        refuses("-m ipvs --vaddr 1.2.3.4/24/2", "bad mask");
     }
 }

@@ -4,7 +4,8 @@
 //! whole policy element by element instead of looking for one matching
 //! element. An element is described by `--reqid`, `--spi` (32-bit numbers),
 //! `--proto` (`ah`, `esp` or `ipcomp`), `--mode` (`transport` or
-//! `tunnel`), `--tunnel-src` and `--tunnel-dst` (address/mask, tunnel mode
+//! `tunnel`), `--tunnel-src` and `--tunnel-dst` (address/mask as
+//! libxtables reads `XTTYPE_HOSTMASK`, see [`parse_host_mask`]; tunnel mode
 //! only), each at most once per element; `--next` (with `--strict` only)
 //! starts the next element, up to 4 elements.
 //!
@@ -14,7 +15,7 @@
 
 use crate::model::{ExtOption, ExtensionKind, Value};
 use crate::parser::extensions::packet::support::{
-    INPUT, OUTPUT, POSTROUTING, PREROUTING, refuse_hooks,
+    INPUT, OUTPUT, POSTROUTING, PREROUTING, parse_host_mask, refuse_hooks,
 };
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
@@ -112,6 +113,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_DIRECTION => symbol(call, &["in", "out"]),
         O_POLICY => symbol(call, &["none", "ipsec"]),
         O_MODE => symbol(call, &["transport", "tunnel"]),
+        O_TUNNEL_SRC | O_TUNNEL_DST => parse_host_mask(call),
         O_PROTO => {
             let value = call.generic()?;
             if !matches!(value, Value::Protocol(50 | 51 | 108)) {
@@ -289,6 +291,70 @@ mod tests {
             "filter",
             "FORWARD",
             "-m policy --dir out --pol none",
+        );
+    }
+
+    fn tunnel_src(address: &str) -> Value {
+        let rule = accepts(&format!(
+            "-m policy --dir in --mode tunnel --tunnel-src {address}"
+        ));
+        match_named(&rule, "policy")
+            .option("tunnel-src")
+            .unwrap()
+            .value
+            .clone()
+    }
+
+    fn net(addr: &str, mask: &str) -> Value {
+        Value::HostMask(AddrMask {
+            addr: addr.parse::<IpAddr>().unwrap(),
+            mask: mask.parse::<IpAddr>().unwrap(),
+        })
+    }
+
+    #[test]
+    fn tunnel_addresses_as_getaddrinfo_reads_them() {
+        assert_eq!(tunnel_src("10.1"), net("10.0.0.1", "255.255.255.255"));
+        assert_eq!(tunnel_src("010.0.0.1"), net("8.0.0.1", "255.255.255.255"));
+        assert_eq!(
+            tunnel_src("1.2.3.4/255.255.0.0"),
+            net("1.2.0.0", "255.255.0.0")
+        );
+        assert_eq!(tunnel_src("1.2.3.4/0x10"), net("1.2.0.0", "255.255.0.0"));
+        assert_eq!(tunnel_src("1.2.3.4/0"), net("0.0.0.0", "0.0.0.0"));
+        // Masks that are not prefixes become the full mask.
+        assert_eq!(tunnel_src("1.2.3.4/33"), net("1.2.3.4", "255.255.255.255"));
+        assert_eq!(
+            tunnel_src("1.2.3.4/255.0.255.0"),
+            net("1.2.3.4", "255.255.255.255")
+        );
+        let found = warnings(
+            Family::V4,
+            "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/33",
+        );
+        assert!(
+            found.iter().any(|w| w.message.contains("not a prefix")),
+            "{found:?}"
+        );
+        refuses(
+            "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/24/2",
+            "bad mask",
+        );
+        refuses(
+            "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/-1",
+            "bad mask",
+        );
+        refuses(
+            "-m policy --dir in --mode tunnel --tunnel-src 08.0.0.1",
+            "not an IPv4 address",
+        );
+        refuses(
+            "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.256",
+            "not an IPv4 address",
+        );
+        refuses6(
+            "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4",
+            "not an IPv6 address",
         );
     }
 

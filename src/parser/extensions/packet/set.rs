@@ -112,6 +112,11 @@ fn match_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         .help("for example `--match-set blocklist src`"));
     };
     let name = call.arg_text();
+    if name.is_empty() {
+        return Err(call
+            .error("the set name is empty")
+            .help("no ipset can have an empty name"));
+    }
     if name.len() > MAX_SET_NAME {
         return Err(call.error(format!(
             "set name `{name}` is {} bytes long: at most {MAX_SET_NAME}",
