@@ -13,7 +13,7 @@
 
 use crate::model::{ExtensionKind, Family, Value};
 use crate::parser::extensions::packet::support::{
-    INPUT, OUTPUT, POSTROUTING, PREROUTING, refuse_hooks,
+    INPUT, OUTPUT, POSTROUTING, PREROUTING, arg_sub_span, refuse_hooks,
 };
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
@@ -87,18 +87,25 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
     let text = call.arg_text();
     let mut mask = 0u16;
+    let mut offset = 0;
     for item in text.split(',') {
-        let index = find_type(item).ok_or_else(|| {
-            let shown = if item.is_empty() { text } else { item };
-            call.error(format!(
+        let start = offset;
+        offset += item.len() + 1;
+        let Some(index) = find_type(item) else {
+            let (shown, span) = match (item.is_empty(), call.arg) {
+                (false, Some(arg)) => (item, arg_sub_span(arg, start..start + item.len())),
+                _ => (text, call.arg_span()),
+            };
+            return Err(ExtError::new(format!(
                 "unknown address type `{shown}` in `--{}`",
                 call.spec.name
             ))
+            .at(span)
             .help(format!(
                 "address types are {}, separated by commas",
                 TYPES.join(", ")
-            ))
-        })?;
+            )));
+        };
         mask |= 1 << index;
     }
     let names = TYPES
@@ -160,6 +167,7 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Value};
+    use crate::parser::extensions::packet::support::error_text;
     use crate::parser::extensions::testing::{
         accepts, accepts_in, accepts6, match_named, refuses, refuses_in, refuses6,
     };
@@ -245,6 +253,14 @@ mod tests {
             "-m addrtype --src-type LOCAL --limit-iface-in --limit-iface-out",
             "cannot be used together",
         );
+    }
+
+    #[test]
+    fn errors_point_at_the_bad_type() {
+        let text = error_text(Family::V4, "-m addrtype --src-type LOCAL,BOGUS");
+        assert_eq!(text, "BOGUS");
+        let text = error_text(Family::V4, "-m addrtype --src-type \"LOCAL,BOGUS\"");
+        assert_eq!(text, "\"LOCAL,BOGUS\"");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::model::{ExtensionKind, Family, Value};
+use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 use crate::parser::values;
 
@@ -37,21 +38,25 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let family = call.rule.family;
     let (first_text, last_text) = text.split_once('-').unwrap_or((text, text));
-    let read = |part: &str| {
+    let read = |part: &str, start: usize| {
         address(part, family).ok_or_else(|| {
-            call.error(format!(
-                "`{part}` is not a numeric {} address in `--{}`",
-                match family {
-                    Family::V4 => "IPv4",
-                    Family::V6 => "IPv6",
-                },
+            let span = call.arg.map_or(call.span, |arg| {
+                arg_sub_span(arg, start..start + part.len())
+            });
+            let family_name = match family {
+                Family::V4 => "IPv4",
+                Family::V6 => "IPv6",
+            };
+            ExtError::new(format!(
+                "`{part}` is not a numeric {family_name} address in `--{}`",
                 call.spec.name
             ))
+            .at(span)
             .help("write `first-last` with two numeric addresses; host names are not allowed here")
         })
     };
-    let first = read(first_text)?;
-    let last = read(last_text)?;
+    let first = read(first_text, 0)?;
+    let last = read(last_text, text.len() - last_text.len())?;
     if first > last {
         let what = if call.invert {
             "matches every address"
@@ -76,6 +81,7 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::parser::extensions::packet::support::error_text;
     use std::net::IpAddr;
 
     use crate::model::{Family, Value};
@@ -116,6 +122,18 @@ mod tests {
                 .unwrap()
                 .value,
             range("2001:db8::1", "2001:db8::10")
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_bad_address() {
+        assert_eq!(
+            error_text(Family::V4, "-m iprange --src-range 1.1.1.1-1.1.1.300"),
+            "1.1.1.300"
+        );
+        assert_eq!(
+            error_text(Family::V4, "-m iprange --src-range 1.1.1.x-1.1.1.3"),
+            "1.1.1.x"
         );
     }
 

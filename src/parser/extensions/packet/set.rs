@@ -16,7 +16,8 @@
 //! spellings apart (options are looked up by id), so it does not.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec, bit};
+use crate::parser::extensions::packet::support::arg_sub_span;
+use crate::parser::extensions::{Arg, ArgType, ExtError, ExtensionDef, OptCall, OptSpec, bit};
 use crate::parser::values;
 
 const O_MATCH_SET: u8 = 0;
@@ -65,28 +66,28 @@ pub static SET: ExtensionDef = ExtensionDef {
 };
 
 /// `parse_dirs`: each item must start with `src` or `dst`.
-fn parse_directions(
-    call: &OptCall<'_, '_>,
-    text: &str,
-    span: crate::source::Span,
-) -> Result<Vec<String>, ExtError> {
-    let items: Vec<&str> = text.split(',').collect();
+fn parse_directions(call: &OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<String>, ExtError> {
+    let items: Vec<&str> = flags.text.split(',').collect();
     if items.len() > MAX_DIMENSIONS {
         return Err(ExtError::new(format!(
             "`--{}` takes at most {MAX_DIMENSIONS} `src`/`dst` flags, not {}",
             call.spec.name,
             items.len()
         ))
-        .at(span));
+        .at(flags.span));
     }
+    let mut offset = 0;
     items
         .iter()
         .map(|item| {
+            let start = offset;
+            offset += item.len() + 1;
             if item.starts_with("src") {
                 Ok("src".to_string())
             } else if item.starts_with("dst") {
                 Ok("dst".to_string())
             } else {
+                let span = if item.is_empty() { flags.span } else { arg_sub_span(flags, start..start + item.len()) };
                 Err(ExtError::new(format!("set flag `{item}` is neither `src` nor `dst`"))
                     .at(span)
                     .help("write a comma list of `src` and `dst`, one per dimension of the set, as `src,dst`"))
@@ -123,7 +124,7 @@ fn match_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             name.len()
         )));
     }
-    let directions = parse_directions(call, flags.text, flags.span)?;
+    let directions = parse_directions(call, flags)?;
     let mut list = vec![name.to_string()];
     list.extend(directions);
     Ok(Value::List(list))
@@ -178,6 +179,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Value};
+    use crate::parser::extensions::packet::support::error_text;
     use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, warnings};
 
     fn list(items: &[&str]) -> Value {
@@ -218,6 +220,14 @@ mod tests {
         assert!(
             found.iter().any(|w| w.message.contains("does nothing")),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_bad_flag() {
+        assert_eq!(
+            error_text(Family::V4, "-m set --match-set foo src,any"),
+            "any"
         );
     }
 

@@ -6,8 +6,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::model::{AddrMask, Family, Hook, Value};
-use crate::parser::extensions::{ExtError, KernelCall, OptCall};
+use crate::parser::extensions::{Arg, ExtError, KernelCall, OptCall};
 use crate::parser::values;
+use crate::source::Span;
 
 /// An iproute2 name table (`/etc/iproute2/group`, `/etc/iproute2/rt_realms`)
 /// as Debian ships it: only the names present in the default file.
@@ -220,6 +221,18 @@ pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     Ok(Value::HostMask(AddrMask { addr, mask }))
 }
 
+/// The span of bytes `range` of an argument: exact when the argument was
+/// written without quotes or escapes (its text is then as long as its
+/// span), the whole argument otherwise.
+#[must_use]
+pub fn arg_sub_span(arg: Arg<'_>, range: std::ops::Range<usize>) -> Span {
+    if arg.span.len() as usize == arg.text.len() {
+        arg.span.sub(range)
+    } else {
+        arg.span
+    }
+}
+
 /// The hooks the rule's chain is reached from, when fwlint knows them: the
 /// hook of a built-in chain. User chains give `None` (their hooks are known
 /// only once the whole table is read).
@@ -258,6 +271,22 @@ pub const INPUT: u8 = 1 << 1;
 pub const FORWARD: u8 = 1 << 2;
 pub const OUTPUT: u8 = 1 << 3;
 pub const POSTROUTING: u8 = 1 << 4;
+
+/// For tests: the source text an error of `rule` (in `filter INPUT`)
+/// points at.
+#[cfg(test)]
+pub fn error_text(family: Family, rule: &str) -> String {
+    use crate::diagnostics::Severity;
+    use crate::parser::extensions::testing::load;
+    let text = format!("*filter\n-A INPUT {rule}\nCOMMIT\n");
+    let (_, diagnostics, _) = load(family, "filter", "INPUT", rule);
+    diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .and_then(|d| text.get(d.span.range()))
+        .unwrap_or("")
+        .to_string()
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 //! test. The kernel has no restriction.
 
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec};
 use crate::parser::values;
 
@@ -156,10 +157,14 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     check(text).map_err(|error| {
-        call.error(format!(
+        let span = call.arg.map_or(call.span, |arg| {
+            arg_sub_span(arg, error.at..(error.at + 1).min(text.len()))
+        });
+        ExtError::new(format!(
             "invalid `--u32` at byte {}: {}",
             error.at, error.message
         ))
+        .at(span)
         .help(
             "write `location=value`, for example `0>>22&0x3C@12>>16=1:1024`; join tests with `&&`",
         )
@@ -170,7 +175,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 #[cfg(test)]
 mod tests {
     use super::check;
+    use crate::model::Family;
     use crate::model::Value;
+    use crate::parser::extensions::packet::support::error_text;
     use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses};
 
     #[test]
@@ -201,6 +208,12 @@ mod tests {
         ] {
             assert!(check(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn errors_point_at_the_byte() {
+        assert_eq!(error_text(Family::V4, "-m u32 --u32 0<1=1"), "1");
+        assert_eq!(error_text(Family::V4, "-m u32 --u32 0=1,x"), "x");
     }
 
     #[test]
