@@ -59,16 +59,14 @@ pub const CLASSES: [(&str, u8); 22] = [
     ("EF", 0x2e),
 ];
 
-/// `class_to_dscp`: the first class whose name starts the argument.
+/// `class_to_dscp`: the first class whose name starts the argument, and
+/// its DSCP value.
 #[must_use]
-pub fn class_to_dscp(text: &str) -> Option<u8> {
-    CLASSES
-        .iter()
-        .find(|(name, _)| {
-            text.get(..name.len())
-                .is_some_and(|start| start.eq_ignore_ascii_case(name))
-        })
-        .map(|(_, dscp)| *dscp)
+pub fn class_to_dscp(text: &str) -> Option<(&'static str, u8)> {
+    CLASSES.iter().copied().find(|(name, _)| {
+        text.get(..name.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(name))
+    })
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
@@ -76,10 +74,15 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         return call.generic();
     }
     let text = call.arg_text();
-    let dscp = class_to_dscp(text).ok_or_else(|| {
+    let (name, dscp) = class_to_dscp(text).ok_or_else(|| {
         call.error(format!("unknown DSCP class `{text}`"))
             .help("classes are CS0-CS7, BE, AF11-AF13, AF21-AF23, AF31-AF33, AF41-AF43 and EF")
     })?;
+    if text.len() > name.len() {
+        call.warn(format!(
+            "iptables reads only the start of `{text}`: this is class `{name}`"
+        ));
+    }
     Ok(Value::UInt(u64::from(dscp)))
 }
 
@@ -92,8 +95,8 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Value;
-    use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses};
+    use crate::model::{Family, Value};
+    use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, warnings};
 
     #[test]
     fn numbers_and_classes() {
@@ -114,6 +117,12 @@ mod tests {
         let option = match_named(&rule, "dscp").option("dscp-class").unwrap();
         assert!(option.negated);
         assert_eq!(option.value, Value::UInt(8));
+        let found = warnings(Family::V4, "-m dscp --dscp-class AF111");
+        assert!(
+            found.iter().any(|w| w.message.contains("class `AF11`")),
+            "{found:?}"
+        );
+        assert!(warnings(Family::V4, "-m dscp --dscp-class af11").is_empty());
         let rule = accepts("-m dscp --dscp-class AF111");
         assert_eq!(
             match_named(&rule, "dscp")

@@ -17,7 +17,9 @@
 
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::packet::support::arg_sub_span;
-use crate::parser::extensions::{Arg, ArgType, ExtError, ExtensionDef, OptCall, OptSpec, bit};
+use crate::parser::extensions::{
+    Arg, ArgType, ExtError, ExtWarning, ExtensionDef, OptCall, OptSpec, bit,
+};
 use crate::parser::values;
 
 const O_MATCH_SET: u8 = 0;
@@ -66,7 +68,7 @@ pub static SET: ExtensionDef = ExtensionDef {
 };
 
 /// `parse_dirs`: each item must start with `src` or `dst`.
-fn parse_directions(call: &OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<String>, ExtError> {
+fn parse_directions(call: &mut OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<String>, ExtError> {
     let items: Vec<&str> = flags.text.split(',').collect();
     if items.len() > MAX_DIMENSIONS {
         return Err(ExtError::new(format!(
@@ -77,23 +79,35 @@ fn parse_directions(call: &OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<String
         .at(flags.span));
     }
     let mut offset = 0;
-    items
-        .iter()
-        .map(|item| {
-            let start = offset;
-            offset += item.len() + 1;
-            if item.starts_with("src") {
-                Ok("src".to_string())
-            } else if item.starts_with("dst") {
-                Ok("dst".to_string())
-            } else {
-                let span = if item.is_empty() { flags.span } else { arg_sub_span(flags, start..start + item.len()) };
-                Err(ExtError::new(format!("set flag `{item}` is neither `src` nor `dst`"))
-                    .at(span)
-                    .help("write a comma list of `src` and `dst`, one per dimension of the set, as `src,dst`"))
-            }
-        })
-        .collect()
+    let mut directions = Vec::with_capacity(items.len());
+    for item in items {
+        let start = offset;
+        offset += item.len() + 1;
+        let span = if item.is_empty() {
+            flags.span
+        } else {
+            arg_sub_span(flags, start..start + item.len())
+        };
+        let Some(direction) = ["src", "dst"]
+            .into_iter()
+            .find(|direction| item.starts_with(direction))
+        else {
+            return Err(ExtError::new(format!("set flag `{item}` is neither `src` nor `dst`"))
+                .at(span)
+                .help("write a comma list of `src` and `dst`, one per dimension of the set, as `src,dst`"));
+        };
+        if item.len() > direction.len() {
+            call.warnings.push(ExtWarning {
+                message: format!(
+                    "iptables reads only the first three letters of `{item}`: this is `{direction}`"
+                ),
+                span,
+                help: None,
+            });
+        }
+        directions.push(direction.to_string());
+    }
+    Ok(directions)
 }
 
 fn match_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
@@ -198,6 +212,11 @@ mod tests {
         assert!(option.negated);
         assert_eq!(option.value, list(&["foo", "src", "dst"]));
         accepts("-m set --match-set foo src,dst,src,dst,src,dst");
+        let found = warnings(Family::V4, "-m set --match-set foo srcxyz,dst");
+        assert!(
+            found.iter().any(|w| w.message.contains("this is `src`")),
+            "{found:?}"
+        );
         let rule = accepts("-m set --set foo dst");
         assert_eq!(
             match_named(&rule, "set").option("match-set").unwrap().value,
