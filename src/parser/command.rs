@@ -511,9 +511,11 @@ impl<'a> Parser<'a> {
                     // taken to be that extension's.
                     let written = self.tokens[token].text.trim_start_matches('-');
                     let written = written.split('=').next().unwrap_or(written).to_string();
-                    let for_protocol = self
-                        .proto_def()
-                        .is_some_and(|def| def.options.iter().any(|spec| spec.name.starts_with(written.as_str())));
+                    let for_protocol = self.proto_def().is_some_and(|def| {
+                        def.options
+                            .iter()
+                            .any(|spec| spec.name.starts_with(written.as_str()))
+                    });
                     if for_protocol && self.load_proto(token, invert)? {
                         continue;
                     }

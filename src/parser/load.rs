@@ -1164,8 +1164,9 @@ impl<'f> Reader<'f> {
         self.tables[index].committed = true;
         let family = self.family;
         let table = &self.tables[index];
+        let graph = JumpGraph::new(&table.clone().into_table());
         let mut problems: Vec<(Span, String, Option<String>)> = Vec::new();
-        for chain in &table.chains {
+        for (chain_index, chain) in table.chains.iter().enumerate() {
             for rule in &chain.rules {
                 let extensions = rule.matches.iter().chain(match &rule.target.kind {
                     TargetKind::Extension(extension) => Some(extension),
@@ -1223,6 +1224,7 @@ impl<'f> Reader<'f> {
                             family,
                             table: table.kind,
                             chain: &chain.name,
+                            hooks: graph.hooks[chain_index],
                             rule,
                             extension,
                         };
@@ -1238,7 +1240,6 @@ impl<'f> Reader<'f> {
                 }
             }
         }
-        let graph = JumpGraph::new(&table.clone().into_table());
         if !graph.cycles.is_empty() {
             self.refused = true;
         }
@@ -1522,7 +1523,10 @@ fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Opti
                 else {
                     continue;
                 };
-                let allowed = def.kernel.hooks_for.map_or(def.kernel.hooks, |hooks| hooks(extension));
+                let allowed = def
+                    .kernel
+                    .hooks_for
+                    .map_or(def.kernel.hooks, |hooks| hooks(extension));
                 if allowed == 0 || reached & !allowed == 0 {
                     continue;
                 }

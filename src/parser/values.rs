@@ -474,7 +474,6 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
-
 /// glibc's `inet_aton` on the whole text, as `getaddrinfo` with a numeric
 /// host reads IPv4: one to four parts in C notation (decimal, `0x` hex,
 /// `0` octal), the last part filling the bytes the others leave (`33` is
@@ -548,9 +547,9 @@ fn strtoul_decimal(text: &str) -> Option<u64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let value = digits
-        .bytes()
-        .try_fold(0u64, |acc, digit| acc.checked_mul(10)?.checked_add(u64::from(digit - b'0')));
+    let value = digits.bytes().try_fold(0u64, |acc, digit| {
+        acc.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+    });
     Some(match value {
         None => u64::MAX,
         Some(value) if negative => value.wrapping_neg(),

@@ -248,11 +248,19 @@ fn full_mask(family: Family, length: u8) -> IpAddr {
     match family {
         Family::V4 => {
             let length = u32::from(length.min(32));
-            IpAddr::V4(Ipv4Addr::from(if length == 0 { 0 } else { u32::MAX << (32 - length) }))
+            IpAddr::V4(Ipv4Addr::from(if length == 0 {
+                0
+            } else {
+                u32::MAX << (32 - length)
+            }))
         }
         Family::V6 => {
             let length = u32::from(length.min(128));
-            IpAddr::V6(Ipv6Addr::from(if length == 0 { 0 } else { u128::MAX << (128 - length) }))
+            IpAddr::V6(Ipv6Addr::from(if length == 0 {
+                0
+            } else {
+                u128::MAX << (128 - length)
+            }))
         }
     }
 }
@@ -353,5 +361,9 @@ fn parse_plen(call: &mut OptCall<'_, '_>) -> Result<u8, ExtError> {
             call.spec.name
         ))
     })?;
-    Ok(if call.spec.ty == ArgType::PlenMask { length.min(width) } else { length })
+    Ok(if call.spec.ty == ArgType::PlenMask {
+        length.min(width)
+    } else {
+        length
+    })
 }

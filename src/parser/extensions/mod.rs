@@ -398,6 +398,9 @@ pub struct KernelCall<'a> {
     pub family: Family,
     pub table: TableKind,
     pub chain: &'a str,
+    /// The hooks (as [`crate::model::Hook::bit`]) from which the rule's
+    /// chain is reached; 0 when no built-in chain reaches it.
+    pub hooks: u8,
     pub rule: &'a Rule,
     pub extension: &'a Extension,
 }

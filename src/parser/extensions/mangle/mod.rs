@@ -88,9 +88,9 @@ pub(crate) fn kept_bytes(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::{DEFS, parse_plen};
-    use crate::parser::values::inet_aton;
     use crate::model::{ExtensionKind, Family};
     use crate::parser::extensions::Termination;
+    use crate::parser::values::inet_aton;
 
     #[test]
     fn every_target_lets_traversal_go_on_but_clusterip() {

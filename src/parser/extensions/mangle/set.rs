@@ -198,11 +198,19 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         .options
         .iter()
         .find(|option| option.name == "map-prio" || option.name == "map-queue");
-    if let (Some(option), Some(hook)) = (queue_or_prio, call.table.builtin_hook(call.chain)) {
-        if !matches!(hook, Hook::Forward | Hook::Output | Hook::Postrouting) {
+    if let Some(option) = queue_or_prio {
+        let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
+        let wrong = call.hooks & !allowed;
+        if wrong != 0 {
+            let from: Vec<&str> = Hook::ALL
+                .iter()
+                .filter(|hook| wrong & hook.bit() != 0)
+                .map(|hook| hook.chain_name())
+                .collect();
             return Err(ExtError::new(format!(
                 "`--{}` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
-                option.name, call.chain
+                option.name,
+                from.join(", ")
             ))
             .at(option.span));
         }

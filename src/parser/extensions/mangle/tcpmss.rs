@@ -10,7 +10,7 @@
 //! not negated). Clamping to the path MTU works only in chains reached from
 //! FORWARD, OUTPUT and POSTROUTING.
 
-use crate::model::{ExtensionKind, Hook, TableKind, Value};
+use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, FinalCall, KernelCall, KernelReqs, OptSpec,
     Termination,
@@ -87,13 +87,18 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         .last()
         .is_some_and(|option| option.name == "clamp-mss-to-pmtu");
     if clamps {
-        let allowed = [Hook::Forward, Hook::Output, Hook::Postrouting];
-        let hook = TableKind::builtin_hook(call.table, call.chain);
-        if hook.is_some_and(|hook| !allowed.contains(&hook)) {
+        let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
+        let wrong = call.hooks & !allowed;
+        if wrong != 0 {
+            let from: Vec<&str> = Hook::ALL
+                .iter()
+                .filter(|hook| wrong & hook.bit() != 0)
+                .map(|hook| hook.chain_name())
+                .collect();
             return Err(call
                 .error(format!(
                     "`TCPMSS --clamp-mss-to-pmtu` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
-                    call.chain
+                    from.join(", ")
                 ))
                 .help("clamp in the FORWARD, OUTPUT or POSTROUTING chain, or use `--set-mss`"));
         }

@@ -233,12 +233,11 @@ pub fn arg_sub_span(arg: Arg<'_>, range: std::ops::Range<usize>) -> Span {
     }
 }
 
-/// The hooks the rule's chain is reached from, when fwlint knows them: the
-/// hook of a built-in chain. User chains give `None` (their hooks are known
-/// only once the whole table is read).
+/// The hooks the rule's chain is reached from; `None` when no built-in
+/// chain reaches it (the kernel then checks nothing hook-related).
 #[must_use]
 pub fn known_hooks(call: &KernelCall<'_>) -> Option<u8> {
-    call.table.builtin_hook(call.chain).map(Hook::bit)
+    (call.hooks != 0).then_some(call.hooks)
 }
 
 /// The chain names of the hooks in `mask`, for messages.

@@ -153,5 +153,4 @@ pub fn parse_strict_range(call: &OptCall<'_, '_>, protocol: &str) -> Result<Port
 #[cfg(test)]
 mod tests {
     use super::*;
-
 }

@@ -160,11 +160,11 @@ mod tests {
     fn refuses_what_ip6tables_refuses() {
         refuses6("-m srh --srh-next-hdr 256 -j ACCEPT", "from 0 to 255");
         refuses6("-m srh --srh-tag 65536 -j ACCEPT", "from 0 to 65535");
+        refuses6("-m srh --srh-psid fe80::1/129 -j ACCEPT", "prefix length");
         refuses6(
-            "-m srh --srh-psid fe80::1/129 -j ACCEPT",
-            "prefix length",
+            "-m srh --srh-psid 1.2.3.4 -j ACCEPT",
+            "is not an IPv6 address",
         );
-        refuses6("-m srh --srh-psid 1.2.3.4 -j ACCEPT", "is not an IPv6 address");
         refuses6(
             "-m srh --srh-tag 1 --srh-tag 2 -j ACCEPT",
             "can only be given once",

@@ -134,7 +134,11 @@ fn lookup_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<Host, ExtError>
                 Family::V4 => "IPv4",
                 Family::V6 => "IPv6",
             };
-            Err(part_error(call, text, format!("`{text}` is not an {kind} address")))
+            Err(part_error(
+                call,
+                text,
+                format!("`{text}` is not an {kind} address"),
+            ))
         }
     }
 }
