@@ -2,6 +2,9 @@
 //! `conntrack`, `state`, connection marks and labels, limits, quotas,
 //! `recent`, `statistic`, `time`, socket ownership.
 
+mod common;
+mod conntrack;
+
 use super::ExtensionDef;
 
-pub static DEFS: &[&ExtensionDef] = &[];
+pub static DEFS: &[&ExtensionDef] = &[&conntrack::CONNTRACK, &conntrack::STATE];

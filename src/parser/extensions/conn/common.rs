@@ -1,0 +1,388 @@
+//! Helpers shared by the extensions of this group: the C library functions
+//! iptables relies on (`atoi`, `strtoul`, `inet_aton` through `getaddrinfo`)
+//! emulated exactly, and the libxtables address types `XTTYPE_HOST`,
+//! `XTTYPE_HOSTMASK`, `XTTYPE_PLEN` and `XTTYPE_PLENMASK`, whose quirks
+//! (short IPv4 forms, non-contiguous masks) the generic parsers do not
+//! follow.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::model::{AddrMask, Family, RateUnit};
+use crate::parser::extensions::{ExtError, OptCall};
+use crate::parser::values;
+
+/// C's `isspace` in the "C" locale.
+fn is_c_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// C's `strtoul(text, &end, base)` for base 0 or 10 on a 64-bit machine:
+/// leading white space, a sign (a `-` negates the result modulo 2^64), an
+/// optional `0x`/`0` prefix in base 0, digits; an overflow gives
+/// `u64::MAX`. Returns the value and the number of bytes read, 0 when no
+/// digit was read (then `end` is the start of the text).
+#[must_use]
+pub fn strtoul(text: &[u8], base: u32) -> (u64, usize) {
+    let mut index = 0;
+    while text.get(index).copied().is_some_and(is_c_space) {
+        index += 1;
+    }
+    let negative = text.get(index) == Some(&b'-');
+    if matches!(text.get(index), Some(b'-' | b'+')) {
+        index += 1;
+    }
+    let mut radix = if base == 0 { 10 } else { base };
+    if base == 0 && text.get(index) == Some(&b'0') {
+        if matches!(text.get(index + 1), Some(b'x' | b'X'))
+            && text.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
+        {
+            radix = 16;
+            index += 2;
+        } else {
+            radix = 8;
+        }
+    }
+    let start = index;
+    let mut value: u64 = 0;
+    let mut overflow = false;
+    while let Some(digit) = text.get(index).and_then(|byte| char::from(*byte).to_digit(radix)) {
+        match value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(digit)))
+        {
+            Some(next) => value = next,
+            None => overflow = true,
+        }
+        index += 1;
+    }
+    if index == start {
+        return (0, 0);
+    }
+    if overflow {
+        return (u64::MAX, index);
+    }
+    (if negative { value.wrapping_neg() } else { value }, index)
+}
+
+/// C's `strtoll(text, NULL, 10)`, which `atoll` is: saturates at the
+/// bounds of a 64-bit signed integer.
+#[must_use]
+pub fn atoll(text: &[u8]) -> i64 {
+    let mut index = 0;
+    while text.get(index).copied().is_some_and(is_c_space) {
+        index += 1;
+    }
+    let negative = text.get(index) == Some(&b'-');
+    if matches!(text.get(index), Some(b'-' | b'+')) {
+        index += 1;
+    }
+    let mut value: i64 = 0;
+    let mut overflow = false;
+    while let Some(digit) = text.get(index).filter(|byte| byte.is_ascii_digit()) {
+        let digit = i64::from(digit - b'0');
+        let next = value
+            .checked_mul(10)
+            .and_then(|v| if negative { v.checked_sub(digit) } else { v.checked_add(digit) });
+        match next {
+            Some(next) => value = next,
+            None => overflow = true,
+        }
+        index += 1;
+    }
+    if overflow {
+        return if negative { i64::MIN } else { i64::MAX };
+    }
+    value
+}
+
+/// C's `atoi` as glibc implements it: `(int) strtol(text, NULL, 10)`, so a
+/// value beyond 32 bits keeps its low 32 bits.
+#[must_use]
+pub fn atoi(text: &[u8]) -> i32 {
+    // Truncation to the low 32 bits is what glibc's `(int)` cast does.
+    atoll(text) as i32
+}
+
+/// The unit of a rate (`/second`, `/minute`, `/hour`, `/day`): any prefix
+/// of these words, in any case, as `strncasecmp(unit, word, strlen(unit))`
+/// finds it, tried in that order.
+#[must_use]
+pub fn rate_unit(unit: &str) -> Option<(RateUnit, u64)> {
+    if unit.is_empty() {
+        return None;
+    }
+    [
+        ("second", RateUnit::Second, 1),
+        ("minute", RateUnit::Minute, 60),
+        ("hour", RateUnit::Hour, 3600),
+        ("day", RateUnit::Day, 86400),
+    ]
+    .into_iter()
+    .find(|(word, _, _)| {
+        word.len() >= unit.len() && word.as_bytes()[..unit.len()].eq_ignore_ascii_case(unit.as_bytes())
+    })
+    .map(|(_, unit, seconds)| (unit, seconds))
+}
+
+/// glibc's `inet_aton` as `getaddrinfo` uses it (`__inet_aton_exact`):
+/// one to four parts separated by dots, each a C number (decimal, octal
+/// with a leading `0`, hexadecimal with `0x`); the last part fills the
+/// bytes left (`10.1` is `10.0.0.1`), and nothing may follow.
+#[must_use]
+pub fn inet_aton(text: &str) -> Option<Ipv4Addr> {
+    const LAST_MAX: [u64; 4] = [0xffff_ffff, 0xff_ffff, 0xffff, 0xff];
+    let bytes = text.as_bytes();
+    let mut parts: Vec<u64> = Vec::with_capacity(3);
+    let mut index = 0;
+    loop {
+        if !bytes.get(index).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let (value, used) = strtoul(&bytes[index..], 0);
+        if value > 0xffff_ffff {
+            return None;
+        }
+        index += used;
+        if bytes.get(index) == Some(&b'.') {
+            if parts.len() > 2 || value > 0xff {
+                return None;
+            }
+            parts.push(value);
+            index += 1;
+        } else {
+            if index != bytes.len() || value > LAST_MAX[parts.len()] {
+                return None;
+            }
+            let mut address = value;
+            for (position, part) in parts.iter().enumerate() {
+                address |= part << (24 - 8 * position);
+            }
+            return u32::try_from(address).ok().map(Ipv4Addr::from);
+        }
+    }
+}
+
+/// A numeric address of `family`, as `getaddrinfo` reads it.
+#[must_use]
+pub fn numeric_address(text: &str, family: Family) -> Option<IpAddr> {
+    match family {
+        Family::V4 => inet_aton(text).map(IpAddr::V4),
+        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+    }
+}
+
+fn family_width(family: Family) -> u8 {
+    match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    }
+}
+
+fn unspecified(family: Family) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
+
+fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "IPv4",
+        Family::V6 => "IPv6",
+    }
+}
+
+/// `XTTYPE_HOST`: one address, which `getaddrinfo` reads; a host name is
+/// resolved when the rule is loaded, which fwlint does not do: it warns
+/// and gives the unspecified address.
+pub fn parse_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtError> {
+    let family = call.rule.family;
+    if let Some(address) = numeric_address(text, family) {
+        return Ok(address);
+    }
+    if values::is_plausible_hostname(text) {
+        call.warn(format!(
+            "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
+        ));
+        return Ok(unspecified(family));
+    }
+    Err(call
+        .error(format!("`{text}` is not an {} address", family_name(family)))
+        .help(match family {
+            Family::V4 => "write an IPv4 address such as `192.0.2.1`",
+            Family::V6 => "write an IPv6 address such as `2001:db8::1`",
+        }))
+}
+
+/// The prefix length of a mask, or `None` when it is not contiguous.
+fn mask_prefix(mask: IpAddr) -> Option<u8> {
+    AddrMask { addr: mask, mask }.prefix_len()
+}
+
+/// `xtopt_parse_plen`: a prefix length up to the family's width, or a
+/// mask written as an address (which `getaddrinfo` reads, so `255` is the
+/// IPv4 mask `0.0.0.255`). A mask that is not contiguous gives 255, as
+/// iptables stores `-1` in an 8-bit field. `None` when neither reads.
+#[must_use]
+pub fn parse_plen(text: &str, family: Family) -> Option<u8> {
+    let width = family_width(family);
+    if let Some(length) = values::parse_uint(text, 0, u64::from(width)) {
+        return u8::try_from(length).ok();
+    }
+    numeric_address(text, family).map(|mask| mask_prefix(mask).unwrap_or(u8::MAX))
+}
+
+/// The mask of a prefix length; a length above the family's width (a
+/// non-contiguous mask, see [`parse_plen`]) leaves every bit set, as
+/// `xtopt_parse_plenmask` does.
+#[must_use]
+pub fn plen_mask(length: u8, family: Family) -> IpAddr {
+    match family {
+        Family::V4 => {
+            let bits = match length {
+                0 => 0,
+                1..=32 => u32::MAX << (32 - length),
+                _ => u32::MAX,
+            };
+            IpAddr::V4(Ipv4Addr::from(bits))
+        }
+        Family::V6 => {
+            let bits = match length {
+                0 => 0,
+                1..=128 => u128::MAX << (128 - length),
+                _ => u128::MAX,
+            };
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+    }
+}
+
+fn apply_mask(address: IpAddr, mask: IpAddr) -> IpAddr {
+    match (address, mask) {
+        (IpAddr::V4(a), IpAddr::V4(m)) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & u32::from(m))),
+        (IpAddr::V6(a), IpAddr::V6(m)) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & u128::from(m))),
+        (address, _) => address,
+    }
+}
+
+/// `XTTYPE_PLEN` or `XTTYPE_PLENMASK` of option `call`: the prefix length
+/// as iptables stores it (255 for a non-contiguous mask).
+pub fn parse_plen_option(call: &mut OptCall<'_, '_>) -> Result<u8, ExtError> {
+    let text = call.arg_text();
+    let family = call.rule.family;
+    parse_plen(text, family).ok_or_else(|| {
+        let width = family_width(family);
+        call.error(format!(
+            "`--{}` needs a prefix length from 0 to {width} or a network mask, not `{text}`",
+            call.spec.name
+        ))
+    })
+}
+
+/// `XTTYPE_HOSTMASK`: `address[/mask]`, split at the first `/`; the mask is
+/// a prefix length or an address-form mask. iptables turns a
+/// non-contiguous mask (or a number it reads as one, as `/33`) into a
+/// full-length mask without a word: fwlint warns. The address of the
+/// result has its host bits cleared, as the kernel compares it.
+pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<AddrMask, ExtError> {
+    let text = call.arg_text();
+    let family = call.rule.family;
+    let (host, mask_text) = match text.split_once('/') {
+        Some((host, mask)) => (host, Some(mask)),
+        None => (text, None),
+    };
+    let address = parse_host(call, host)?;
+    let width = family_width(family);
+    let length = match mask_text {
+        None => width,
+        Some(mask_text) => {
+            let length = parse_plen(mask_text, family).ok_or_else(|| {
+                call.error(format!(
+                    "`/{mask_text}` in `--{}` is neither a prefix length from 0 to {width} nor a network mask",
+                    call.spec.name
+                ))
+            })?;
+            if length > width {
+                call.warn(format!(
+                    "`/{mask_text}` is not a contiguous network mask: iptables silently uses /{width}, matching this one address only"
+                ));
+            }
+            length
+        }
+    };
+    let mask = plen_mask(length, family);
+    Ok(AddrMask {
+        addr: apply_mask(address, mask),
+        mask,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtoul_follows_glibc() {
+        assert_eq!(strtoul(b"12:30", 10), (12, 2));
+        assert_eq!(strtoul(b"", 10), (0, 0));
+        assert_eq!(strtoul(b" +7x", 10), (7, 3));
+        assert_eq!(strtoul(b"-1", 10), (u64::MAX, 2));
+        assert_eq!(strtoul(b"-4294967296", 10).0 as u32, 0);
+        assert_eq!(strtoul(b"0x1f", 0), (31, 4));
+        assert_eq!(strtoul(b"0x", 0), (0, 1));
+        assert_eq!(strtoul(b"08", 0), (0, 1));
+        assert_eq!(strtoul(b"99999999999999999999999", 10).0, u64::MAX);
+    }
+
+    #[test]
+    fn atoi_keeps_the_low_32_bits() {
+        assert_eq!(atoi(b"10abc"), 10);
+        assert_eq!(atoi(b" +7/h"), 7);
+        assert_eq!(atoi(b"4294967297"), 1);
+        assert_eq!(atoi(b"2147483648"), i32::MIN);
+        assert_eq!(atoi(b"99999999999999999999"), -1);
+        assert_eq!(atoi(b"abc"), 0);
+        assert_eq!(atoll(b"-99999999999999999999"), i64::MIN);
+    }
+
+    #[test]
+    fn rate_units_are_prefixes() {
+        assert_eq!(rate_unit("s"), Some((RateUnit::Second, 1)));
+        assert_eq!(rate_unit("MIN"), Some((RateUnit::Minute, 60)));
+        assert_eq!(rate_unit("h"), Some((RateUnit::Hour, 3600)));
+        assert_eq!(rate_unit("day"), Some((RateUnit::Day, 86400)));
+        assert_eq!(rate_unit("seconds"), None);
+        assert_eq!(rate_unit(""), None);
+    }
+
+    #[test]
+    fn inet_aton_short_forms() {
+        assert_eq!(inet_aton("10.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(inet_aton("10.1.2"), Some(Ipv4Addr::new(10, 1, 0, 2)));
+        assert_eq!(inet_aton("0x01020304"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(inet_aton("1.2.3.04"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(inet_aton("33"), Some(Ipv4Addr::new(0, 0, 0, 33)));
+        assert_eq!(inet_aton("1.2.3.08"), None);
+        assert_eq!(inet_aton("1.2.3.256"), None);
+        assert_eq!(inet_aton("256.1"), None);
+        assert_eq!(inet_aton("1..2"), None);
+        assert_eq!(inet_aton("1.2.3.4.5"), None);
+        assert_eq!(inet_aton(" 1.2.3.4"), None);
+        assert_eq!(inet_aton("1.2.3.4 "), None);
+        assert_eq!(inet_aton(""), None);
+    }
+
+    #[test]
+    fn prefix_lengths_and_masks() {
+        assert_eq!(parse_plen("24", Family::V4), Some(24));
+        assert_eq!(parse_plen("0x18", Family::V4), Some(24));
+        assert_eq!(parse_plen("255.255.0.0", Family::V4), Some(16));
+        assert_eq!(parse_plen("255.0.255.0", Family::V4), Some(255));
+        assert_eq!(parse_plen("33", Family::V4), Some(255));
+        assert_eq!(parse_plen("", Family::V4), None);
+        assert_eq!(parse_plen("ffff:ff00::", Family::V6), Some(24));
+        assert_eq!(parse_plen("129", Family::V6), None);
+        assert_eq!(plen_mask(255, Family::V4), IpAddr::V4(Ipv4Addr::BROADCAST));
+        assert_eq!(plen_mask(0, Family::V6), IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    }
+}
