@@ -3,8 +3,21 @@
 //! `recent`, `statistic`, `time`, socket ownership.
 
 mod common;
+mod connbytes;
+mod connlabel;
+mod connlimit;
+mod connmark;
 mod conntrack;
+mod helper;
 
 use super::ExtensionDef;
 
-pub static DEFS: &[&ExtensionDef] = &[&conntrack::CONNTRACK, &conntrack::STATE];
+pub static DEFS: &[&ExtensionDef] = &[
+    &conntrack::CONNTRACK,
+    &conntrack::STATE,
+    &connbytes::CONNBYTES,
+    &connlabel::CONNLABEL,
+    &connlimit::CONNLIMIT,
+    &connmark::CONNMARK,
+    &helper::HELPER,
+];
