@@ -9,6 +9,7 @@ mod connlimit;
 mod connmark;
 mod conntrack;
 mod helper;
+mod limit;
 
 use super::ExtensionDef;
 
@@ -20,4 +21,5 @@ pub static DEFS: &[&ExtensionDef] = &[
     &connlimit::CONNLIMIT,
     &connmark::CONNMARK,
     &helper::HELPER,
+    &limit::LIMIT,
 ];
