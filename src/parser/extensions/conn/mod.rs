@@ -8,6 +8,7 @@ mod connlabel;
 mod connlimit;
 mod connmark;
 mod conntrack;
+mod hashlimit;
 mod helper;
 mod limit;
 
@@ -20,6 +21,7 @@ pub static DEFS: &[&ExtensionDef] = &[
     &connlabel::CONNLABEL,
     &connlimit::CONNLIMIT,
     &connmark::CONNMARK,
+    &hashlimit::HASHLIMIT,
     &helper::HELPER,
     &limit::LIMIT,
 ];
