@@ -317,6 +317,117 @@ pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<AddrMask, ExtError>
     })
 }
 
+/// C's `strtod` on the whole text (`end` must reach its end).
+#[must_use]
+pub fn strtod(text: &str) -> Option<f64> {
+    strtod_prefix(text).filter(|(_, used)| *used == text.len()).map(|(value, _)| value)
+}
+
+/// C's `strtod(text, &end)`: leading white space, a sign, then a decimal
+/// number with an optional exponent, a hexadecimal one (`0x1.8p-1`), `inf`,
+/// `infinity` or `nan`. Returns the value and the bytes read, `None` when
+/// no number starts the text.
+#[must_use]
+pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while bytes.get(index).copied().is_some_and(is_c_space) {
+        index += 1;
+    }
+    let negative = bytes.get(index) == Some(&b'-');
+    if matches!(bytes.get(index), Some(b'-' | b'+')) {
+        index += 1;
+    }
+    let sign = if negative { -1.0 } else { 1.0 };
+    let body = &text[index..];
+    let lower = body.to_ascii_lowercase();
+    if lower.starts_with("infinity") {
+        return Some((sign * f64::INFINITY, index + 8));
+    }
+    if lower.starts_with("inf") {
+        return Some((sign * f64::INFINITY, index + 3));
+    }
+    if lower.starts_with("nan") {
+        let mut used = 3;
+        if let Some(close) = lower[3..].strip_prefix('(').and_then(|rest| rest.find(')')) {
+            if lower[4..4 + close].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                used = 4 + close + 1;
+            }
+        }
+        return Some((f64::NAN, index + used));
+    }
+    let digits_at = |from: usize, hex: bool| {
+        body.as_bytes()[from.min(body.len())..]
+            .iter()
+            .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .count()
+    };
+    let is_hex = lower.starts_with("0x") && {
+        let whole = digits_at(2, true);
+        whole > 0 || (body.as_bytes().get(2) == Some(&b'.') && digits_at(3, true) > 0)
+    };
+    let (start, hex) = if is_hex { (2, true) } else { (0, false) };
+    let whole = digits_at(start, hex);
+    let mut end = start + whole;
+    let mut fraction = 0;
+    if body.as_bytes().get(end) == Some(&b'.') {
+        fraction = digits_at(end + 1, hex);
+        if whole + fraction > 0 {
+            end += 1 + fraction;
+        }
+    }
+    if whole + fraction == 0 {
+        return None;
+    }
+    let exponent_mark: &[u8] = if hex { b"pP" } else { b"eE" };
+    if body.as_bytes().get(end).is_some_and(|b| exponent_mark.contains(b)) {
+        let mut at = end + 1;
+        if matches!(body.as_bytes().get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent_digits = digits_at(at, false);
+        if exponent_digits > 0 {
+            end = at + exponent_digits;
+        }
+    }
+    let number = &body[..end];
+    let magnitude = if hex { parse_hex_float(&number[2..].to_ascii_lowercase())? } else { number.parse::<f64>().ok()? };
+    Some((sign * magnitude, index + end))
+}
+
+/// The part of a hexadecimal float after `0x`: hex digits with an optional
+/// point, then an optional binary exponent `p[+-]N`.
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (mantissa, exponent) = match text.split_once('p') {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for digit in whole.chars() {
+        value = value * 16.0 + f64::from(digit.to_digit(16)?);
+    }
+    let mut scale = 1f64 / 16.0;
+    for digit in fraction.chars() {
+        value += f64::from(digit.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let exponent: i32 = match exponent {
+        Some(exponent) => {
+            let digits = exponent.trim_start_matches(['+', '-']);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            exponent.parse().unwrap_or(if exponent.starts_with('-') { i32::MIN } else { i32::MAX })
+        }
+        None => 0,
+    };
+    Some(value * 2f64.powi(exponent))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +454,27 @@ mod tests {
         assert_eq!(atoi(b"99999999999999999999"), -1);
         assert_eq!(atoi(b"abc"), 0);
         assert_eq!(atoll(b"-99999999999999999999"), i64::MIN);
+    }
+
+    #[test]
+    fn strtod_reads_what_c_reads() {
+        assert_eq!(strtod("0.5"), Some(0.5));
+        assert_eq!(strtod(" .5"), Some(0.5));
+        assert_eq!(strtod("1e-1"), Some(0.1));
+        assert_eq!(strtod("+1."), Some(1.0));
+        assert_eq!(strtod("0x0.8"), Some(0.5));
+        assert_eq!(strtod("0x1p-2"), Some(0.25));
+        assert_eq!(strtod("-INF"), Some(f64::NEG_INFINITY));
+        assert!(strtod("nan").is_some_and(f64::is_nan));
+        assert_eq!(strtod("0.5x"), None);
+        assert_eq!(strtod(""), None);
+        assert_eq!(strtod("0x"), None);
+        assert_eq!(strtod("e5"), None);
+        assert_eq!(strtod_prefix("1e3kbit"), Some((1000.0, 3)));
+        assert_eq!(strtod_prefix("5e"), Some((5.0, 1)));
+        assert_eq!(strtod_prefix("0x10bit"), Some((267.0, 5)));
+        assert_eq!(strtod_prefix("bit"), None);
+        assert_eq!(strtod_prefix("."), None);
     }
 
     #[test]

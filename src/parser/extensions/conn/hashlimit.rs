@@ -195,6 +195,9 @@ fn parse_burst(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         _ => 1,
     };
     let burst = value.wrapping_mul(factor);
+    if value.checked_mul(factor).is_none() {
+        call.warn(format!("`{text}` overflows 64 bits: iptables keeps the remainder, {burst}"));
+    }
     if !matches!(rest, "k" | "m" | "kb" | "mb" | "b") {
         call.warn(format!("iptables ignores `{}` in `{text}` and reads {burst}", &rest[usize::from(factor != 1)..]));
     }
@@ -256,7 +259,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     .error(format!("bad interval `{text}`: `--hashlimit-rate-interval` takes a number of seconds from 1"))
                     .help("for example `--hashlimit-rate-interval 10`"));
             }
-            Ok(Value::UInt(u64::from(interval.unsigned_abs())))
+            let interval = u64::from(interval.unsigned_abs());
+            warn_loose_number(call, text, interval);
+            Ok(Value::UInt(interval))
         }
         _ => call.generic(),
     }
