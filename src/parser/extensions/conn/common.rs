@@ -162,12 +162,35 @@ pub fn inet_aton(text: &str) -> Option<Ipv4Addr> {
     }
 }
 
+/// An IPv6 address as `getaddrinfo` reads it, with an optional zone after
+/// `%` (glibc's `__inet6_scopeid_pton`): a decimal number up to 2^32-1 for
+/// any address, or an interface name for link-local and link- or
+/// node-local multicast addresses. Returns the interface name when one was
+/// used: it must exist on the machine that loads the rules.
+#[must_use]
+pub fn parse_ipv6(text: &str) -> Option<(Ipv6Addr, Option<&str>)> {
+    let Some((address, zone)) = text.split_once('%') else {
+        return text.parse().ok().map(|address| (address, None));
+    };
+    let address: Ipv6Addr = address.parse().ok()?;
+    let segments = address.segments();
+    let link_local = segments[0] & 0xffc0 == 0xfe80;
+    let local_multicast = segments[0] & 0xff00 == 0xff00 && matches!(segments[0] & 0x000f, 1 | 2);
+    if zone.starts_with(|c: char| c.is_ascii_digit()) {
+        // A number (fwlint takes no interface name to start with a digit).
+        let (number, used) = strtoul(zone.as_bytes(), 10);
+        return (used == zone.len() && number <= u64::from(u32::MAX)).then_some((address, None));
+    }
+    let name_ok = !zone.is_empty() && values::check_interface(zone).is_ok_and(|warning| warning.is_none());
+    ((link_local || local_multicast) && name_ok).then_some((address, Some(zone)))
+}
+
 /// A numeric address of `family`, as `getaddrinfo` reads it.
 #[must_use]
 pub fn numeric_address(text: &str, family: Family) -> Option<IpAddr> {
     match family {
         Family::V4 => inet_aton(text).map(IpAddr::V4),
-        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+        Family::V6 => parse_ipv6(text).map(|(address, _)| IpAddr::V6(address)),
     }
 }
 
@@ -197,6 +220,16 @@ fn family_name(family: Family) -> &'static str {
 /// and gives the unspecified address.
 pub fn parse_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtError> {
     let family = call.rule.family;
+    if family == Family::V6 {
+        if let Some((address, zone)) = parse_ipv6(text) {
+            if let Some(interface) = zone.filter(|zone| *zone != "lo") {
+                call.warn(format!(
+                    "`{text}` names interface `{interface}`: the machine that loads the rules must have it"
+                ));
+            }
+            return Ok(IpAddr::V6(address));
+        }
+    }
     if let Some(address) = numeric_address(text, family) {
         return Ok(address);
     }
@@ -516,5 +549,21 @@ mod tests {
         assert_eq!(parse_plen("129", Family::V6), None);
         assert_eq!(plen_mask(255, Family::V4), IpAddr::V4(Ipv4Addr::BROADCAST));
         assert_eq!(plen_mask(0, Family::V6), IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    }
+
+    #[test]
+    fn ipv6_zones() {
+        let link_local: Ipv6Addr = "fe80::1".parse().unwrap();
+        assert_eq!(parse_ipv6("fe80::1%5"), Some((link_local, None)));
+        assert_eq!(parse_ipv6("fe80::1%4294967295"), Some((link_local, None)));
+        assert_eq!(parse_ipv6("fe80::1%lo"), Some((link_local, Some("lo"))));
+        assert!(parse_ipv6("ff02::1%eth0").is_some());
+        assert!(parse_ipv6("2001:db8::1%7").is_some());
+        assert_eq!(parse_ipv6("2001:db8::1%lo"), None);
+        assert_eq!(parse_ipv6("fe80::1%4294967296"), None);
+        assert_eq!(parse_ipv6("fe80::1%0x5"), None);
+        assert_eq!(parse_ipv6("fe80::1%"), None);
+        // A name: it depends on the interfaces of the machine.
+        assert_eq!(parse_ipv6("fe80::1%-1"), Some((link_local, Some("-1"))));
     }
 }
