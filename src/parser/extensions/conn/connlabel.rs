@@ -2,7 +2,8 @@
 //! of the 128 label bits of the packet's connection, `[!] --label LABEL`.
 //! A label is a bit number (C's `strtoul`, so `0x10` is 16) or a name that
 //! iptables looks up in `/etc/xtables/connlabel.conf` of the machine that
-//! loads the rules: fwlint cannot see that file, so it warns about names.
+//! loads the rules: fwlint cannot see that file, so it warns about names
+//! (and refuses names that begin like a number, as `08`).
 //!
 //! iptables keeps the bit number in 16 bits, silently; the kernel refuses
 //! bit numbers from 128 on. It needs connection tracking, and accepts the
@@ -62,6 +63,13 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         }
         return Ok(Value::UInt(bit));
     }
+    if used > 0 {
+        // A number with something after it: looked up as a name, which a
+        // connlabel.conf could only have by accident.
+        return Err(call
+            .error(format!("label `{text}` is not a bit number from 0 to 127"))
+            .help("connection labels are bits 0 to 127 (`0x` for hexadecimal, `0` for octal), or names from /etc/xtables/connlabel.conf"));
+    }
     call.warn(format!(
         "`{text}` is a label name: iptables looks it up in /etc/xtables/connlabel.conf on the machine that loads the rules, and refuses the rule if it is not there"
     ));
@@ -112,6 +120,8 @@ mod tests {
         refuses("-m connlabel --label 128", "bits 0 to 127");
         refuses("-m connlabel --label 2048", "bits 0 to 127");
         refuses("-m connlabel --label -1", "not a bit number");
+        refuses("-m connlabel --label 08", "not a bit number");
+        refuses("-m connlabel --label 0x", "not a bit number");
         refuses("-m connlabel --label \"\"", "at least 1 characters");
         refuses("-m connlabel --set", "needs `--label`");
         refuses("-m connlabel --label 1 ! --set", "cannot be negated");
