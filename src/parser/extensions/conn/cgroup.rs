@@ -9,7 +9,9 @@
 
 use super::helper::truncate;
 use crate::model::{ExtensionKind, Hook, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
+};
 
 const O_CLASSID: u8 = 0;
 const O_PATH: u8 = 1;
@@ -28,7 +30,9 @@ pub static CGROUP: ExtensionDef = ExtensionDef {
     options: &OPTIONS,
     parse: Some(parse),
     kernel: KernelReqs {
-        hooks: (1 << Hook::Input as u8) | (1 << Hook::Output as u8) | (1 << Hook::Postrouting as u8),
+        hooks: (1 << Hook::Input as u8)
+            | (1 << Hook::Output as u8)
+            | (1 << Hook::Postrouting as u8),
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
@@ -88,8 +92,16 @@ mod tests {
         assert!(path.negated);
         assert_eq!(path.value, Value::Text("/".into()));
         let rule = accepts("-m cgroup --cgroup 0x10");
-        assert_eq!(match_named(&rule, "cgroup").option("cgroup").unwrap().value, Value::UInt(16));
-        accepts_in(Family::V6, "filter", "INPUT", "-m cgroup --path /user.slice");
+        assert_eq!(
+            match_named(&rule, "cgroup").option("cgroup").unwrap().value,
+            Value::UInt(16)
+        );
+        accepts_in(
+            Family::V6,
+            "filter",
+            "INPUT",
+            "-m cgroup --path /user.slice",
+        );
         assert!(
             warnings(Family::V4, "-m cgroup --path /user.slice")
                 .iter()
@@ -104,7 +116,19 @@ mod tests {
         refuses("-m cgroup --cgroup 1 --path \"/\"", "together");
         refuses("-m cgroup --cgroup 4294967296", "--cgroup");
         refuses("-m cgroup --path / --path /", "can only be given once");
-        refuses_in(Family::V4, "filter", "FORWARD", "-m cgroup --cgroup 1", "works only in chains reached from INPUT, OUTPUT, POSTROUTING");
-        refuses_in(Family::V4, "mangle", "PREROUTING", "-m cgroup --path /", "works only in chains reached from");
+        refuses_in(
+            Family::V4,
+            "filter",
+            "FORWARD",
+            "-m cgroup --cgroup 1",
+            "works only in chains reached from INPUT, OUTPUT, POSTROUTING",
+        );
+        refuses_in(
+            Family::V4,
+            "mangle",
+            "PREROUTING",
+            "-m cgroup --path /",
+            "works only in chains reached from",
+        );
     }
 }

@@ -46,7 +46,9 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     if let Some(node) = value("cluster-local-node") {
         if node > total {
             return Err(call
-                .error(format!("`--cluster-local-node {node}` is beyond `--cluster-total-nodes {total}`"))
+                .error(format!(
+                    "`--cluster-local-node {node}` is beyond `--cluster-total-nodes {total}`"
+                ))
                 .help(format!("nodes are numbered from 1 to {total}")));
         }
         return Ok(());
@@ -82,30 +84,71 @@ mod tests {
 
     #[test]
     fn nodes_and_masks() {
-        let rule = accepts("-m cluster --cluster-total-nodes 2 ! --cluster-local-node 2 --cluster-hash-seed 0xfeedcafe");
+        let rule = accepts(
+            "-m cluster --cluster-total-nodes 2 ! --cluster-local-node 2 --cluster-hash-seed 0xfeedcafe",
+        );
         let cluster = match_named(&rule, "cluster");
-        assert_eq!(cluster.option("cluster-total-nodes").unwrap().value, Value::UInt(2));
+        assert_eq!(
+            cluster.option("cluster-total-nodes").unwrap().value,
+            Value::UInt(2)
+        );
         assert!(cluster.option("cluster-local-node").unwrap().negated);
-        assert_eq!(cluster.option("cluster-hash-seed").unwrap().value, Value::UInt(0xfeed_cafe));
-        accepts("-m cluster --cluster-total-nodes 32 --cluster-local-node 32 --cluster-hash-seed 1");
-        accepts("-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 7 --cluster-hash-seed 1");
-        accepts_in(Family::V6, "filter", "INPUT", "-m cluster --cluster-total-nodes 3 --cluster-local-node 1 --cluster-hash-seed 1");
+        assert_eq!(
+            cluster.option("cluster-hash-seed").unwrap().value,
+            Value::UInt(0xfeed_cafe)
+        );
+        accepts(
+            "-m cluster --cluster-total-nodes 32 --cluster-local-node 32 --cluster-hash-seed 1",
+        );
+        accepts(
+            "-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 7 --cluster-hash-seed 1",
+        );
+        accepts_in(
+            Family::V6,
+            "filter",
+            "INPUT",
+            "-m cluster --cluster-total-nodes 3 --cluster-local-node 1 --cluster-hash-seed 1",
+        );
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
         refuses("-m cluster", "needs `--cluster-total-nodes`");
-        refuses("-m cluster --cluster-total-nodes 3", "needs `--cluster-hash-seed`");
-        refuses("-m cluster --cluster-total-nodes 3 --cluster-hash-seed 1", "needs `--cluster-local-node` or");
-        refuses("-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 1", "beyond");
-        refuses("-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 8 --cluster-hash-seed 1", "bits beyond");
-        refuses("-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 33 --cluster-hash-seed 1", "--cluster-local-nodemask");
-        refuses("-m cluster --cluster-total-nodes 33 --cluster-local-node 1 --cluster-hash-seed 1", "--cluster-total-nodes");
-        refuses("-m cluster --cluster-total-nodes 3 --cluster-local-node 1", "needs `--cluster-hash-seed`");
+        refuses(
+            "-m cluster --cluster-total-nodes 3",
+            "needs `--cluster-hash-seed`",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 3 --cluster-hash-seed 1",
+            "needs `--cluster-local-node` or",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 1",
+            "beyond",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 8 --cluster-hash-seed 1",
+            "bits beyond",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 33 --cluster-hash-seed 1",
+            "--cluster-local-nodemask",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 33 --cluster-local-node 1 --cluster-hash-seed 1",
+            "--cluster-total-nodes",
+        );
+        refuses(
+            "-m cluster --cluster-total-nodes 3 --cluster-local-node 1",
+            "needs `--cluster-hash-seed`",
+        );
         refuses(
             "-m cluster --cluster-total-nodes 3 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1",
             "cannot be used together",
         );
-        refuses("-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed", "needs an argument");
+        refuses(
+            "-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed",
+            "needs an argument",
+        );
     }
 }

@@ -45,7 +45,10 @@ pub fn strtoul(text: &[u8], base: u32) -> (u64, usize) {
     let start = index;
     let mut value: u64 = 0;
     let mut overflow = false;
-    while let Some(digit) = text.get(index).and_then(|byte| char::from(*byte).to_digit(radix)) {
+    while let Some(digit) = text
+        .get(index)
+        .and_then(|byte| char::from(*byte).to_digit(radix))
+    {
         match value
             .checked_mul(u64::from(radix))
             .and_then(|v| v.checked_add(u64::from(digit)))
@@ -61,7 +64,14 @@ pub fn strtoul(text: &[u8], base: u32) -> (u64, usize) {
     if overflow {
         return (u64::MAX, index);
     }
-    (if negative { value.wrapping_neg() } else { value }, index)
+    (
+        if negative {
+            value.wrapping_neg()
+        } else {
+            value
+        },
+        index,
+    )
 }
 
 /// C's `strtoll(text, NULL, 10)`, which `atoll` is: saturates at the
@@ -80,9 +90,13 @@ pub fn atoll(text: &[u8]) -> i64 {
     let mut overflow = false;
     while let Some(digit) = text.get(index).filter(|byte| byte.is_ascii_digit()) {
         let digit = i64::from(digit - b'0');
-        let next = value
-            .checked_mul(10)
-            .and_then(|v| if negative { v.checked_sub(digit) } else { v.checked_add(digit) });
+        let next = value.checked_mul(10).and_then(|v| {
+            if negative {
+                v.checked_sub(digit)
+            } else {
+                v.checked_add(digit)
+            }
+        });
         match next {
             Some(next) => value = next,
             None => overflow = true,
@@ -119,7 +133,8 @@ pub fn rate_unit(unit: &str) -> Option<(RateUnit, u64)> {
     ]
     .into_iter()
     .find(|(word, _, _)| {
-        word.len() >= unit.len() && word.as_bytes()[..unit.len()].eq_ignore_ascii_case(unit.as_bytes())
+        word.len() >= unit.len()
+            && word.as_bytes()[..unit.len()].eq_ignore_ascii_case(unit.as_bytes())
     })
     .map(|(_, unit, seconds)| (unit, seconds))
 }
@@ -181,7 +196,8 @@ pub fn parse_ipv6(text: &str) -> Option<(Ipv6Addr, Option<&str>)> {
         let (number, used) = strtoul(zone.as_bytes(), 10);
         return (used == zone.len() && number <= u64::from(u32::MAX)).then_some((address, None));
     }
-    let name_ok = !zone.is_empty() && values::check_interface(zone).is_ok_and(|warning| warning.is_none());
+    let name_ok =
+        !zone.is_empty() && values::check_interface(zone).is_ok_and(|warning| warning.is_none());
     ((link_local || local_multicast) && name_ok).then_some((address, Some(zone)))
 }
 
@@ -240,7 +256,10 @@ pub fn parse_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtE
         return Ok(unspecified(family));
     }
     Err(call
-        .error(format!("`{text}` is not an {} address", family_name(family)))
+        .error(format!(
+            "`{text}` is not an {} address",
+            family_name(family)
+        ))
         .help(match family {
             Family::V4 => "write an IPv4 address such as `192.0.2.1`",
             Family::V6 => "write an IPv6 address such as `2001:db8::1`",
@@ -353,7 +372,9 @@ pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<AddrMask, ExtError>
 /// C's `strtod` on the whole text (`end` must reach its end).
 #[must_use]
 pub fn strtod(text: &str) -> Option<f64> {
-    strtod_prefix(text).filter(|(_, used)| *used == text.len()).map(|(value, _)| value)
+    strtod_prefix(text)
+        .filter(|(_, used)| *used == text.len())
+        .map(|(value, _)| value)
 }
 
 /// C's `strtod(text, &end)`: leading white space, a sign, then a decimal
@@ -380,11 +401,16 @@ pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
     if lower.starts_with("inf") {
         return Some((sign * f64::INFINITY, index + 3));
     }
-    if lower.starts_with("nan") {
+    if let Some(after) = lower.strip_prefix("nan") {
         let mut used = 3;
-        if let Some(close) = lower[3..].strip_prefix('(').and_then(|rest| rest.find(')')) {
-            if lower[4..4 + close].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                used = 4 + close + 1;
+        if let Some(inside) = after.strip_prefix('(') {
+            if let Some(close) = inside.find(')') {
+                if inside[..close]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    used = 4 + close + 1;
+                }
             }
         }
         return Some((f64::NAN, index + used));
@@ -392,7 +418,13 @@ pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
     let digits_at = |from: usize, hex: bool| {
         body.as_bytes()[from.min(body.len())..]
             .iter()
-            .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
             .count()
     };
     let is_hex = lower.starts_with("0x") && {
@@ -413,7 +445,11 @@ pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
         return None;
     }
     let exponent_mark: &[u8] = if hex { b"pP" } else { b"eE" };
-    if body.as_bytes().get(end).is_some_and(|b| exponent_mark.contains(b)) {
+    if body
+        .as_bytes()
+        .get(end)
+        .is_some_and(|b| exponent_mark.contains(b))
+    {
         let mut at = end + 1;
         if matches!(body.as_bytes().get(at), Some(b'+' | b'-')) {
             at += 1;
@@ -424,7 +460,11 @@ pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
         }
     }
     let number = &body[..end];
-    let magnitude = if hex { parse_hex_float(&number[2..].to_ascii_lowercase())? } else { number.parse::<f64>().ok()? };
+    let magnitude = if hex {
+        parse_hex_float(&number[2..].to_ascii_lowercase())?
+    } else {
+        number.parse::<f64>().ok()?
+    };
     Some((sign * magnitude, index + end))
 }
 
@@ -454,7 +494,11 @@ fn parse_hex_float(text: &str) -> Option<f64> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            exponent.parse().unwrap_or(if exponent.starts_with('-') { i32::MIN } else { i32::MAX })
+            exponent.parse().unwrap_or(if exponent.starts_with('-') {
+                i32::MIN
+            } else {
+                i32::MAX
+            })
         }
         None => 0,
     };

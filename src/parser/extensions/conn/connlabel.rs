@@ -10,7 +10,9 @@
 //! match in every table and chain.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
+};
 
 use super::common;
 
@@ -21,7 +23,10 @@ const O_SET: u8 = 1;
 const LABEL_BITS: u64 = 128;
 
 static OPTIONS: [OptSpec; 2] = [
-    OptSpec::new("label", O_LABEL, ArgType::String).min(1).mandatory().invert(),
+    OptSpec::new("label", O_LABEL, ArgType::String)
+        .min(1)
+        .mandatory()
+        .invert(),
     OptSpec::new("set", O_SET, ArgType::None),
 ];
 
@@ -104,14 +109,26 @@ mod tests {
         assert_eq!(label.value, Value::UInt(41));
         assert!(connlabel.has_option("set"));
         let rule = accepts6("-m connlabel --label \" 0x10\"");
-        assert_eq!(match_named(&rule, "connlabel").option("label").unwrap().value, Value::UInt(16));
+        assert_eq!(
+            match_named(&rule, "connlabel")
+                .option("label")
+                .unwrap()
+                .value,
+            Value::UInt(16)
+        );
         accepts("-m connlabel --label 127");
     }
 
     #[test]
     fn bits_wrap_at_16_and_stop_at_128() {
         let rule = accepts("-m connlabel --label 65537");
-        assert_eq!(match_named(&rule, "connlabel").option("label").unwrap().value, Value::UInt(1));
+        assert_eq!(
+            match_named(&rule, "connlabel")
+                .option("label")
+                .unwrap()
+                .value,
+            Value::UInt(1)
+        );
         assert!(
             warnings(Family::V4, "-m connlabel --label 4294967336")
                 .iter()
@@ -131,7 +148,10 @@ mod tests {
     fn names_depend_on_the_machine() {
         let rule = accepts("-m connlabel --label bit40");
         assert_eq!(
-            match_named(&rule, "connlabel").option("label").unwrap().value,
+            match_named(&rule, "connlabel")
+                .option("label")
+                .unwrap()
+                .value,
             Value::Text("bit40".into())
         );
         assert!(

@@ -6,7 +6,9 @@
 use crate::model::ExtensionKind;
 use crate::parser::extensions::{ArgType, ExtensionDef, OptSpec};
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("mark", 0, ArgType::MarkMask32).mandatory().invert()];
+static OPTIONS: [OptSpec; 1] = [OptSpec::new("mark", 0, ArgType::MarkMask32)
+    .mandatory()
+    .invert()];
 
 pub static CONNMARK: ExtensionDef = ExtensionDef {
     name: "connmark",
@@ -25,11 +27,20 @@ mod tests {
         let rule = accepts("-m connmark ! --mark 0x10/0xf0 -j ACCEPT");
         let mark = match_named(&rule, "connmark").option("mark").unwrap();
         assert!(mark.negated);
-        assert_eq!(mark.value, Value::MarkMask { value: 0x10, mask: 0xf0 });
+        assert_eq!(
+            mark.value,
+            Value::MarkMask {
+                value: 0x10,
+                mask: 0xf0
+            }
+        );
         let rule = accepts6("-m connmark --mark 7");
         assert_eq!(
             match_named(&rule, "connmark").option("mark").unwrap().value,
-            Value::MarkMask { value: 7, mask: u32::MAX }
+            Value::MarkMask {
+                value: 7,
+                mask: u32::MAX
+            }
         );
         accepts("-m connmark --mark 0xffffffff/0x0");
     }

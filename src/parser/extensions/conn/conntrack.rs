@@ -55,7 +55,9 @@ pub static CONNTRACK: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-static STATE_OPTIONS: [OptSpec; 1] = [OptSpec::new("state", O_CTSTATE, ArgType::String).mandatory().invert()];
+static STATE_OPTIONS: [OptSpec; 1] = [OptSpec::new("state", O_CTSTATE, ArgType::String)
+    .mandatory()
+    .invert()];
 
 pub static STATE: ExtensionDef = ExtensionDef {
     name: "state",
@@ -93,7 +95,11 @@ fn is_prefix_of(word: &str, name: &str) -> bool {
 
 /// A comma-separated list of names, each any prefix of a known name;
 /// every element must be non-empty. Returns the union of the bits.
-fn parse_name_list(call: &OptCall<'_, '_>, names: &[(&str, u16)], what: &str) -> Result<u16, ExtError> {
+fn parse_name_list(
+    call: &OptCall<'_, '_>,
+    names: &[(&str, u16)],
+    what: &str,
+) -> Result<u16, ExtError> {
     let text = call.arg_text();
     let mut bits = 0;
     for word in text.split(',') {
@@ -108,8 +114,10 @@ fn parse_name_list(call: &OptCall<'_, '_>, names: &[(&str, u16)], what: &str) ->
                 } else {
                     format!("unknown {what} `{word}` in `--{}`", call.spec.name)
                 };
-                call.error(message)
-                    .help(format!("write a comma-separated list without spaces of {}", known.join(", ")))
+                call.error(message).help(format!(
+                    "write a comma-separated list without spaces of {}",
+                    known.join(", ")
+                ))
             })?;
         bits |= bit;
     }
@@ -126,7 +134,11 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 .filter(|(_, bit)| bits & bit != 0)
                 .map(|(name, _)| (*name).to_string())
                 .collect();
-            Ok(Value::List(if names.is_empty() { vec!["NONE".to_string()] } else { names }))
+            Ok(Value::List(if names.is_empty() {
+                vec!["NONE".to_string()]
+            } else {
+                names
+            }))
         }
         O_CTPROTO => {
             let value = call.generic()?;
@@ -143,7 +155,9 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(value)
         }
-        O_CTORIGSRC | O_CTORIGDST | O_CTREPLSRC | O_CTREPLDST => common::parse_host_mask(call).map(Value::HostMask),
+        O_CTORIGSRC | O_CTORIGDST | O_CTREPLSRC | O_CTREPLDST => {
+            common::parse_host_mask(call).map(Value::HostMask)
+        }
         O_CTDIR => {
             let text = call.arg_text();
             ["ORIGINAL", "REPLY"]
@@ -192,7 +206,9 @@ mod tests {
     use std::net::IpAddr;
 
     use crate::model::{AddrMask, Family, PortRange, Value};
-    use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, refuses6, warnings};
+    use crate::parser::extensions::testing::{
+        accepts, accepts6, match_named, refuses, refuses6, warnings,
+    };
 
     fn net(addr: &str, mask: &str) -> Value {
         Value::HostMask(AddrMask {
@@ -203,7 +219,9 @@ mod tests {
 
     #[test]
     fn states_and_statuses() {
-        let rule = accepts("-m conntrack --ctstate NEW,RELATED,ESTABLISHED ! --ctstatus ASSURED,seen -j ACCEPT");
+        let rule = accepts(
+            "-m conntrack --ctstate NEW,RELATED,ESTABLISHED ! --ctstatus ASSURED,seen -j ACCEPT",
+        );
         let ct = match_named(&rule, "conntrack");
         assert_eq!(
             ct.option("ctstate").unwrap().value,
@@ -211,7 +229,10 @@ mod tests {
         );
         let status = ct.option("ctstatus").unwrap();
         assert!(status.negated);
-        assert_eq!(status.value, Value::List(vec!["SEEN_REPLY".into(), "ASSURED".into()]));
+        assert_eq!(
+            status.value,
+            Value::List(vec!["SEEN_REPLY".into(), "ASSURED".into()])
+        );
         // Prefixes, in any case: `S` is SNAT, `e` is ESTABLISHED.
         let rule = accepts("-m conntrack --ctstate S,inv,e --ctstatus n");
         let ct = match_named(&rule, "conntrack");
@@ -219,69 +240,118 @@ mod tests {
             ct.option("ctstate").unwrap().value,
             Value::States(Value::STATE_SNAT | Value::STATE_INVALID | Value::STATE_ESTABLISHED)
         );
-        assert_eq!(ct.option("ctstatus").unwrap().value, Value::List(vec!["NONE".into()]));
+        assert_eq!(
+            ct.option("ctstatus").unwrap().value,
+            Value::List(vec!["NONE".into()])
+        );
         accepts("-m conntrack --ctstate SNAT,DNAT,UNTRACKED");
     }
 
     #[test]
     fn bad_states_are_refused() {
-        refuses("-m conntrack --ctstate wrong", "unknown connection state `wrong`");
+        refuses(
+            "-m conntrack --ctstate wrong",
+            "unknown connection state `wrong`",
+        );
         refuses("-m conntrack --ctstate NEW,", "empty connection state");
         refuses("-m conntrack --ctstate ,NEW", "empty connection state");
         refuses("-m conntrack --ctstate ''", "unknown connection state");
-        refuses("-m conntrack --ctstate NEWS", "unknown connection state `NEWS`");
+        refuses(
+            "-m conntrack --ctstate NEWS",
+            "unknown connection state `NEWS`",
+        );
         refuses("-m conntrack --ctstatus FOO", "unknown connection status");
         refuses("-m conntrack", "needs at least one option");
     }
 
     #[test]
     fn protocol_ports_expiry_direction() {
-        let rule = accepts("-m conntrack --ctproto tcp --ctorigdstport 4: ! --ctreplsrcport ssh --ctexpire 3 --ctdir reply");
+        let rule = accepts(
+            "-m conntrack --ctproto tcp --ctorigdstport 4: ! --ctreplsrcport ssh --ctexpire 3 --ctdir reply",
+        );
         let ct = match_named(&rule, "conntrack");
         assert_eq!(ct.option("ctproto").unwrap().value, Value::Protocol(6));
         assert_eq!(
             ct.option("ctorigdstport").unwrap().value,
-            Value::PortRange(PortRange { first: 4, last: 65535 })
+            Value::PortRange(PortRange {
+                first: 4,
+                last: 65535
+            })
         );
-        assert_eq!(ct.option("ctreplsrcport").unwrap().value, Value::PortRange(PortRange::single(22)));
+        assert_eq!(
+            ct.option("ctreplsrcport").unwrap().value,
+            Value::PortRange(PortRange::single(22))
+        );
         assert_eq!(ct.option("ctexpire").unwrap().value, Value::Range(3, 3));
-        assert_eq!(ct.option("ctdir").unwrap().value, Value::Symbol("REPLY".into()));
+        assert_eq!(
+            ct.option("ctdir").unwrap().value,
+            Value::Symbol("REPLY".into())
+        );
         // The kernel takes reversed ranges and protocol 0 without a word.
         accepts("-m conntrack --ctorigsrcport 4:3 --ctexpire 4:3");
         accepts("-m conntrack ! --ctproto 0");
-        refuses("-m conntrack ! --ctstatus NONE --ctproto all", "never match protocol");
+        refuses(
+            "-m conntrack ! --ctstatus NONE --ctproto all",
+            "never match protocol",
+        );
         accepts("-m conntrack --ctproto all ! --ctstatus NONE");
         refuses("-m conntrack --ctexpire 42949672956", "--ctexpire");
         refuses("-m conntrack --ctexpire -1", "--ctexpire");
         refuses("-m conntrack --ctorigsrcport 1:2:3", "--ctorigsrcport");
         refuses("-m conntrack ! --ctdir REPLY", "cannot be negated");
-        refuses("-m conntrack --ctdir ORIGINAL --ctdir REPLY", "can only be given once");
+        refuses(
+            "-m conntrack --ctdir ORIGINAL --ctdir REPLY",
+            "can only be given once",
+        );
         refuses("-m conntrack --ctdir both", "unknown direction");
     }
 
     #[test]
     fn addresses_follow_getaddrinfo() {
-        let rule = accepts("-m conntrack --ctorigsrc 10.1 --ctrepldst 10.1.2.3/16 ! --ctorigdst 1.2.3.4/255.255.255.0");
+        let rule = accepts(
+            "-m conntrack --ctorigsrc 10.1 --ctrepldst 10.1.2.3/16 ! --ctorigdst 1.2.3.4/255.255.255.0",
+        );
         let ct = match_named(&rule, "conntrack");
-        assert_eq!(ct.option("ctorigsrc").unwrap().value, net("10.0.0.1", "255.255.255.255"));
-        assert_eq!(ct.option("ctrepldst").unwrap().value, net("10.1.0.0", "255.255.0.0"));
-        assert_eq!(ct.option("ctorigdst").unwrap().value, net("1.2.3.0", "255.255.255.0"));
+        assert_eq!(
+            ct.option("ctorigsrc").unwrap().value,
+            net("10.0.0.1", "255.255.255.255")
+        );
+        assert_eq!(
+            ct.option("ctrepldst").unwrap().value,
+            net("10.1.0.0", "255.255.0.0")
+        );
+        assert_eq!(
+            ct.option("ctorigdst").unwrap().value,
+            net("1.2.3.0", "255.255.255.0")
+        );
         // A non-contiguous mask, or a number above 32, silently becomes /32.
         let rule = accepts("-m conntrack --ctorigsrc 10.1.2.3/255.0.255.0");
         let ct = match_named(&rule, "conntrack");
-        assert_eq!(ct.option("ctorigsrc").unwrap().value, net("10.1.2.3", "255.255.255.255"));
+        assert_eq!(
+            ct.option("ctorigsrc").unwrap().value,
+            net("10.1.2.3", "255.255.255.255")
+        );
         assert!(
             warnings(Family::V4, "-m conntrack --ctorigsrc 1.2.3.4/33")
                 .iter()
                 .any(|w| w.message.contains("not a contiguous"))
         );
         refuses("-m conntrack --ctorigsrc 1.2.3.08", "not an IPv4 address");
-        refuses("-m conntrack --ctorigsrc 1.2.3.4/", "neither a prefix length");
+        refuses(
+            "-m conntrack --ctorigsrc 1.2.3.4/",
+            "neither a prefix length",
+        );
         let rule = accepts6("-m conntrack --ctorigsrc 2001:db8::1/ffff:ff00::");
         let ct = match_named(&rule, "conntrack");
-        assert_eq!(ct.option("ctorigsrc").unwrap().value, net("2001:d00::", "ffff:ff00::"));
+        assert_eq!(
+            ct.option("ctorigsrc").unwrap().value,
+            net("2001:d00::", "ffff:ff00::")
+        );
         refuses6("-m conntrack --ctorigsrc 1.2.3.4", "not an IPv6 address");
-        refuses6("-m conntrack --ctorigsrc 2001:db8::1/129", "neither a prefix length");
+        refuses6(
+            "-m conntrack --ctorigsrc 2001:db8::1/129",
+            "neither a prefix length",
+        );
     }
 
     #[test]
@@ -289,7 +359,10 @@ mod tests {
         let rule = accepts("-m state ! --state new,Est -j DROP");
         let state = match_named(&rule, "state").option("state").unwrap();
         assert!(state.negated);
-        assert_eq!(state.value, Value::States(Value::STATE_NEW | Value::STATE_ESTABLISHED));
+        assert_eq!(
+            state.value,
+            Value::States(Value::STATE_NEW | Value::STATE_ESTABLISHED)
+        );
         accepts6("-m state --state UNTRACKED");
         refuses("-m state --state DNAT", "unknown state `DNAT`");
         refuses("-m state --state S", "unknown state `S`");

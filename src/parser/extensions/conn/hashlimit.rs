@@ -56,18 +56,30 @@ const MAX_NAME: usize = 254;
 const CREDITS_PER_PERIOD: u64 = 137_438_953;
 
 static OPTIONS: [OptSpec; 14] = [
-    OptSpec::new("hashlimit-upto", O_UPTO, ArgType::String).invert().excl(bit(O_ABOVE)),
-    OptSpec::new("hashlimit-above", O_ABOVE, ArgType::String).invert().excl(bit(O_UPTO)),
-    OptSpec::new("hashlimit", O_UPTO, ArgType::String).invert().excl(bit(O_ABOVE)),
+    OptSpec::new("hashlimit-upto", O_UPTO, ArgType::String)
+        .invert()
+        .excl(bit(O_ABOVE)),
+    OptSpec::new("hashlimit-above", O_ABOVE, ArgType::String)
+        .invert()
+        .excl(bit(O_UPTO)),
+    OptSpec::new("hashlimit", O_UPTO, ArgType::String)
+        .invert()
+        .excl(bit(O_ABOVE)),
     OptSpec::new("hashlimit-srcmask", O_SRCMASK, ArgType::Plen),
     OptSpec::new("hashlimit-dstmask", O_DSTMASK, ArgType::Plen),
     OptSpec::new("hashlimit-burst", O_BURST, ArgType::String),
     OptSpec::new("hashlimit-htable-size", O_HTABLE_SIZE, ArgType::UInt32),
     OptSpec::new("hashlimit-htable-max", O_HTABLE_MAX, ArgType::UInt32),
-    OptSpec::new("hashlimit-htable-gcinterval", O_HTABLE_GCINT, ArgType::UInt32),
+    OptSpec::new(
+        "hashlimit-htable-gcinterval",
+        O_HTABLE_GCINT,
+        ArgType::UInt32,
+    ),
     OptSpec::new("hashlimit-htable-expire", O_HTABLE_EXPIRE, ArgType::UInt32),
     OptSpec::new("hashlimit-mode", O_MODE, ArgType::String),
-    OptSpec::new("hashlimit-name", O_NAME, ArgType::String).mandatory().min(1),
+    OptSpec::new("hashlimit-name", O_NAME, ArgType::String)
+        .mandatory()
+        .min(1),
     OptSpec::new("hashlimit-rate-match", O_RATEMATCH, ArgType::None),
     OptSpec::new("hashlimit-rate-interval", O_INTERVAL, ArgType::String),
 ];
@@ -122,13 +134,17 @@ fn parse_byte_rate(call: &mut OptCall<'_, '_>) -> Result<Option<Rate>, ExtError>
     let bytes = amount.wrapping_mul(factor);
     if bytes_to_cost(bytes).is_none() {
         return Err(call
-            .error(format!("iptables crashes on the byte rate `{text}` (a division by zero)"))
+            .error(format!(
+                "iptables crashes on the byte rate `{text}` (a division by zero)"
+            ))
             .help("byte rates go up to about 32 gigabytes per second"));
     }
     let number = text[..position].trim_end_matches(['k', 'm']);
     let clean = number.bytes().all(|b| b.is_ascii_digit()) && position + 3 == text.len();
     if !clean {
-        call.warn(format!("iptables reads `{text}` as {bytes} bytes per second"));
+        call.warn(format!(
+            "iptables reads `{text}` as {bytes} bytes per second"
+        ));
     }
     Ok(Some(Rate {
         amount: bytes,
@@ -160,7 +176,10 @@ fn parse_rate(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
     if SCALE * unit_seconds(unit) / amount == 0 {
         return Err(call
-            .error(format!("rate `{text}` is too fast: `--{}` goes up to 1000000/second", call.spec.name))
+            .error(format!(
+                "rate `{text}` is too fast: `--{}` goes up to 1000000/second",
+                call.spec.name
+            ))
             .help("for more packets than that, limit bytes instead, as `100mb/s`"));
     }
     warn_loose_number(call, number, amount);
@@ -177,8 +196,10 @@ fn parse_rate(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 fn parse_burst(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let bad = |call: &OptCall<'_, '_>| {
-        call.error(format!("bad burst `{text}`: `--hashlimit-burst` takes a number from 1 to {BURST_MAX}"))
-            .help("with a byte rate, a size such as `64kb` or `1mb`")
+        call.error(format!(
+            "bad burst `{text}`: `--hashlimit-burst` takes a number from 1 to {BURST_MAX}"
+        ))
+        .help("with a byte rate, a size such as `64kb` or `1mb`")
     };
     let Some((value, rest)) = crate::parser::values::parse_uint_prefix(text, 1, u64::MAX) else {
         return Err(bad(call));
@@ -196,10 +217,15 @@ fn parse_burst(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     };
     let burst = value.wrapping_mul(factor);
     if value.checked_mul(factor).is_none() {
-        call.warn(format!("`{text}` overflows 64 bits: iptables keeps the remainder, {burst}"));
+        call.warn(format!(
+            "`{text}` overflows 64 bits: iptables keeps the remainder, {burst}"
+        ));
     }
     if !matches!(rest, "k" | "m" | "kb" | "mb" | "b") {
-        call.warn(format!("iptables ignores `{}` in `{text}` and reads {burst}", &rest[usize::from(factor != 1)..]));
+        call.warn(format!(
+            "iptables ignores `{}` in `{text}` and reads {burst}",
+            &rest[usize::from(factor != 1)..]
+        ));
     }
     Ok(Value::UInt(burst))
 }
@@ -246,7 +272,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_HTABLE_SIZE | O_HTABLE_MAX => {
             let value = call.generic()?.as_uint().unwrap_or(0);
             if value > MAX_TABLE {
-                call.warn(format!("the kernel caps `--{}` at {MAX_TABLE}", call.spec.name));
+                call.warn(format!(
+                    "the kernel caps `--{}` at {MAX_TABLE}",
+                    call.spec.name
+                ));
                 return Ok(Value::UInt(MAX_TABLE));
             }
             Ok(Value::UInt(value))
@@ -268,10 +297,12 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn rate_of(options: &[crate::model::ExtOption]) -> Option<Rate> {
-    options.iter().find_map(|option| match (&*option.name, &option.value) {
-        ("hashlimit-upto" | "hashlimit-above", Value::Rate(rate)) => Some(*rate),
-        _ => None,
-    })
+    options
+        .iter()
+        .find_map(|option| match (&*option.name, &option.value) {
+            ("hashlimit-upto" | "hashlimit-above", Value::Rate(rate)) => Some(*rate),
+            _ => None,
+        })
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
@@ -318,15 +349,24 @@ fn credits_overflow(period: u64, burst: u64) -> bool {
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let extension = call.extension;
     let refuse = |option: &str, message: String, help: &str| {
-        let span = extension.option(option).map_or(extension.span, |option| option.span);
+        let span = extension
+            .option(option)
+            .map_or(extension.span, |option| option.span);
         Err(ExtError::new(message).at(span).help(help))
     };
     for (option, what) in [
-        ("hashlimit-htable-gcinterval", "a garbage collection interval"),
+        (
+            "hashlimit-htable-gcinterval",
+            "a garbage collection interval",
+        ),
         ("hashlimit-htable-expire", "an expiry time"),
     ] {
         if extension.option(option).and_then(|o| o.value.as_uint()) == Some(0) {
-            return refuse(option, format!("the kernel refuses {what} of 0"), "give a number of milliseconds from 1, or leave the default");
+            return refuse(
+                option,
+                format!("the kernel refuses {what} of 0"),
+                "give a number of milliseconds from 1, or leave the default",
+            );
         }
     }
     let width = match call.family {
@@ -338,13 +378,18 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
             if *length > width {
                 return refuse(
                     option,
-                    format!("the kernel refuses `--{option}`: it is not a contiguous mask of at most {width} bits"),
+                    format!(
+                        "the kernel refuses `--{option}`: it is not a contiguous mask of at most {width} bits"
+                    ),
                     "give a prefix length, as `24`",
                 );
             }
         }
     }
-    if let Some(name) = extension.option("hashlimit-name").and_then(|o| o.value.as_text()) {
+    if let Some(name) = extension
+        .option("hashlimit-name")
+        .and_then(|o| o.value.as_text())
+    {
         if name == "." || name == ".." || name.contains('/') {
             return refuse(
                 "hashlimit-name",
@@ -356,14 +401,21 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let Some(rate) = rate_of(&extension.options) else {
         return Ok(());
     };
-    let rate_option = if extension.has_option("hashlimit-upto") { "hashlimit-upto" } else { "hashlimit-above" };
+    let rate_option = if extension.has_option("hashlimit-upto") {
+        "hashlimit-upto"
+    } else {
+        "hashlimit-above"
+    };
     let rate_match = extension.has_option("hashlimit-rate-match");
     if rate.bytes {
         let cost = bytes_to_cost(rate.amount).unwrap_or(0);
         if !rate_match && cost <= 1 {
             return refuse(
                 rate_option,
-                format!("the kernel refuses the byte rate {}b/s: it is too high to count", rate.amount),
+                format!(
+                    "the kernel refuses the byte rate {}b/s: it is too high to count",
+                    rate.amount
+                ),
                 "byte rates go up to about 32 gigabytes per second",
             );
         }
@@ -389,15 +441,25 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         .and_then(|o| o.value.as_uint())
         .unwrap_or(DEFAULT_BURST);
     if credits_overflow(period, burst) {
-        let largest = (1..burst.min(BURST_MAX + 1)).take_while(|&b| !credits_overflow(period, b)).last();
+        let largest = (1..burst.min(BURST_MAX + 1))
+            .take_while(|&b| !credits_overflow(period, b))
+            .last();
         let help = match largest {
-            Some(largest) => format!("with this rate the kernel takes a burst of at most {largest}"),
+            Some(largest) => {
+                format!("with this rate the kernel takes a burst of at most {largest}")
+            }
             None => "use a faster rate".to_string(),
         };
-        let option = if extension.has_option("hashlimit-burst") { "hashlimit-burst" } else { rate_option };
+        let option = if extension.has_option("hashlimit-burst") {
+            "hashlimit-burst"
+        } else {
+            rate_option
+        };
         return refuse(
             option,
-            format!("the kernel refuses a burst of {burst} at this rate: the bucket overflows its 64-bit counters"),
+            format!(
+                "the kernel refuses a burst of {burst} at this rate: the bucket overflows its 64-bit counters"
+            ),
             &help,
         );
     }
@@ -416,7 +478,9 @@ fn unit_name(unit: RateUnit) -> &'static str {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Rate, RateUnit, Value};
-    use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, refuses6, warnings};
+    use crate::parser::extensions::testing::{
+        accepts, accepts6, match_named, refuses, refuses6, warnings,
+    };
 
     const NAME: &str = "--hashlimit-name t";
 
@@ -442,96 +506,256 @@ mod tests {
             "-m hashlimit --hashlimit-upto 40/sec --hashlimit-burst 20 --hashlimit-mode dstport|srcip --hashlimit-srcmask 24 --hashlimit-name syn-flood --hashlimit-htable-expire 2000 -j ACCEPT",
         );
         let hashlimit = match_named(&rule, "hashlimit");
-        assert_eq!(hashlimit.option("hashlimit-upto").unwrap().value, packets(40, RateUnit::Second));
-        assert_eq!(hashlimit.option("hashlimit-burst").unwrap().value, Value::UInt(20));
+        assert_eq!(
+            hashlimit.option("hashlimit-upto").unwrap().value,
+            packets(40, RateUnit::Second)
+        );
+        assert_eq!(
+            hashlimit.option("hashlimit-burst").unwrap().value,
+            Value::UInt(20)
+        );
         assert_eq!(
             hashlimit.option("hashlimit-mode").unwrap().value,
             Value::List(vec!["srcip".into(), "dstport".into()])
         );
-        assert_eq!(hashlimit.option("hashlimit-srcmask").unwrap().value, Value::Plen(24));
-        assert_eq!(hashlimit.option("hashlimit-name").unwrap().value, Value::Text("syn-flood".into()));
-        assert_eq!(hashlimit.option("hashlimit-htable-expire").unwrap().value, Value::UInt(2000));
+        assert_eq!(
+            hashlimit.option("hashlimit-srcmask").unwrap().value,
+            Value::Plen(24)
+        );
+        assert_eq!(
+            hashlimit.option("hashlimit-name").unwrap().value,
+            Value::Text("syn-flood".into())
+        );
+        assert_eq!(
+            hashlimit.option("hashlimit-htable-expire").unwrap().value,
+            Value::UInt(2000)
+        );
         // The old name, and `!` that turns one into the other.
-        let rule = accepts6(&format!("-m hashlimit ! --hashlimit-above 1/day --hashlimit-burst 1 {NAME}"));
-        let above = match_named(&rule, "hashlimit").option("hashlimit-above").unwrap().clone();
+        let rule = accepts6(&format!(
+            "-m hashlimit ! --hashlimit-above 1/day --hashlimit-burst 1 {NAME}"
+        ));
+        let above = match_named(&rule, "hashlimit")
+            .option("hashlimit-above")
+            .unwrap()
+            .clone();
         assert!(above.negated);
         assert_eq!(above.value, packets(1, RateUnit::Day));
         let rule = accepts(&format!("-m hashlimit --hashlimit 1000000/s {NAME}"));
         assert_eq!(
-            match_named(&rule, "hashlimit").option("hashlimit-upto").unwrap().value,
+            match_named(&rule, "hashlimit")
+                .option("hashlimit-upto")
+                .unwrap()
+                .value,
             packets(1_000_000, RateUnit::Second)
         );
-        accepts(&format!("-m hashlimit --hashlimit-upto 1/min --hashlimit-mode ,srcip, {NAME}"));
-        accepts(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-mode \"\" {NAME}"));
-        accepts(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-size 0 {NAME}"));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 1/min --hashlimit-mode ,srcip, {NAME}"
+        ));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-mode \"\" {NAME}"
+        ));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-size 0 {NAME}"
+        ));
     }
 
     #[test]
     fn byte_rates_and_bursts() {
-        let rule = accepts("-m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5");
+        let rule = accepts(
+            "-m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5",
+        );
         let hashlimit = match_named(&rule, "hashlimit");
-        assert_eq!(hashlimit.option("hashlimit-upto").unwrap().value, bytes(4096));
-        assert_eq!(hashlimit.option("hashlimit-burst").unwrap().value, Value::UInt(409_600));
+        assert_eq!(
+            hashlimit.option("hashlimit-upto").unwrap().value,
+            bytes(4096)
+        );
+        assert_eq!(
+            hashlimit.option("hashlimit-burst").unwrap().value,
+            Value::UInt(409_600)
+        );
         accepts("-m hashlimit --hashlimit-upto 10mb/s --hashlimit-name mini6");
-        accepts("-m hashlimit --hashlimit-upto 123456b/s --hashlimit-burst 1mb --hashlimit-name mini7");
-        refuses(&format!("-m hashlimit --hashlimit-upto 5kb/s --hashlimit-burst 5 {NAME}"), "at least 5120b");
-        refuses(&format!("-m hashlimit --hashlimit-upto 5kb/sec --hashlimit-burst 5x {NAME}"), "at least 5120b");
+        accepts(
+            "-m hashlimit --hashlimit-upto 123456b/s --hashlimit-burst 1mb --hashlimit-name mini7",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 5kb/s --hashlimit-burst 5 {NAME}"),
+            "at least 5120b",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 5kb/sec --hashlimit-burst 5x {NAME}"),
+            "at least 5120b",
+        );
         // `5Mb/s` is 5 bytes per second: only `k` and `m` multiply.
         let rule = accepts(&format!("-m hashlimit --hashlimit-upto 5Mb/s {NAME}"));
-        assert_eq!(match_named(&rule, "hashlimit").option("hashlimit-upto").unwrap().value, bytes(5));
-        assert!(
-            warnings(Family::V4, &format!("-m hashlimit --hashlimit-upto 5Mb/s {NAME}"))
-                .iter()
-                .any(|w| w.message.contains("as 5 bytes per second"))
+        assert_eq!(
+            match_named(&rule, "hashlimit")
+                .option("hashlimit-upto")
+                .unwrap()
+                .value,
+            bytes(5)
         );
-        accepts(&format!("-m hashlimit --hashlimit-upto 34359738351b/s {NAME}"));
-        refuses(&format!("-m hashlimit --hashlimit-upto 34359738352b/s {NAME}"), "too high to count");
-        refuses(&format!("-m hashlimit --hashlimit-upto 68719476720b/s {NAME}"), "division by zero");
-        refuses(&format!("-m hashlimit --hashlimit-upto 0kb/s {NAME}"), "bad rate");
+        assert!(
+            warnings(
+                Family::V4,
+                &format!("-m hashlimit --hashlimit-upto 5Mb/s {NAME}")
+            )
+            .iter()
+            .any(|w| w.message.contains("as 5 bytes per second"))
+        );
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 34359738351b/s {NAME}"
+        ));
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 34359738352b/s {NAME}"),
+            "too high to count",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 68719476720b/s {NAME}"),
+            "division by zero",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 0kb/s {NAME}"),
+            "bad rate",
+        );
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-m hashlimit --hashlimit-name mini1", "needs `--hashlimit-upto` or `--hashlimit-above`");
-        refuses("-m hashlimit --hashlimit-upto 1/sec", "needs `--hashlimit-name`");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1000001/s {NAME}"), "too fast");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-above 1/s {NAME}"), "cannot be used together");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit 1/s {NAME}"), "can only be given once");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/fortnight {NAME}"), "bad rate");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 0 {NAME}"), "bad burst");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 1000001 {NAME}"), "bad burst");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 2000k {NAME}"), "too large");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-mode srcip,foo {NAME}"), "unknown hashlimit mode");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-mode srcip --hashlimit-mode dstip {NAME}"), "can only be given once");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 33 {NAME}"), "not a contiguous mask");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-dstmask 255.0.255.0 {NAME}"), "not a contiguous mask");
-        refuses6(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 129 {NAME}"), "prefix length");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-rate-interval 0 {NAME}"), "bad interval");
-        refuses("-m hashlimit --hashlimit-upto 1/s --hashlimit-name \"\"", "at least 1 characters");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s ! --hashlimit-mode srcip {NAME}"), "cannot be negated");
+        refuses(
+            "-m hashlimit --hashlimit-name mini1",
+            "needs `--hashlimit-upto` or `--hashlimit-above`",
+        );
+        refuses(
+            "-m hashlimit --hashlimit-upto 1/sec",
+            "needs `--hashlimit-name`",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1000001/s {NAME}"),
+            "too fast",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-above 1/s {NAME}"),
+            "cannot be used together",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit 1/s {NAME}"),
+            "can only be given once",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/fortnight {NAME}"),
+            "bad rate",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 0 {NAME}"),
+            "bad burst",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 1000001 {NAME}"),
+            "bad burst",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-burst 2000k {NAME}"),
+            "too large",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-mode srcip,foo {NAME}"),
+            "unknown hashlimit mode",
+        );
+        refuses(
+            &format!(
+                "-m hashlimit --hashlimit-upto 1/s --hashlimit-mode srcip --hashlimit-mode dstip {NAME}"
+            ),
+            "can only be given once",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 33 {NAME}"),
+            "not a contiguous mask",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-dstmask 255.0.255.0 {NAME}"),
+            "not a contiguous mask",
+        );
+        refuses6(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 129 {NAME}"),
+            "prefix length",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-rate-interval 0 {NAME}"),
+            "bad interval",
+        );
+        refuses(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-name \"\"",
+            "at least 1 characters",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s ! --hashlimit-mode srcip {NAME}"),
+            "cannot be negated",
+        );
     }
 
     #[test]
     fn kernel_checks() {
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-gcinterval 0 {NAME}"), "garbage collection interval of 0");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-expire 0 {NAME}"), "expiry time of 0");
-        refuses("-m hashlimit --hashlimit-upto 1/s --hashlimit-name a/b", "table name `a/b`");
-        refuses("-m hashlimit --hashlimit-upto 1/s --hashlimit-name ..", "table name `..`");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/d --hashlimit-burst 2 {NAME}"), "burst of 2");
-        refuses(&format!("-m hashlimit --hashlimit-upto 1/day --hashlimit-burst 1000000 {NAME}"), "overflows");
-        refuses(&format!("-m hashlimit --hashlimit-upto 3/d --hashlimit-burst 5 {NAME}"), "overflows");
-        refuses(&format!("-m hashlimit --hashlimit-upto 100/d --hashlimit-burst 156 {NAME}"), "overflows");
-        accepts(&format!("-m hashlimit --hashlimit-upto 100/d --hashlimit-burst 155 {NAME}"));
-        accepts(&format!("-m hashlimit --hashlimit-upto 3/d --hashlimit-burst 100 {NAME}"));
-        accepts(&format!("-m hashlimit --hashlimit-upto 7/d --hashlimit-burst 1000000 {NAME}"));
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-gcinterval 0 {NAME}"),
+            "garbage collection interval of 0",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-expire 0 {NAME}"),
+            "expiry time of 0",
+        );
+        refuses(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-name a/b",
+            "table name `a/b`",
+        );
+        refuses(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-name ..",
+            "table name `..`",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/d --hashlimit-burst 2 {NAME}"),
+            "burst of 2",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 1/day --hashlimit-burst 1000000 {NAME}"),
+            "overflows",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 3/d --hashlimit-burst 5 {NAME}"),
+            "overflows",
+        );
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 100/d --hashlimit-burst 156 {NAME}"),
+            "overflows",
+        );
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 100/d --hashlimit-burst 155 {NAME}"
+        ));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 3/d --hashlimit-burst 100 {NAME}"
+        ));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 7/d --hashlimit-burst 1000000 {NAME}"
+        ));
         // Rate matching skips the burst test but needs a non-zero rate per second.
-        accepts(&format!("-m hashlimit --hashlimit-upto 1/d --hashlimit-burst 1000000 --hashlimit-rate-match {NAME}"));
-        refuses(&format!("-m hashlimit --hashlimit-upto 100000000/d --hashlimit-rate-match {NAME}"), "rate-match");
-        accepts(&format!("-m hashlimit --hashlimit-upto 40mb/s --hashlimit-rate-match --hashlimit-rate-interval 10 {NAME}"));
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 1/d --hashlimit-burst 1000000 --hashlimit-rate-match {NAME}"
+        ));
+        refuses(
+            &format!("-m hashlimit --hashlimit-upto 100000000/d --hashlimit-rate-match {NAME}"),
+            "rate-match",
+        );
+        accepts(&format!(
+            "-m hashlimit --hashlimit-upto 40mb/s --hashlimit-rate-match --hashlimit-rate-interval 10 {NAME}"
+        ));
         // Oversized tables are capped by the kernel.
-        let rule = accepts(&format!("-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-size 4294967295 {NAME}"));
+        let rule = accepts(&format!(
+            "-m hashlimit --hashlimit-upto 1/s --hashlimit-htable-size 4294967295 {NAME}"
+        ));
         assert_eq!(
-            match_named(&rule, "hashlimit").option("hashlimit-htable-size").unwrap().value,
+            match_named(&rule, "hashlimit")
+                .option("hashlimit-htable-size")
+                .unwrap()
+                .value,
             Value::UInt(1_048_576)
         );
     }

@@ -9,7 +9,9 @@ use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpe
 /// The longest name the kernel structure holds (`char name[30]`).
 const MAX_NAME: usize = 29;
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("helper", 0, ArgType::String).mandatory().invert()];
+static OPTIONS: [OptSpec; 1] = [OptSpec::new("helper", 0, ArgType::String)
+    .mandatory()
+    .invert()];
 
 pub static HELPER: ExtensionDef = ExtensionDef {
     name: "helper",
@@ -69,9 +71,12 @@ mod tests {
             Value::Text("01234567890123456789012345678".into())
         );
         assert!(
-            warnings(Family::V4, "-m helper --helper 0123456789012345678901234567890123")
-                .iter()
-                .any(|w| w.message.contains("keeps only the first 29"))
+            warnings(
+                Family::V4,
+                "-m helper --helper 0123456789012345678901234567890123"
+            )
+            .iter()
+            .any(|w| w.message.contains("keeps only the first 29"))
         );
     }
 }

@@ -16,7 +16,9 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Rate, RateUnit, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
+};
 
 const O_LIMIT: u8 = 0;
 const O_BURST: u8 = 1;
@@ -65,7 +67,11 @@ pub(super) fn unit_seconds(unit: RateUnit) -> u64 {
 /// and friends make of it.
 pub(super) fn warn_loose_number(call: &mut OptCall<'_, '_>, number: &str, value: u64) {
     let clean = number.trim_start_matches('0');
-    let clean = if clean.is_empty() && !number.is_empty() { "0" } else { clean };
+    let clean = if clean.is_empty() && !number.is_empty() {
+        "0"
+    } else {
+        clean
+    };
     if clean != value.to_string() {
         call.warn(format!("iptables reads `{number}` as {value}"));
     }
@@ -94,7 +100,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
     if SCALE * unit_seconds(unit) / amount == 0 {
         return Err(call
-            .error(format!("rate `{text}` is too fast: `--limit` goes up to 10000/second"))
+            .error(format!(
+                "rate `{text}` is too fast: `--limit` goes up to 10000/second"
+            ))
             .help("for faster rates use `-m hashlimit`, which goes up to 1000000/second"));
     }
     warn_loose_number(call, number, amount);
@@ -127,15 +135,20 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         _ => DEFAULT_RATE,
     };
     let burst_option = call.extension.option("limit-burst");
-    let burst = burst_option.and_then(|option| option.value.as_uint()).unwrap_or(DEFAULT_BURST);
+    let burst = burst_option
+        .and_then(|option| option.value.as_uint())
+        .unwrap_or(DEFAULT_BURST);
     let Ok(burst) = u32::try_from(burst) else {
         return Ok(());
     };
-    let period = u32::try_from(SCALE * unit_seconds(rate.unit) / rate.amount.max(1)).unwrap_or(u32::MAX);
+    let period =
+        u32::try_from(SCALE * unit_seconds(rate.unit) / rate.amount.max(1)).unwrap_or(u32::MAX);
     if kernel_accepts(period, burst) {
         return Ok(());
     }
-    let span = burst_option.or(limit).map_or(call.extension.span, |option| option.span);
+    let span = burst_option
+        .or(limit)
+        .map_or(call.extension.span, |option| option.span);
     if burst == 0 {
         return Err(ExtError::new("the kernel refuses `--limit-burst 0`")
             .at(span)
@@ -156,7 +169,9 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Rate, RateUnit, Value};
-    use crate::parser::extensions::testing::{accepts, accepts6, load, match_named, refuses, warnings};
+    use crate::parser::extensions::testing::{
+        accepts, accepts6, load, match_named, refuses, warnings,
+    };
 
     fn rate(amount: u64, unit: RateUnit) -> Value {
         Value::Rate(Rate {
@@ -170,12 +185,21 @@ mod tests {
     fn rates_and_bursts() {
         let rule = accepts("-m limit --limit 1000/hour --limit-burst 1 -j ACCEPT");
         let limit = match_named(&rule, "limit");
-        assert_eq!(limit.option("limit").unwrap().value, rate(1000, RateUnit::Hour));
+        assert_eq!(
+            limit.option("limit").unwrap().value,
+            rate(1000, RateUnit::Hour)
+        );
         assert_eq!(limit.option("limit-burst").unwrap().value, Value::UInt(1));
         let rule = accepts6("-m limit --limit 1/MIN");
-        assert_eq!(match_named(&rule, "limit").option("limit").unwrap().value, rate(1, RateUnit::Minute));
+        assert_eq!(
+            match_named(&rule, "limit").option("limit").unwrap().value,
+            rate(1, RateUnit::Minute)
+        );
         let rule = accepts("-m limit --limit 10");
-        assert_eq!(match_named(&rule, "limit").option("limit").unwrap().value, rate(10, RateUnit::Second));
+        assert_eq!(
+            match_named(&rule, "limit").option("limit").unwrap().value,
+            rate(10, RateUnit::Second)
+        );
         accepts("-m limit --limit 1/d --limit-burst 1");
         accepts("-m limit --limit 10000/s");
         accepts("-m limit");
@@ -184,10 +208,20 @@ mod tests {
     #[test]
     fn atoi_reads_loosely() {
         let rule = accepts("-m limit --limit 5abc/m");
-        assert_eq!(match_named(&rule, "limit").option("limit").unwrap().value, rate(5, RateUnit::Minute));
-        assert!(warnings(Family::V4, "-m limit --limit 5abc/m").iter().any(|w| w.message.contains("as 5")));
+        assert_eq!(
+            match_named(&rule, "limit").option("limit").unwrap().value,
+            rate(5, RateUnit::Minute)
+        );
+        assert!(
+            warnings(Family::V4, "-m limit --limit 5abc/m")
+                .iter()
+                .any(|w| w.message.contains("as 5"))
+        );
         let rule = accepts("-m limit --limit 4294967297/s");
-        assert_eq!(match_named(&rule, "limit").option("limit").unwrap().value, rate(1, RateUnit::Second));
+        assert_eq!(
+            match_named(&rule, "limit").option("limit").unwrap().value,
+            rate(1, RateUnit::Second)
+        );
         assert!(warnings(Family::V4, "-m limit --limit 10/s").is_empty());
     }
 
@@ -215,8 +249,16 @@ mod tests {
         refuses("-m limit --limit 10/day --limit-burst 50", "overflows");
         refuses("-m limit --limit 3/h --limit-burst 10000", "overflows");
         refuses("-m limit --limit 2/d --limit-burst 4", "overflows");
-        let (_, diagnostics, _) = load(Family::V4, "filter", "INPUT", "-m limit --limit 10/day --limit-burst 50");
-        assert!(diagnostics.iter().any(|d| d.help.as_deref() == Some("with this rate the kernel takes a burst of at most 15")));
+        let (_, diagnostics, _) = load(
+            Family::V4,
+            "filter",
+            "INPUT",
+            "-m limit --limit 10/day --limit-burst 50",
+        );
+        assert!(
+            diagnostics.iter().any(|d| d.help.as_deref()
+                == Some("with this rate the kernel takes a burst of at most 15"))
+        );
         accepts("-m limit --limit 1/h --limit-burst 32");
         accepts("-m limit --limit 1/d --limit-burst 64");
         accepts("-m limit --limit 1/day --limit-burst 1");

@@ -11,7 +11,9 @@ use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpe
 /// `NFACCT_NAME_MAX` is 32 with the final NUL.
 const MAX_NAME: usize = 31;
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("nfacct-name", 0, ArgType::String).min(1).mandatory()];
+static OPTIONS: [OptSpec; 1] = [OptSpec::new("nfacct-name", 0, ArgType::String)
+    .min(1)
+    .mandatory()];
 
 pub static NFACCT: ExtensionDef = ExtensionDef {
     name: "nfacct",
@@ -49,7 +51,10 @@ mod tests {
     fn names() {
         let rule = accepts("-m nfacct --nfacct-name http-in");
         assert_eq!(
-            match_named(&rule, "nfacct").option("nfacct-name").unwrap().value,
+            match_named(&rule, "nfacct")
+                .option("nfacct-name")
+                .unwrap()
+                .value,
             Value::Text("http-in".into())
         );
         assert!(
@@ -60,7 +65,10 @@ mod tests {
         let long = "a".repeat(40);
         let rule = accepts(&format!("-m nfacct --nfacct-name {long}"));
         assert_eq!(
-            match_named(&rule, "nfacct").option("nfacct-name").unwrap().value,
+            match_named(&rule, "nfacct")
+                .option("nfacct-name")
+                .unwrap()
+                .value,
             Value::Text("a".repeat(31))
         );
         refuses("-m nfacct", "needs `--nfacct-name`");

@@ -62,14 +62,20 @@ fn is_plausible_name(name: &str) -> bool {
     !stem.is_empty()
         && stem.len() <= 32
         && stem.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_USER | O_GROUP => {
             let text = call.arg_text();
-            let what = if call.spec.id == O_USER { "user" } else { "group" };
+            let what = if call.spec.id == O_USER {
+                "user"
+            } else {
+                "group"
+            };
             if text == "root" {
                 return Ok(Value::Range(0, 0));
             }
@@ -83,7 +89,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 return Ok(Value::Text(text.to_string()));
             }
             Err(call
-                .error(format!("`{text}` is neither a {what} name nor an id or range of ids"))
+                .error(format!(
+                    "`{text}` is neither a {what} name nor an id or range of ids"
+                ))
                 .help("write a name, a number up to 4294967294, or a range such as `1000-1999`"))
         }
         O_SUPPL_GROUPS => {
@@ -144,16 +152,33 @@ mod tests {
         let uid = owner.option("uid-owner").unwrap();
         assert!(uid.negated);
         assert_eq!(uid.value, Value::Range(0, 0));
-        assert_eq!(owner.option("gid-owner").unwrap().value, Value::Range(0, 10));
+        assert_eq!(
+            owner.option("gid-owner").unwrap().value,
+            Value::Range(0, 10)
+        );
         assert!(owner.has_option("suppl-groups"));
         let rule = accepts("-m owner --uid-owner 5:0x10");
-        assert_eq!(match_named(&rule, "owner").option("uid-owner").unwrap().value, Value::Range(5, 16));
+        assert_eq!(
+            match_named(&rule, "owner")
+                .option("uid-owner")
+                .unwrap()
+                .value,
+            Value::Range(5, 16)
+        );
         accepts("-m owner --uid-owner 4294967294");
         accepts("-m owner --socket-exists");
-        accepts_in(Family::V6, "mangle", "POSTROUTING", "-m owner --gid-owner root");
+        accepts_in(
+            Family::V6,
+            "mangle",
+            "POSTROUTING",
+            "-m owner --gid-owner root",
+        );
         let rule = accepts("-m owner --uid-owner www-data");
         assert_eq!(
-            match_named(&rule, "owner").option("uid-owner").unwrap().value,
+            match_named(&rule, "owner")
+                .option("uid-owner")
+                .unwrap()
+                .value,
             Value::Text("www-data".into())
         );
         assert!(
@@ -168,18 +193,48 @@ mod tests {
         refuses("-m owner --uid-owner 4294967295", "neither a user name");
         refuses("-m owner --uid-owner 5-", "neither a user name");
         refuses("-m owner --gid-owner 1.5", "neither a group name");
-        refuses("-m owner --suppl-groups --gid-owner 0-10", "must come after `--gid-owner`");
+        refuses(
+            "-m owner --suppl-groups --gid-owner 0-10",
+            "must come after `--gid-owner`",
+        );
         refuses("-m owner --suppl-groups", "must come after `--gid-owner`");
-        refuses("-m owner --gid-owner 0-10 ! --suppl-groups", "cannot be negated");
-        refuses("-m owner --gid-owner 0 --suppl-groups --suppl-groups", "can only be given once");
-        refuses("-m owner", "needs `--uid-owner`, `--gid-owner` or `--socket-exists`");
+        refuses(
+            "-m owner --gid-owner 0-10 ! --suppl-groups",
+            "cannot be negated",
+        );
+        refuses(
+            "-m owner --gid-owner 0 --suppl-groups --suppl-groups",
+            "can only be given once",
+        );
+        refuses(
+            "-m owner",
+            "needs `--uid-owner`, `--gid-owner` or `--socket-exists`",
+        );
         refuses("-m owner --uid-owner 10-5", "reversed range");
     }
 
     #[test]
     fn only_for_local_output() {
-        refuses_in(Family::V4, "filter", "INPUT", "-m owner --uid-owner root", "works only in chains reached from OUTPUT, POSTROUTING");
-        refuses_in(Family::V6, "mangle", "PREROUTING", "-m owner --socket-exists", "works only in chains reached from");
-        refuses_in(Family::V4, "filter", "FORWARD", "-m owner --uid-owner 0", "works only in chains reached from");
+        refuses_in(
+            Family::V4,
+            "filter",
+            "INPUT",
+            "-m owner --uid-owner root",
+            "works only in chains reached from OUTPUT, POSTROUTING",
+        );
+        refuses_in(
+            Family::V6,
+            "mangle",
+            "PREROUTING",
+            "-m owner --socket-exists",
+            "works only in chains reached from",
+        );
+        refuses_in(
+            Family::V4,
+            "filter",
+            "FORWARD",
+            "-m owner --uid-owner 0",
+            "works only in chains reached from",
+        );
     }
 }

@@ -5,7 +5,9 @@
 use crate::model::ExtensionKind;
 use crate::parser::extensions::{ArgType, ExtensionDef, OptSpec};
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("quota", 0, ArgType::UInt64).mandatory().invert()];
+static OPTIONS: [OptSpec; 1] = [OptSpec::new("quota", 0, ArgType::UInt64)
+    .mandatory()
+    .invert()];
 
 pub static QUOTA: ExtensionDef = ExtensionDef {
     name: "quota",
@@ -26,7 +28,10 @@ mod tests {
         assert!(quota.negated);
         assert_eq!(quota.value, Value::UInt(u64::MAX));
         let rule = accepts6("-m quota --quota 0x10");
-        assert_eq!(match_named(&rule, "quota").option("quota").unwrap().value, Value::UInt(16));
+        assert_eq!(
+            match_named(&rule, "quota").option("quota").unwrap().value,
+            Value::UInt(16)
+        );
         refuses("-m quota --quota 18446744073709551616", "--quota");
         refuses("-m quota --quota -1", "--quota");
         refuses("-m quota", "needs `--quota`");

@@ -21,7 +21,9 @@
 use super::common;
 use super::helper::truncate;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, bit};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, bit,
+};
 
 const O_RATEEST1: u8 = 0;
 const O_RATEEST2: u8 = 1;
@@ -91,7 +93,9 @@ const UNITS: [(&str, f64); 18] = [
 /// C's conversion of a double to `uint32_t` as gcc does it on x86-64
 /// (through a 64-bit integer, keeping the low 32 bits).
 fn to_u32(value: f64) -> u32 {
-    let wide = if value.is_nan() || value >= 9.223_372_036_854_775_807e18 || value < -9.223_372_036_854_775_808e18 {
+    // 2^63: beyond it, and for NaN, the conversion gives i64::MIN.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let wide = if value.is_nan() || !(-LIMIT..LIMIT).contains(&value) {
         i64::MIN
     } else {
         value as i64
@@ -106,7 +110,9 @@ fn parse_byte_rate(text: &str) -> Option<(u32, f64)> {
     let bytes = if unit.is_empty() {
         bits_or_bytes / 8.0
     } else {
-        let (_, scale) = UNITS.iter().find(|(name, _)| name.eq_ignore_ascii_case(unit))?;
+        let (_, scale) = UNITS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(unit))?;
         bits_or_bytes * scale / 8.0
     };
     Some((to_u32(bytes), bytes))
@@ -116,14 +122,25 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let id = call.spec.id;
     let name = call.spec.name;
     if call.invert && !matches!(id, O_LT | O_GT | O_EQ) {
-        return Err(ExtError::new(format!("`--{name}` of `rateest` cannot be negated with `!`")).at(call.span));
+        return Err(ExtError::new(format!(
+            "`--{name}` of `rateest` cannot be negated with `!`"
+        ))
+        .at(call.span));
     }
     if call.seen & bit(id) != 0 {
         let what = match id {
             O_LT | O_GT | O_EQ => format!("`--{name}`"),
-            _ => format!("`--{}`", OPTIONS.iter().find(|spec| spec.id == id).map_or(name, |spec| spec.name)),
+            _ => format!(
+                "`--{}`",
+                OPTIONS
+                    .iter()
+                    .find(|spec| spec.id == id)
+                    .map_or(name, |spec| spec.name)
+            ),
         };
-        return Err(ExtError::new(format!("{what} of `rateest` can only be given once")).at(call.span));
+        return Err(
+            ExtError::new(format!("{what} of `rateest` can only be given once")).at(call.span),
+        );
     }
     match id {
         O_RATEEST1 | O_RATEEST2 => {
@@ -179,7 +196,12 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let extension = call.extension;
     let has = |names: &[&str]| names.iter().any(|name| extension.has_option(name));
-    if !has(&["rateest-bps1", "rateest-pps1", "rateest-bps2", "rateest-pps2"]) {
+    if !has(&[
+        "rateest-bps1",
+        "rateest-pps1",
+        "rateest-bps2",
+        "rateest-pps2",
+    ]) {
         return Err(call
             .error("the kernel refuses `-m rateest` without `--rateest-bps` or `--rateest-pps`")
             .help("say what to compare, as `--rateest-bps 1mbit` or `--rateest-pps 100`"));
@@ -206,19 +228,48 @@ mod tests {
     fn absolute_and_relative_modes() {
         let rule = accepts("-m rateest --rateest RE1 ! --rateest-lt --rateest-bps 8bit -j DROP");
         let rateest = match_named(&rule, "rateest");
-        assert_eq!(rateest.option("rateest1").unwrap().value, Value::Text("RE1".into()));
+        assert_eq!(
+            rateest.option("rateest1").unwrap().value,
+            Value::Text("RE1".into())
+        );
         assert!(rateest.option("rateest-lt").unwrap().negated);
-        assert_eq!(rateest.option("rateest-bps2").unwrap().value, Value::UInt(1));
+        assert_eq!(
+            rateest.option("rateest-bps2").unwrap().value,
+            Value::UInt(1)
+        );
         let rule = accepts("-m rateest --rateest RE1 --rateest-gt --rateest-bps 5kbit");
-        assert_eq!(match_named(&rule, "rateest").option("rateest-bps2").unwrap().value, Value::UInt(625));
-        let rule = accepts("-m rateest --rateest-delta --rateest1 RE1 --rateest-pps1 0 --rateest-lt --rateest-pps2 42 --rateest2 RE2");
+        assert_eq!(
+            match_named(&rule, "rateest")
+                .option("rateest-bps2")
+                .unwrap()
+                .value,
+            Value::UInt(625)
+        );
+        let rule = accepts(
+            "-m rateest --rateest-delta --rateest1 RE1 --rateest-pps1 0 --rateest-lt --rateest-pps2 42 --rateest2 RE2",
+        );
         let rateest = match_named(&rule, "rateest");
-        assert_eq!(rateest.option("rateest-pps1").unwrap().value, Value::UInt(0));
-        assert_eq!(rateest.option("rateest-pps2").unwrap().value, Value::UInt(42));
-        assert_eq!(rateest.option("rateest2").unwrap().value, Value::Text("RE2".into()));
+        assert_eq!(
+            rateest.option("rateest-pps1").unwrap().value,
+            Value::UInt(0)
+        );
+        assert_eq!(
+            rateest.option("rateest-pps2").unwrap().value,
+            Value::UInt(42)
+        );
+        assert_eq!(
+            rateest.option("rateest2").unwrap().value,
+            Value::Text("RE2".into())
+        );
         // Rates are optional after the comparison options.
         let rule = accepts("-m rateest --rateest1 RE1 --rateest-lt --rateest-bps --rateest2 RE2");
-        assert_eq!(match_named(&rule, "rateest").option("rateest-bps2").unwrap().value, Value::Flag);
+        assert_eq!(
+            match_named(&rule, "rateest")
+                .option("rateest-bps2")
+                .unwrap()
+                .value,
+            Value::Flag
+        );
         accepts("-m rateest --rateest RE1 --rateest-lt --rateest-gt --rateest-bps 1e3kbit");
         accepts("-m rateest --rateest RE1 --rateest-eq --rateest-bps 5 --rateest-pps 3");
         accepts("-m rateest --rateest RE1 --rateest-eq --rateest-bps 1MiBPS");
@@ -228,33 +279,72 @@ mod tests {
     fn rates_wrap_at_32_bits() {
         let rule = accepts("-m rateest --rateest RE1 --rateest-lt --rateest-bps 99999999999999");
         assert_eq!(
-            match_named(&rule, "rateest").option("rateest-bps2").unwrap().value,
+            match_named(&rule, "rateest")
+                .option("rateest-bps2")
+                .unwrap()
+                .value,
             Value::UInt(1_645_168_639)
         );
         assert!(
-            warnings(Family::V4, "-m rateest --rateest RE1 --rateest-lt --rateest-bps 99999999999999")
-                .iter()
-                .any(|w| w.message.contains("does not fit in 32 bits"))
+            warnings(
+                Family::V4,
+                "-m rateest --rateest RE1 --rateest-lt --rateest-bps 99999999999999"
+            )
+            .iter()
+            .any(|w| w.message.contains("does not fit in 32 bits"))
         );
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-m rateest --rateest RE1 --rateest-lt --rateest-bps 5xbit", "could not read the rate `5xbit`");
-        refuses("-m rateest --rateest RE1 --rateest-lt --rateest-pps 5x", "could not read the packet rate");
-        refuses("-m rateest --rateest RE1 --rateest-lt --rateest-bps 5 --rateest-bps 6", "`--rateest-bps2` of `rateest` can only be given once");
-        refuses("-m rateest --rateest1 RE1 --rateest1 RE1 --rateest-lt --rateest-bps", "`--rateest1` of `rateest` can only be given once");
-        refuses("-m rateest --rateest RE1 --rateest-lt --rateest-lt --rateest-bps", "`--rateest-lt` of `rateest` can only be given once");
-        refuses("-m rateest ! --rateest RE1 --rateest-lt --rateest-bps", "cannot be negated");
-        refuses("-m rateest --rateest RE1 --rateest-lt ! --rateest-bps", "cannot be negated");
-        refuses("-m rateest --rateest RE1 --rateest-lt ! --rateest-delta --rateest-bps", "cannot be negated");
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt --rateest-bps 5xbit",
+            "could not read the rate `5xbit`",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt --rateest-pps 5x",
+            "could not read the packet rate",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt --rateest-bps 5 --rateest-bps 6",
+            "`--rateest-bps2` of `rateest` can only be given once",
+        );
+        refuses(
+            "-m rateest --rateest1 RE1 --rateest1 RE1 --rateest-lt --rateest-bps",
+            "`--rateest1` of `rateest` can only be given once",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt --rateest-lt --rateest-bps",
+            "`--rateest-lt` of `rateest` can only be given once",
+        );
+        refuses(
+            "-m rateest ! --rateest RE1 --rateest-lt --rateest-bps",
+            "cannot be negated",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt ! --rateest-bps",
+            "cannot be negated",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-lt ! --rateest-delta --rateest-bps",
+            "cannot be negated",
+        );
     }
 
     #[test]
     fn kernel_checks() {
         refuses("-m rateest", "without `--rateest-bps` or `--rateest-pps`");
-        refuses("-m rateest --rateest RE1", "without `--rateest-bps` or `--rateest-pps`");
-        refuses("-m rateest --rateest RE1 --rateest-bps", "without `--rateest-lt`");
-        refuses("-m rateest --rateest-lt --rateest-bps 5", "without `--rateest1`");
+        refuses(
+            "-m rateest --rateest RE1",
+            "without `--rateest-bps` or `--rateest-pps`",
+        );
+        refuses(
+            "-m rateest --rateest RE1 --rateest-bps",
+            "without `--rateest-lt`",
+        );
+        refuses(
+            "-m rateest --rateest-lt --rateest-bps 5",
+            "without `--rateest1`",
+        );
     }
 }

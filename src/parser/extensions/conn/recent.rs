@@ -41,10 +41,18 @@ const MAX_NAME: usize = 199;
 const MAX_STAMPS: u64 = 65536;
 
 static OPTIONS: [OptSpec; 12] = [
-    OptSpec::new("set", O_SET, ArgType::None).invert().excl(ANY_OP),
-    OptSpec::new("rcheck", O_RCHECK, ArgType::None).invert().excl(ANY_OP),
-    OptSpec::new("update", O_UPDATE, ArgType::None).invert().excl(ANY_OP),
-    OptSpec::new("remove", O_REMOVE, ArgType::None).invert().excl(ANY_OP),
+    OptSpec::new("set", O_SET, ArgType::None)
+        .invert()
+        .excl(ANY_OP),
+    OptSpec::new("rcheck", O_RCHECK, ArgType::None)
+        .invert()
+        .excl(ANY_OP),
+    OptSpec::new("update", O_UPDATE, ArgType::None)
+        .invert()
+        .excl(ANY_OP),
+    OptSpec::new("remove", O_REMOVE, ArgType::None)
+        .invert()
+        .excl(ANY_OP),
     OptSpec::new("seconds", O_SECONDS, ArgType::UInt32).min(1),
     OptSpec::new("reap", O_REAP, ArgType::None).also(bit(O_SECONDS)),
     OptSpec::new("hitcount", O_HITCOUNT, ArgType::UInt32),
@@ -100,7 +108,9 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let extension = call.extension;
-    let operation = ["set", "remove"].into_iter().find(|name| extension.has_option(name));
+    let operation = ["set", "remove"]
+        .into_iter()
+        .find(|name| extension.has_option(name));
     if let Some(operation) = operation {
         for option in ["seconds", "hitcount"] {
             if let Some(found) = extension.option(option) {
@@ -112,7 +122,11 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         }
     }
     if let Some(hitcount) = extension.option("hitcount") {
-        if hitcount.value.as_uint().is_some_and(|count| count >= MAX_STAMPS) {
+        if hitcount
+            .value
+            .as_uint()
+            .is_some_and(|count| count >= MAX_STAMPS)
+        {
             return Err(ExtError::new(format!(
                 "the kernel refuses a hit count above {}",
                 MAX_STAMPS - 1
@@ -142,13 +156,20 @@ mod tests {
 
     #[test]
     fn operations_and_modifiers() {
-        let rule = accepts("-m recent ! --update --seconds 60 --reap --hitcount 4 --rttl --name ssh --rdest -j DROP");
+        let rule = accepts(
+            "-m recent ! --update --seconds 60 --reap --hitcount 4 --rttl --name ssh --rdest -j DROP",
+        );
         let recent = match_named(&rule, "recent");
         assert!(recent.option("update").unwrap().negated);
         assert_eq!(recent.option("seconds").unwrap().value, Value::UInt(60));
         assert_eq!(recent.option("hitcount").unwrap().value, Value::UInt(4));
-        assert_eq!(recent.option("name").unwrap().value, Value::Text("ssh".into()));
-        assert!(recent.has_option("reap") && recent.has_option("rttl") && recent.has_option("rdest"));
+        assert_eq!(
+            recent.option("name").unwrap().value,
+            Value::Text("ssh".into())
+        );
+        assert!(
+            recent.has_option("reap") && recent.has_option("rttl") && recent.has_option("rdest")
+        );
         let rule = accepts("-m recent --rcheck --mask 255.255.0.0 --rsource");
         assert_eq!(
             match_named(&rule, "recent").option("mask").unwrap().value,
@@ -175,7 +196,10 @@ mod tests {
         refuses("-m recent --remove --rttl", "cannot be used together");
         refuses("-m recent --rcheck --reap", "also needs `--seconds`");
         refuses("-m recent --rcheck --seconds 0", "--seconds");
-        refuses("-m recent --rcheck --rdest --rdest", "can only be given once");
+        refuses(
+            "-m recent --rcheck --rdest --rdest",
+            "can only be given once",
+        );
         refuses("-m recent --rcheck ! --rttl", "cannot be negated");
         refuses("-m recent --rcheck --mask 1.2.3.4/8", "not an IPv4 address");
     }
@@ -183,8 +207,14 @@ mod tests {
     #[test]
     fn kernel_checks() {
         refuses("-m recent --set --seconds 5", "`--seconds` with `--set`");
-        refuses("-m recent --remove --hitcount 5", "`--hitcount` with `--remove`");
-        refuses("-m recent --rcheck --hitcount 65536", "hit count above 65535");
+        refuses(
+            "-m recent --remove --hitcount 5",
+            "`--hitcount` with `--remove`",
+        );
+        refuses(
+            "-m recent --rcheck --hitcount 65536",
+            "hit count above 65535",
+        );
         refuses("-m recent --rcheck --name \"\"", "list name ``");
         refuses("-m recent --rcheck --name .", "list name `.`");
         refuses("-m recent --rcheck --name a/b", "list name `a/b`");

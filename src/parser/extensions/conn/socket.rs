@@ -28,22 +28,49 @@ pub static SOCKET: ExtensionDef = ExtensionDef {
 #[cfg(test)]
 mod tests {
     use crate::model::Family;
-    use crate::parser::extensions::testing::{accepts, accepts_in, match_named, refuses, refuses_in};
+    use crate::parser::extensions::testing::{
+        accepts, accepts_in, match_named, refuses, refuses_in,
+    };
 
     #[test]
     fn flags() {
         let rule = accepts("-m socket --transparent --nowildcard --restore-skmark -j ACCEPT");
         let socket = match_named(&rule, "socket");
-        assert!(socket.has_option("transparent") && socket.has_option("nowildcard") && socket.has_option("restore-skmark"));
+        assert!(
+            socket.has_option("transparent")
+                && socket.has_option("nowildcard")
+                && socket.has_option("restore-skmark")
+        );
         accepts_in(Family::V6, "mangle", "PREROUTING", "-m socket");
-        refuses("-m socket --transparent --transparent", "can only be given once");
+        refuses(
+            "-m socket --transparent --transparent",
+            "can only be given once",
+        );
         refuses("-m socket ! --transparent", "cannot be negated");
     }
 
     #[test]
     fn only_on_the_way_in() {
-        refuses_in(Family::V4, "filter", "FORWARD", "-m socket", "works only in chains reached from PREROUTING, INPUT");
-        refuses_in(Family::V6, "mangle", "OUTPUT", "-m socket", "works only in chains reached from PREROUTING, INPUT");
-        refuses_in(Family::V4, "nat", "POSTROUTING", "-m socket", "works only in chains reached from");
+        refuses_in(
+            Family::V4,
+            "filter",
+            "FORWARD",
+            "-m socket",
+            "works only in chains reached from PREROUTING, INPUT",
+        );
+        refuses_in(
+            Family::V6,
+            "mangle",
+            "OUTPUT",
+            "-m socket",
+            "works only in chains reached from PREROUTING, INPUT",
+        );
+        refuses_in(
+            Family::V4,
+            "nat",
+            "POSTROUTING",
+            "-m socket",
+            "works only in chains reached from",
+        );
     }
 }

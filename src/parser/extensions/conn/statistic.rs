@@ -7,7 +7,9 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
+};
 
 const O_MODE: u8 = 0;
 const O_PROBABILITY: u8 = 1;
@@ -56,9 +58,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             let text = call.arg_text();
             match common::strtod(text) {
                 // NaN passes iptables' range test.
-                Some(p) if !(p < 0.0 || p > 1.0) => Ok(Value::Double(p)),
+                Some(p) if p.is_nan() || (0.0..=1.0).contains(&p) => Ok(Value::Double(p)),
                 _ => Err(call
-                    .error(format!("`--probability` needs a number from 0 to 1, not `{text}`"))
+                    .error(format!(
+                        "`--probability` needs a number from 0 to 1, not `{text}`"
+                    ))
                     .help("for example `--probability 0.25`")),
             }
         }
@@ -67,7 +71,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    let mode = call.option("mode").and_then(|option| option.value.as_text()).unwrap_or("random");
+    let mode = call
+        .option("mode")
+        .and_then(|option| option.value.as_text())
+        .unwrap_or("random");
     if mode == "random" && !call.has(O_PROBABILITY) {
         return Err(call
             .error("random mode of `-m statistic` needs `--probability`")
@@ -78,11 +85,17 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
             .error("nth mode of `-m statistic` needs `--every` and `--packet`")
             .help("for example `--mode nth --every 3 --packet 0`"));
     }
-    let every = call.option("every").and_then(|option| option.value.as_uint());
-    let packet = call.option("packet").and_then(|option| option.value.as_uint());
+    let every = call
+        .option("every")
+        .and_then(|option| option.value.as_uint());
+    let packet = call
+        .option("packet")
+        .and_then(|option| option.value.as_uint());
     if let (Some(every), Some(packet)) = (every, packet) {
         if packet >= every {
-            let span = call.option("packet").map_or(call.name_span, |option| option.span);
+            let span = call
+                .option("packet")
+                .map_or(call.name_span, |option| option.span);
             return Err(ExtError::new(format!(
                 "`--packet {packet}` must be below `--every {every}`: the counter goes from 0 to {}",
                 every - 1
@@ -102,21 +115,42 @@ mod tests {
     fn random_mode() {
         let rule = accepts("-m statistic --mode random ! --probability 0.50000000000 -j DROP");
         let statistic = match_named(&rule, "statistic");
-        assert_eq!(statistic.option("mode").unwrap().value, Value::Symbol("random".into()));
+        assert_eq!(
+            statistic.option("mode").unwrap().value,
+            Value::Symbol("random".into())
+        );
         let probability = statistic.option("probability").unwrap();
         assert!(probability.negated);
         assert_eq!(probability.value, Value::Double(0.5));
         // C's strtod: hexadecimal floats, leading blanks, NaN.
         let rule = accepts6("-m statistic --mode random --probability 0x0.8");
-        assert_eq!(match_named(&rule, "statistic").option("probability").unwrap().value, Value::Double(0.5));
+        assert_eq!(
+            match_named(&rule, "statistic")
+                .option("probability")
+                .unwrap()
+                .value,
+            Value::Double(0.5)
+        );
         accepts("-m statistic --mode random --probability \" .5\"");
         accepts("-m statistic --mode random --probability nan");
         accepts("-m statistic --mode random --probability 1");
-        refuses("-m statistic --mode random --probability 1.1", "from 0 to 1");
-        refuses("-m statistic --mode random --probability inf", "from 0 to 1");
-        refuses("-m statistic --mode random --probability 0.5x", "from 0 to 1");
+        refuses(
+            "-m statistic --mode random --probability 1.1",
+            "from 0 to 1",
+        );
+        refuses(
+            "-m statistic --mode random --probability inf",
+            "from 0 to 1",
+        );
+        refuses(
+            "-m statistic --mode random --probability 0.5x",
+            "from 0 to 1",
+        );
         refuses("-m statistic --mode random", "needs `--probability`");
-        refuses("-m statistic --mode random --every 3 --packet 1", "needs `--probability`");
+        refuses(
+            "-m statistic --mode random --every 3 --packet 1",
+            "needs `--probability`",
+        );
     }
 
     #[test]
@@ -127,20 +161,41 @@ mod tests {
         assert_eq!(statistic.option("every").unwrap().value, Value::UInt(5));
         assert_eq!(statistic.option("packet").unwrap().value, Value::UInt(2));
         accepts("-m statistic --mode nth --every 1 --packet 0");
-        refuses("-m statistic --mode nth ! --every 5", "also needs `--packet`");
+        refuses(
+            "-m statistic --mode nth ! --every 5",
+            "also needs `--packet`",
+        );
         refuses("-m statistic --mode nth --packet 1", "also needs `--every`");
-        refuses("-m statistic --mode nth ! --every 5 --packet 5", "must be below `--every 5`");
+        refuses(
+            "-m statistic --mode nth ! --every 5 --packet 5",
+            "must be below `--every 5`",
+        );
         refuses("-m statistic --mode nth --every 0 --packet 0", "--every");
-        refuses("-m statistic --mode nth --probability 0.5", "needs `--every` and `--packet`");
+        refuses(
+            "-m statistic --mode nth --probability 0.5",
+            "needs `--every` and `--packet`",
+        );
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
         refuses("-m statistic", "needs `--mode`");
         refuses("-m statistic --probability 1", "needs `--mode`");
-        refuses("-m statistic --mode Random --probability 1", "unknown statistic mode");
-        refuses("-m statistic ! --mode random --probability 0.5", "cannot be negated");
-        refuses("-m statistic --mode random --probability 0.5 --packet 1", "cannot be used together");
-        refuses("-m statistic --mode nth --every 2 ! --packet 1", "cannot be negated");
+        refuses(
+            "-m statistic --mode Random --probability 1",
+            "unknown statistic mode",
+        );
+        refuses(
+            "-m statistic ! --mode random --probability 0.5",
+            "cannot be negated",
+        );
+        refuses(
+            "-m statistic --mode random --probability 0.5 --packet 1",
+            "cannot be used together",
+        );
+        refuses(
+            "-m statistic --mode nth --every 2 ! --packet 1",
+            "cannot be negated",
+        );
     }
 }

@@ -18,7 +18,9 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit};
+use crate::parser::extensions::{
+    ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
+};
 
 const O_DATE_START: u8 = 0;
 const O_DATE_STOP: u8 = 1;
@@ -84,7 +86,14 @@ fn parse_date(text: &str) -> Result<u64, &'static str> {
     const INVALID: &str = "invalid";
     let bytes = text.as_bytes();
     // Each field: its maximum and the separator that may follow it.
-    let fields: [(u64, u8); 6] = [(0, b'-'), (12, b'-'), (31, b'T'), (23, b':'), (59, b':'), (59, 0)];
+    let fields: [(u64, u8); 6] = [
+        (0, b'-'),
+        (12, b'-'),
+        (31, b'T'),
+        (23, b':'),
+        (59, b':'),
+        (59, 0),
+    ];
     let mut values = [1970u64, 1, 1, 0, 0, 0];
     let mut rest = bytes;
     for (index, (max, separator)) in fields.iter().enumerate() {
@@ -106,7 +115,8 @@ fn parse_date(text: &str) -> Result<u64, &'static str> {
         }
         rest = &after[1..];
     }
-    let [year, month, day, hour, minute, second] = values.map(|value| i64::try_from(value).unwrap_or(i64::MAX));
+    let [year, month, day, hour, minute, second] =
+        values.map(|value| i64::try_from(value).unwrap_or(i64::MAX));
     // mktime normalises: month 0 is December of the year before, day 0 the
     // last day of the month before.
     let months = year * 12 + month - 1;
@@ -158,12 +168,20 @@ fn parse_monthdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         let day = value & u64::from(u32::MAX);
         if used != part.len() || day > 31 {
             return Err(call
-                .error(format!("`{}` is not a day of the month", String::from_utf8_lossy(part)))
+                .error(format!(
+                    "`{}` is not a day of the month",
+                    String::from_utf8_lossy(part)
+                ))
                 .help("`--monthdays` takes days from 1 to 31 separated by commas, as `1,15`"));
         }
         days |= 1 << day;
     }
-    Ok(Value::List((1..=31).filter(|day| days & (1 << day) != 0).map(|day| day.to_string()).collect()))
+    Ok(Value::List(
+        (1..=31)
+            .filter(|day| days & (1 << day) != 0)
+            .map(|day| day.to_string())
+            .collect(),
+    ))
 }
 
 fn parse_weekdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
@@ -179,7 +197,9 @@ fn parse_weekdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     .help("`--weekdays` takes Mon to Sun, or 1 to 7"));
             }
             if day > 7 {
-                call.warn(format!("iptables silently drops week day {day}: days go from 1 (Monday) to 7"));
+                call.warn(format!(
+                    "iptables silently drops week day {day}: days go from 1 (Monday) to 7"
+                ));
             }
             // `1 << day` in C's 32-bit arithmetic on x86.
             days |= 1 << (day & 31);
@@ -272,16 +292,34 @@ mod tests {
         );
         let time = match_named(&rule, "time");
         assert_eq!(time.option("timestart").unwrap().value, Value::UInt(3723));
-        assert_eq!(time.option("timestop").unwrap().value, Value::UInt(4 * 3600 + 5 * 60 + 6));
-        assert_eq!(time.option("monthdays").unwrap().value, days(&["1", "2", "3", "4", "5"]));
-        assert_eq!(time.option("weekdays").unwrap().value, days(&["Mon", "Fri", "Sun"]));
-        assert_eq!(time.option("datestart").unwrap().value, Value::UInt(981_173_106));
-        assert_eq!(time.option("datestop").unwrap().value, Value::UInt(1_347_095_165));
+        assert_eq!(
+            time.option("timestop").unwrap().value,
+            Value::UInt(4 * 3600 + 5 * 60 + 6)
+        );
+        assert_eq!(
+            time.option("monthdays").unwrap().value,
+            days(&["1", "2", "3", "4", "5"])
+        );
+        assert_eq!(
+            time.option("weekdays").unwrap().value,
+            days(&["Mon", "Fri", "Sun"])
+        );
+        assert_eq!(
+            time.option("datestart").unwrap().value,
+            Value::UInt(981_173_106)
+        );
+        assert_eq!(
+            time.option("datestop").unwrap().value,
+            Value::UInt(1_347_095_165)
+        );
         assert!(time.has_option("kerneltz"));
         let rule = accepts6("-m time --datestart 1970 --datestop 2038-12-31T23:59:59");
         let time = match_named(&rule, "time");
         assert_eq!(time.option("datestart").unwrap().value, Value::UInt(0));
-        assert_eq!(time.option("datestop").unwrap().value, Value::UInt(2_177_452_799));
+        assert_eq!(
+            time.option("datestop").unwrap().value,
+            Value::UInt(2_177_452_799)
+        );
         accepts("-m time --timestart 22:00 --timestop 06:00 --contiguous --utc");
         accepts("-m time");
     }
@@ -291,20 +329,48 @@ mod tests {
         // mktime normalises the date; strtoul takes blanks and signs.
         let rule = accepts("-m time --datestart 2001-02-31 --datestop \" 2001-+2-3T-0\"");
         let time = match_named(&rule, "time");
-        assert_eq!(time.option("datestart").unwrap().value, Value::UInt(983_577_600));
-        assert_eq!(time.option("datestop").unwrap().value, Value::UInt(981_158_400));
-        let rule = accepts("-m time --timestart :30 --timestop 12: --monthdays 123,0,,07 --weekdays 9,32,Mox,Th");
+        assert_eq!(
+            time.option("datestart").unwrap().value,
+            Value::UInt(983_577_600)
+        );
+        assert_eq!(
+            time.option("datestop").unwrap().value,
+            Value::UInt(981_158_400)
+        );
+        let rule = accepts(
+            "-m time --timestart :30 --timestop 12: --monthdays 123,0,,07 --weekdays 9,32,Mox,Th",
+        );
         let time = match_named(&rule, "time");
         assert_eq!(time.option("timestart").unwrap().value, Value::UInt(1800));
-        assert_eq!(time.option("timestop").unwrap().value, Value::UInt(12 * 3600));
+        assert_eq!(
+            time.option("timestop").unwrap().value,
+            Value::UInt(12 * 3600)
+        );
         assert_eq!(time.option("monthdays").unwrap().value, days(&["7", "12"]));
-        assert_eq!(time.option("weekdays").unwrap().value, days(&["Mon", "Thu"]));
+        assert_eq!(
+            time.option("weekdays").unwrap().value,
+            days(&["Mon", "Thu"])
+        );
         // 2^32 wraps to hour 0.
         let rule = accepts("-m time --timestart 4294967296:00");
-        assert_eq!(match_named(&rule, "time").option("timestart").unwrap().value, Value::UInt(0));
+        assert_eq!(
+            match_named(&rule, "time")
+                .option("timestart")
+                .unwrap()
+                .value,
+            Value::UInt(0)
+        );
         accepts("-m time --monthdays \"\"");
-        assert!(warnings(Family::V4, "-m time --weekdays 9").iter().any(|w| w.message.contains("drops week day 9")));
-        assert!(warnings(Family::V4, "-m time --localtz").iter().any(|w| w.message.contains("old name")));
+        assert!(
+            warnings(Family::V4, "-m time --weekdays 9")
+                .iter()
+                .any(|w| w.message.contains("drops week day 9"))
+        );
+        assert!(
+            warnings(Family::V4, "-m time --localtz")
+                .iter()
+                .any(|w| w.message.contains("old name"))
+        );
     }
 
     #[test]
@@ -312,14 +378,20 @@ mod tests {
         let rule = accepts("-m time ! --weekdays Sat,Sun ! --monthdays 31");
         let time = match_named(&rule, "time");
         assert!(time.option("weekdays").unwrap().negated);
-        assert_eq!(time.option("weekdays").unwrap().value, days(&["Sat", "Sun"]));
+        assert_eq!(
+            time.option("weekdays").unwrap().value,
+            days(&["Sat", "Sun"])
+        );
         assert!(time.option("monthdays").unwrap().negated);
     }
 
     #[test]
     fn refuses_what_iptables_refuses() {
         refuses("-m time --contiguous", "only makes sense");
-        refuses("-m time --timestart 09:00 --timestop 10:00 --contiguous", "only makes sense");
+        refuses(
+            "-m time --timestart 09:00 --timestop 10:00 --contiguous",
+            "only makes sense",
+        );
         refuses("-m time --timestart 24:00", "invalid time");
         refuses("-m time --timestart 12", "invalid time");
         refuses("-m time --timestart 12:60", "invalid time");
@@ -327,7 +399,10 @@ mod tests {
         refuses("-m time --datestart 2039", "invalid date");
         refuses("-m time --datestart 1969-12-31", "invalid date");
         refuses("-m time --datestart 2001-13", "invalid date");
-        refuses("-m time --datestart 2001-01-01 12:00", "unexpected argument");
+        refuses(
+            "-m time --datestart 2001-01-01 12:00",
+            "unexpected argument",
+        );
         refuses("-m time --datestart 2001-01-01t12", "invalid date");
         refuses("-m time --datestart 1970-00", "before 1970");
         refuses("-m time --monthdays 08", "not a day of the month");
@@ -338,6 +413,9 @@ mod tests {
         refuses("-m time --utc --kerneltz", "cannot be used together");
         refuses("-m time --localtz --utc", "cannot be used together");
         refuses("-m time ! --timestart 10:00", "cannot be negated");
-        refuses("-m time --timestart 10:00 --timestart 11:00", "can only be given once");
+        refuses(
+            "-m time --timestart 10:00 --timestart 11:00",
+            "can only be given once",
+        );
     }
 }
