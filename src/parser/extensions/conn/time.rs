@@ -61,9 +61,11 @@ const MAX_DAYTIME: u64 = 86399;
 /// The week day names iptables prints, for bits 1 to 7.
 const WEEK_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// `strtoul(text, &end, 10)` kept in an `unsigned int`, and the rest.
-fn number(text: &[u8]) -> (u64, &[u8]) {
+/// `strtoul(text, &end, 10)` kept in an `unsigned int`, and the rest;
+/// sets `wrapped` when the number did not fit.
+fn number<'t>(text: &'t [u8], wrapped: &mut bool) -> (u64, &'t [u8]) {
     let (value, used) = common::strtoul(text, 10);
+    *wrapped |= value > u64::from(u32::MAX);
     (value & u64::from(u32::MAX), &text[used..])
 }
 
@@ -82,7 +84,7 @@ fn days_from_civil(year: i64, month: i64) -> i64 {
 /// on; returns seconds since the epoch as `mktime` in UTC computes them, or
 /// `None` where iptables refuses the text or `mktime` gives a date before
 /// 1970.
-fn parse_date(text: &str) -> Result<u64, &'static str> {
+fn parse_date(text: &str, wrapped: &mut bool) -> Result<u64, &'static str> {
     const INVALID: &str = "invalid";
     let bytes = text.as_bytes();
     // Each field: its maximum and the separator that may follow it.
@@ -97,7 +99,7 @@ fn parse_date(text: &str) -> Result<u64, &'static str> {
     let mut values = [1970u64, 1, 1, 0, 0, 0];
     let mut rest = bytes;
     for (index, (max, separator)) in fields.iter().enumerate() {
-        let (value, after) = number(rest);
+        let (value, after) = number(rest, wrapped);
         let ends = after.is_empty();
         if !ends && (*separator == 0 || after[0] != *separator) {
             return Err(INVALID);
@@ -126,13 +128,13 @@ fn parse_date(text: &str) -> Result<u64, &'static str> {
 }
 
 /// `time_parse_minutes`: `hh:mm[:ss]`, the hour before a mandatory colon.
-fn parse_daytime(text: &str) -> Option<u64> {
-    let (hour, rest) = number(text.as_bytes());
+fn parse_daytime(text: &str, wrapped: &mut bool) -> Option<u64> {
+    let (hour, rest) = number(text.as_bytes(), wrapped);
     let rest = rest.strip_prefix(b":")?;
     if hour > 23 {
         return None;
     }
-    let (minute, rest) = number(rest);
+    let (minute, rest) = number(rest, wrapped);
     if minute > 59 {
         return None;
     }
@@ -140,7 +142,7 @@ fn parse_daytime(text: &str) -> Option<u64> {
         return Some(hour * 3600 + minute * 60);
     }
     let rest = rest.strip_prefix(b":")?;
-    let (second, rest) = number(rest);
+    let (second, rest) = number(rest, wrapped);
     (rest.is_empty() && second <= 59).then_some(hour * 3600 + minute * 60 + second)
 }
 
@@ -163,6 +165,11 @@ fn segments(text: &[u8], keep: usize) -> Vec<&[u8]> {
 fn parse_monthdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let mut days = 0u32;
+    if text.split(',').any(|part| part.len() > 2) {
+        call.warn(format!(
+            "iptables reads only the first two characters of each day in `--monthdays {text}`"
+        ));
+    }
     for part in segments(text.as_bytes(), 2) {
         let (value, used) = common::strtoul(part, 0);
         let day = value & u64::from(u32::MAX);
@@ -187,6 +194,14 @@ fn parse_monthdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 fn parse_weekdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let mut days = 0u32;
+    if text
+        .split(',')
+        .any(|part| part.len() > 3 && part.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        call.warn(format!(
+            "iptables reads only the first three characters of each day in `--weekdays {text}`"
+        ));
+    }
     for part in segments(text.as_bytes(), 3) {
         let (value, used) = common::strtoul(part, 0);
         if used == part.len() {
@@ -233,20 +248,30 @@ fn parse_weekdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     match call.spec.id {
-        O_DATE_START | O_DATE_STOP => match parse_date(text) {
-            Ok(seconds) => Ok(Value::UInt(seconds)),
-            Err(why) => Err(call
-                .error(if why == "before 1970" {
-                    format!("date `{text}` is before 1970: iptables refuses it")
-                } else {
-                    format!("invalid date `{text}`")
-                })
-                .help("write `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]` with a year from 1970 to 2038, as `2024-01-31T18:00`")),
-        },
-        O_TIME_START | O_TIME_STOP => parse_daytime(text).map(Value::UInt).ok_or_else(|| {
-            call.error(format!("invalid time `{text}`"))
-                .help("write `hh:mm[:ss]` between 00:00:00 and 23:59:59")
-        }),
+        O_DATE_START | O_DATE_STOP | O_TIME_START | O_TIME_STOP => {
+            let mut wrapped = false;
+            let value = if matches!(call.spec.id, O_DATE_START | O_DATE_STOP) {
+                parse_date(text, &mut wrapped).map_err(|why| {
+                    call.error(if why == "before 1970" {
+                        format!("date `{text}` is before 1970: iptables refuses it")
+                    } else {
+                        format!("invalid date `{text}`")
+                    })
+                    .help("write `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]` with a year from 1970 to 2038, as `2024-01-31T18:00`")
+                })?
+            } else {
+                parse_daytime(text, &mut wrapped).ok_or_else(|| {
+                    call.error(format!("invalid time `{text}`"))
+                        .help("write `hh:mm[:ss]` between 00:00:00 and 23:59:59")
+                })?
+            };
+            if wrapped {
+                call.warn(format!(
+                    "a number in `{text}` does not fit in 32 bits: iptables keeps the remainder and reads something else"
+                ));
+            }
+            Ok(Value::UInt(value))
+        }
         O_MONTHDAYS => parse_monthdays(call),
         O_WEEKDAYS => parse_weekdays(call),
         O_LOCAL_TZ => {
