@@ -139,6 +139,13 @@ fn parse_byte_rate(call: &mut OptCall<'_, '_>) -> Result<Option<Rate>, ExtError>
             ))
             .help("byte rates go up to about 32 gigabytes per second"));
     }
+    let wide_chunks = bytes >> BYTE_SHIFT;
+    if wide_chunks > u64::from(u32::MAX) || wide_chunks == 0 {
+        call.warn(format!(
+            "iptables counts byte rates in 16-byte chunks, in 32 bits: it stores `{text}` as {}b/s",
+            u64::from(wide_chunks as u32) << BYTE_SHIFT
+        ));
+    }
     let number = text[..position].trim_end_matches(['k', 'm']);
     let clean = number.bytes().all(|b| b.is_ascii_digit()) && position + 3 == text.len();
     if !clean {
@@ -320,6 +327,13 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     let value = burst.value.as_uint().unwrap_or(0);
     if rate.bytes {
         let least = cost_to_bytes(bytes_to_cost(rate.amount).unwrap_or(1));
+        if least == 0 {
+            return Err(ExtError::new(
+                "iptables crashes on `--hashlimit-burst` with a byte rate under 16 bytes per second (a division by zero)",
+            )
+            .at(burst.span)
+            .help("use a byte rate of at least `16b/s`, or leave out the burst"));
+        }
         if value < least {
             return Err(ExtError::new(format!(
                 "a burst of {value} bytes is smaller than one second of the rate: iptables needs at least {least}b"

@@ -98,7 +98,7 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
                 .map_or(call.name_span, |option| option.span);
             return Err(ExtError::new(format!(
                 "`--packet {packet}` must be below `--every {every}`: the counter goes from 0 to {}",
-                every - 1
+                every.saturating_sub(1)
             ))
             .at(span));
         }
