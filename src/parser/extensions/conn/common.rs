@@ -201,12 +201,15 @@ pub fn parse_ipv6(text: &str) -> Option<(Ipv6Addr, Option<&str>)> {
     ((link_local || local_multicast) && name_ok).then_some((address, Some(zone)))
 }
 
-/// A numeric address of `family`, as `getaddrinfo` reads it.
+/// A numeric address of `family`, as `getaddrinfo` reads it; an IPv6 zone
+/// may name only `lo`, the one interface every machine has.
 #[must_use]
 pub fn numeric_address(text: &str, family: Family) -> Option<IpAddr> {
     match family {
         Family::V4 => inet_aton(text).map(IpAddr::V4),
-        Family::V6 => parse_ipv6(text).map(|(address, _)| IpAddr::V6(address)),
+        Family::V6 => parse_ipv6(text)
+            .filter(|(_, zone)| zone.is_none_or(|zone| zone == "lo"))
+            .map(|(address, _)| IpAddr::V6(address)),
     }
 }
 
