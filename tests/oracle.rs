@@ -263,7 +263,10 @@ fn verdicts_agree_with_iptables_restore() {
     disagreements.sort();
     excluded_cases.sort();
     if !excluded_cases.is_empty() {
-        eprintln!("oracle: {} cases left out, their verdict depends on the machine:", excluded_cases.len());
+        eprintln!(
+            "oracle: {} cases left out, their verdict depends on the machine:",
+            excluded_cases.len()
+        );
         for line in &excluded_cases {
             eprintln!("{line}");
         }

@@ -118,7 +118,8 @@ enum Reading {
     Maybe,
 }
 
-fn reading(rule: &Rule, family: Family, kind: u8) -> Reading {
+fn reading(rule: &Rule, family: Family, essential: &Essential) -> Reading {
+    let kind = essential.kind;
     let icmp = match family {
         Family::V4 => 1,
         Family::V6 => 58,
@@ -147,6 +148,21 @@ fn reading(rule: &Rule, family: Family, kind: u8) -> Reading {
     for m in &rule.matches {
         match (m.known, m.name.as_str()) {
             (true, "comment") => {}
+            (true, "conntrack" | "state") => {
+                // Neighbour discovery is never tracked: the kernel marks it
+                // UNTRACKED, so only a rule that allows that state sees it.
+                let option = m.option("ctstate").or_else(|| m.option("state"));
+                match option.map(|option| (&option.value, option.negated)) {
+                    Some((Value::States(bits), negated)) if !essential.related => {
+                        let untracked = (bits & Value::STATE_UNTRACKED != 0) != negated;
+                        if !untracked {
+                            return Reading::Never;
+                        }
+                        sure = false;
+                    }
+                    _ => sure = false,
+                }
+            }
             (true, "icmp" | "icmp6") => {
                 let option = m.option("icmp-type").or_else(|| m.option("icmpv6-type"));
                 if let Some(option) = option {
@@ -186,7 +202,7 @@ fn blocked_at(chain: &Chain, family: Family, essential: &Essential) -> Option<Sp
         }
         let jumps = matches!(rule.target.kind, TargetKind::Jump(_) | TargetKind::Goto(_))
             || matches!(&rule.target.kind, TargetKind::Extension(t) if !t.known);
-        match reading(rule, family, essential.kind) {
+        match reading(rule, family, essential) {
             Reading::Never => {}
             Reading::Maybe if jumps || accepts(rule) => return None,
             Reading::Maybe => {}

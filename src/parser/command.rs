@@ -454,7 +454,11 @@ impl<'a> Parser<'a> {
             let step = self.getopt.next(&table);
             let invert = self.invert.take();
             match step {
-                Step::End => break,
+                Step::End => {
+                    // A `!` at the very end negates nothing.
+                    self.invert = invert;
+                    break;
+                }
                 Step::EndOfOptions { rest } => {
                     if rest < self.tokens.len() {
                         return Err(LineError::new(
@@ -1408,7 +1412,6 @@ impl<'a> Parser<'a> {
         for index in order {
             let slot = &self.slots[index];
             let Some(def) = slot.def else { continue };
-            check_option_table(def, slot.seen, slot.name_span)?;
             if let Some(hook) = def.final_check {
                 let mut warnings = Vec::new();
                 let mut call = FinalCall {
@@ -1423,6 +1426,9 @@ impl<'a> Parser<'a> {
                 self.warnings.extend(warnings);
                 result.map_err(|error| LineError::from_ext(error, slot.name_span))?;
             }
+            // iptables runs the extension's own check before the generic
+            // one (`xtables_option_mfcall`).
+            check_option_table(def, slot.seen, slot.name_span)?;
         }
         Ok(())
     }

@@ -113,10 +113,13 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-m cluster", "needs `--cluster-total-nodes`");
+        refuses(
+            "-m cluster",
+            "needs `--cluster-local-node` or `--cluster-local-nodemask`",
+        );
         refuses(
             "-m cluster --cluster-total-nodes 3",
-            "needs `--cluster-hash-seed`",
+            "needs `--cluster-local-node` or `--cluster-local-nodemask`",
         );
         refuses(
             "-m cluster --cluster-total-nodes 3 --cluster-hash-seed 1",

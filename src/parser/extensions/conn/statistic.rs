@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-m statistic", "needs `--mode`");
+        refuses("-m statistic", "needs `--probability`");
         refuses("-m statistic --probability 1", "needs `--mode`");
         refuses(
             "-m statistic --mode Random --probability 1",

@@ -178,6 +178,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     let flags = call.seen | tuple_bits(call.options);
+    if flags & bit(O_MODULUS) == 0 {
+        return Err(call
+            .error("`HMARK` needs `--hmark-mod`")
+            .help("add the number of marks to spread over, as `--hmark-mod 4`"));
+    }
     if flags & bit(O_RND) == 0 {
         return Err(call
             .error("`HMARK` needs `--hmark-rnd`")
