@@ -86,6 +86,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
             },
             facts: FileFacts {
                 fragment: settings.fragment,
+                failed_lines: Vec::new(),
             },
             diagnostics: vec![diagnostic],
             source,
@@ -111,6 +112,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
     }
     let facts = FileFacts {
         fragment: settings.fragment,
+        failed_lines: read.failed_lines.clone(),
     };
     let mut cx = FileContext::new(&source, &read.ruleset, &facts);
     lints::run_file(lints::ALL, &mut cx);

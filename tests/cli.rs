@@ -41,7 +41,19 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> String {
     path.to_string_lossy().into_owned()
 }
 
-const CLEAN: &str = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+const CLEAN: &str = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -i lo -j ACCEPT\n\
+-A INPUT -p icmp -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+
+/// The first diagnostic with `code`.
+fn with_code<'a>(document: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    document["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {document}"))
+}
 
 #[test]
 fn exit_code_zero_without_findings_and_one_with_errors() {
@@ -63,7 +75,7 @@ fn exit_code_zero_without_findings_and_one_with_errors() {
     assert_eq!(output.status.code(), Some(1));
     let document = json(&output);
     assert_eq!(document["files"][0]["loadable"], false);
-    assert_eq!(document["diagnostics"][0]["code"], "FW002");
+    with_code(&document, "FW002");
 }
 
 #[test]
@@ -78,7 +90,7 @@ fn json_follows_the_contract() {
     assert_eq!(document["files"][0]["path"], "rules.v4");
     assert_eq!(document["files"][0]["family"], "ipv4");
     assert_eq!(document["files"][0]["rules"], 0);
-    let diagnostic = &document["diagnostics"][0];
+    let diagnostic = with_code(&document, "FW003");
     assert_eq!(diagnostic["path"], "rules.v4");
     assert_eq!(diagnostic["code"], "FW003");
     assert_eq!(diagnostic["name"], "invalid-value");
@@ -92,6 +104,15 @@ fn json_follows_the_contract() {
     assert!(diagnostic["labels"].is_array());
     assert!(diagnostic["help"].is_string());
     assert_eq!(document["summary"]["errors"], 1);
+    assert_eq!(
+        document["summary"]["warnings"],
+        document["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["severity"] == "warning")
+            .count()
+    );
 }
 
 #[test]

@@ -172,6 +172,49 @@ fn corpus_cases(corpus: &Path) -> Vec<Case> {
     cases
 }
 
+/// Why a case says nothing about the rules themselves, if it does not.
+fn environmental(case: &Case, live: Option<&LiveVerdict>) -> Option<&'static str> {
+    // Whether a named ipset exists depends on the machine, not the file:
+    // iptables looks sets up while it parses, so even `--test` fails.
+    let names_set = ["--add-set", "--del-set", "--match-set", "--map-set"]
+        .iter()
+        .any(|option| case.text.contains(option));
+    if names_set && live.is_some_and(LiveVerdict::missing_set) {
+        return Some("names an ipset this machine does not have");
+    }
+    if names_set && live.is_none() && !case.recorded_ok {
+        return Some("names an ipset the recording machine did not have");
+    }
+    // Connection label names come from the loading machine's
+    // /etc/xtables/connlabel.conf.
+    if case.text.contains("-m connlabel")
+        && case.text.contains("--label")
+        && !case.text.contains("--label 1")
+    {
+        let named = case
+            .text
+            .split("--label")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|label| !label.trim_matches('"').bytes().all(|b| b.is_ascii_digit()));
+        if named && !std::path::Path::new("/etc/xtables/connlabel.conf").exists() {
+            return Some(
+                "names a connection label, which the loading machine's /etc/xtables/connlabel.conf defines",
+            );
+        }
+    }
+    // nfacct objects are created outside the rules (`nfacct add`).
+    if case.text.contains("--nfacct-name") && case.needs_setup {
+        return Some("names an nfacct object, which is created outside the rules");
+    }
+    // SECMARK and CONNSECMARK need an SELinux policy in the kernel.
+    let selinux = std::path::Path::new("/sys/fs/selinux/enforce").exists();
+    if case.text.contains("SECMARK") && !selinux && live.is_some_and(|live| !live.load_ok) {
+        return Some("needs SELinux, which this kernel does not run");
+    }
+    None
+}
+
 /// The real verdict of a case, and where it came from.
 fn real_verdict(case: &Case, live: Option<&LiveVerdict>) -> (bool, &'static str) {
     match live {

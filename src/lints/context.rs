@@ -13,6 +13,20 @@ use crate::source::{SourceFile, Span};
 pub struct FileFacts {
     /// Read as a `--noflush` fragment.
     pub fragment: bool,
+    /// Lines the reader could not read, with their table: the model lacks
+    /// whatever they would have done, so lints that reason about the
+    /// whole table stay silent about it.
+    pub failed_lines: Vec<(Span, Option<TableKind>)>,
+}
+
+impl FileFacts {
+    /// True when some line of `table` could not be read.
+    #[must_use]
+    pub fn incomplete(&self, table: TableKind) -> bool {
+        self.failed_lines
+            .iter()
+            .any(|(_, kind)| kind.is_none_or(|kind| kind == table))
+    }
 }
 
 /// The context of the per-file passes.

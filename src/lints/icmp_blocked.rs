@@ -137,6 +137,15 @@ fn reading(rule: &Rule, family: Family, essential: &Essential) -> Reading {
         }
         _ => {}
     }
+    // These messages come from the network: rules for loopback traffic
+    // neither let them in nor keep them out.
+    if rule
+        .in_interface
+        .as_ref()
+        .is_some_and(|i| !i.negated && i.value.name == "lo")
+    {
+        return Reading::Never;
+    }
     let mut sure = rule.source.is_none()
         && rule.destination.is_none()
         && rule.out_interface.is_none()
@@ -224,7 +233,11 @@ impl Lint for IcmpBlocked {
     }
 
     fn check_chain(&self, cx: &mut FileContext<'_>, table: &Table, chain: &Chain) {
-        if table.kind != TableKind::Filter || chain.name != "INPUT" || cx.facts.fragment {
+        if table.kind != TableKind::Filter
+            || chain.name != "INPUT"
+            || cx.facts.fragment
+            || cx.facts.incomplete(table.kind)
+        {
             return;
         }
         let family = cx.family();

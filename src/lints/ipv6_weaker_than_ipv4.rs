@@ -125,7 +125,10 @@ impl Lint for Ipv6WeakerThanIpv4 {
     fn check_run(&self, cx: &mut RunContext<'_>) {
         let files = cx.files;
         for (index, v4) in files.iter().enumerate() {
-            if v4.ruleset.family != Family::V4 || v4.facts.fragment {
+            if v4.ruleset.family != Family::V4
+                || v4.facts.fragment
+                || v4.facts.incomplete(TableKind::Filter)
+            {
                 continue;
             }
             let Some(v4_filter) = v4.ruleset.table(TableKind::Filter) else {
@@ -142,7 +145,7 @@ impl Lint for Ipv6WeakerThanIpv4 {
                 continue;
             };
             let v6 = &files[pair];
-            if v6.facts.fragment {
+            if v6.facts.fragment || v6.facts.incomplete(TableKind::Filter) {
                 continue;
             }
             let v6_path = v6.source.name().to_string();

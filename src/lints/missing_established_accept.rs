@@ -64,7 +64,7 @@ impl Lint for MissingEstablishedAccept {
     }
 
     fn check_table(&self, cx: &mut FileContext<'_>, table: &Table) {
-        if table.kind != TableKind::Filter || cx.facts.fragment {
+        if table.kind != TableKind::Filter || cx.facts.fragment || cx.facts.incomplete(table.kind) {
             return;
         }
         for name in ["INPUT", "FORWARD"] {

@@ -72,7 +72,7 @@ impl Lint for MissingLoopbackAccept {
             .iter()
             .flat_map(|chain| &chain.rules)
             .any(|rule| rule.matches.iter().any(|m| !m.known));
-        if accepts_lo || unknown || cx.facts.fragment {
+        if accepts_lo || unknown || cx.facts.fragment || cx.facts.incomplete(table.kind) {
             return;
         }
         cx.report(

@@ -31,6 +31,7 @@ declare_code! {
     /// ```iptables
     /// *filter
     /// :INPUT DROP [0:0]
+    /// :FORWARD DROP [0:0]
     /// -A INPUT -i lo -j ACCEPT
     /// -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
     /// -A INPUT -p tcp --dport 22 -j ACCEPT
@@ -84,10 +85,18 @@ impl Lint for PermissivePolicy {
     }
 
     fn check_chain(&self, cx: &mut FileContext<'_>, table: &Table, chain: &Chain) {
-        if table.kind != TableKind::Filter || !matches!(chain.name.as_str(), "INPUT" | "FORWARD") {
+        if table.kind != TableKind::Filter
+            || !matches!(chain.name.as_str(), "INPUT" | "FORWARD")
+            || cx.facts.incomplete(table.kind)
+        {
             return;
         }
         let Some(policy) = &chain.policy else { return };
+        if policy.span.is_none() && chain.rules.is_empty() {
+            // The file does not touch this chain at all (a ufw template, a
+            // file for another table): it leaves it as it finds it.
+            return;
+        }
         if policy.verdict != Verdict::Accept || ends_denying(table, chain, 0) {
             return;
         }

@@ -56,23 +56,11 @@ impl Lint for UnreachableRule {
         let Some(how) = stop(catch_all) else { return };
         let line = line_of(cx.source, catch_all);
         let dead = &chain.rules[position + 1..];
-        for (index, rule) in dead.iter().enumerate() {
-            let more = if index == 0 && dead.len() > 1 {
-                format!(
-                    " (nor the {} after it)",
-                    if dead.len() == 2 {
-                        "rule".to_string()
-                    } else {
-                        format!("{} rules", dead.len() - 1)
-                    }
-                )
-            } else {
-                String::new()
-            };
+        for rule in dead {
             cx.report(
                 rule.span,
                 format!(
-                    "this rule is never reached: line {line} {} every packet first{more}",
+                    "this rule is never reached: line {line} {} every packet first",
                     how.describe()
                 ),
             )

@@ -104,18 +104,27 @@ impl Lint for UnusedChain {
             if graph.callers(index).next().is_some() {
                 continue;
             }
+            // A line that could not be read may have jumped to it.
+            let mentioned = cx.facts.failed_lines.iter().any(|(span, kind)| {
+                kind.is_none_or(|kind| kind == table.kind)
+                    && cx
+                        .source
+                        .slice(*span)
+                        .split_whitespace()
+                        .any(|word| word == chain.name)
+            });
+            if mentioned {
+                continue;
+            }
             let span = chain.declared.unwrap_or(table.span);
             let what = if chain.rules.is_empty() {
                 "and it has no rules".to_string()
             } else {
-                format!(
-                    "so its {} never see a packet",
-                    if chain.rules.len() == 1 {
-                        "rule".to_string()
-                    } else {
-                        format!("{} rules", chain.rules.len())
-                    }
-                )
+                if chain.rules.len() == 1 {
+                    "so its rule never sees a packet".to_string()
+                } else {
+                    format!("so its {} rules never see a packet", chain.rules.len())
+                }
             };
             report(cx, chain, span, what);
         }

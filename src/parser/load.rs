@@ -27,6 +27,9 @@ use crate::source::{SourceFile, Span};
 /// 255 entries, three of which it fills itself, and one stays NULL.
 const MAX_ARGUMENTS: usize = 251;
 
+/// How many lines outside of any table are reported one by one.
+const OUTSIDE_REPORTED: usize = 10;
+
 /// Parse rule lines in parallel only when there are enough of them to pay
 /// for it.
 const PARALLEL_LINES: usize = 4096;
@@ -124,6 +127,7 @@ struct Reader<'f> {
     current_span: Option<Span>,
     in_table: bool,
     rule_lines: Vec<Span>,
+    failed_lines: Vec<(Span, Option<TableKind>)>,
 }
 
 /// Reads `file` as a rule file of `family`.
@@ -150,6 +154,7 @@ pub fn read_file(
         current_span: None,
         in_table: false,
         rule_lines: Vec::new(),
+        failed_lines: Vec::new(),
     };
     if crlf {
         let offset = memchr::memmem::find(text.as_bytes(), b"\r\n").unwrap_or(0);
@@ -247,6 +252,10 @@ impl<'f> Reader<'f> {
         let mut items = Vec::new();
         let mut commands = 0usize;
         let mut last_split: Option<Span> = None;
+        // Text that is not a rule file at all would give one finding per
+        // line; past a few, one finding says how many more there are.
+        let mut outside = 0usize;
+        let mut last_outside: Option<Span> = None;
         for mut line in lines::physical_lines(text) {
             if self.crlf {
                 if let Some(stripped) = line.text.strip_suffix('\r') {
@@ -354,12 +363,17 @@ impl<'f> Reader<'f> {
                 } else {
                     "outside a table, a line must be blank, a `#` comment or a `*table` line"
                 };
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    "this line is outside of any table",
-                    Some(help),
-                );
+                outside += 1;
+                if outside <= OUTSIDE_REPORTED {
+                    self.error(
+                        &codes::INVALID_LINE,
+                        span,
+                        "this line is outside of any table",
+                        Some(help),
+                    );
+                } else {
+                    last_outside = Some(span);
+                }
                 continue;
             }
             if content.starts_with(':') {
@@ -380,6 +394,15 @@ impl<'f> Reader<'f> {
                 index: commands,
             });
             commands += 1;
+        }
+        if let Some(span) = last_outside {
+            let more = outside - OUTSIDE_REPORTED;
+            self.error(
+                &codes::INVALID_LINE,
+                span,
+                format!("and {more} more line{} outside of any table, up to this one", if more == 1 { "" } else { "s" }),
+                Some("this does not look like an iptables-save file: check that it is the right file"),
+            );
         }
         items
     }
@@ -603,13 +626,19 @@ impl<'f> Reader<'f> {
             notes,
             problems,
         } = parsed;
+        let broken = problems.iter().any(|d| d.severity == Severity::Error);
         for diagnostic in problems {
             self.add(diagnostic);
         }
         for note in notes {
             self.line_note(note);
         }
-        let Some(result) = result else { return };
+        let Some(result) = result else {
+            if broken {
+                self.failed_lines.push((span, self.current_kind));
+            }
+            return;
+        };
         let command = match result {
             Ok(LineOutcome::Command(command)) => command,
             Ok(LineOutcome::Skipped) => {
@@ -626,6 +655,7 @@ impl<'f> Reader<'f> {
             }
             Err(error) => {
                 self.line_error(error);
+                self.failed_lines.push((span, self.current_kind));
                 return;
             }
         };
@@ -1259,6 +1289,7 @@ impl<'f> Reader<'f> {
             comments,
             tables,
             rule_lines,
+            failed_lines,
             ..
         } = self;
         diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
@@ -1273,6 +1304,7 @@ impl<'f> Reader<'f> {
             loadable: loadable && !refused,
             comments,
             rule_lines,
+            failed_lines,
         }
     }
 }
