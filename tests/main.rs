@@ -1,5 +1,8 @@
 //! The integration tests of fwlint, in one binary.
 
+// Tests report what they measured on stderr.
+#![allow(clippy::print_stderr)]
+
 mod support;
 
 mod cli;

@@ -215,6 +215,11 @@ fn environmental(case: &Case, live: Option<&LiveVerdict>) -> Option<&'static str
     None
 }
 
+/// One case with fwlint's prediction and the real verdict: (case,
+/// predicted loads, really loads, where the verdict came from, why fwlint
+/// refused, why the case is left out).
+type Outcome = (Case, bool, bool, &'static str, String, Option<&'static str>);
+
 /// The real verdict of a case, and where it came from.
 fn real_verdict(case: &Case, live: Option<&LiveVerdict>) -> (bool, &'static str) {
     match live {
@@ -251,7 +256,7 @@ fn verdicts_agree_with_iptables_restore() {
     let mut cases = corpus_cases(&corpus);
     cases.extend(vector_cases(&corpus));
     cases.retain(|case| case.origin.contains(&filter));
-    let results: Vec<(Case, bool, bool, &'static str, String, Option<&'static str>)> = cases
+    let results: Vec<Outcome> = cases
         .into_par_iter()
         .map(|case| {
             let name = if case.origin.ends_with(".t") || case.origin.contains(".t:") {

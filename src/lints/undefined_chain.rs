@@ -118,7 +118,7 @@ impl Lint for UndefinedChain {
         if !missing_at(table.chain(name), span.start) {
             return;
         }
-        let target_span = span.sub(span.len() as usize - name.len()..span.len() as usize);
+        let target_span = span.part(span.len() as usize - name.len()..span.len() as usize);
         let declared = table.chain(name).and_then(|chain| chain.declared);
         let message = if declared.is_some() {
             format!("{verb} chain `{name}` before it is declared")

@@ -217,7 +217,7 @@ pub struct Command {
 /// The result of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineOutcome {
-    Command(Command),
+    Command(Box<Command>),
     /// `-4` in an IPv6 file or `-6` in an IPv4 file: iptables-restore
     /// skips the line.
     Skipped,
@@ -1440,7 +1440,7 @@ impl<'a> Parser<'a> {
             let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
                 && raw.span.len() as usize == raw.text.len()
             {
-                raw.span.sub(offset..offset + part.len())
+                raw.span.part(offset..offset + part.len())
             } else {
                 raw.span
             };
@@ -1657,14 +1657,14 @@ impl<'a> Parser<'a> {
             target,
             counters: self.counters,
         });
-        Ok(LineOutcome::Command(Command {
+        Ok(LineOutcome::Command(Box::new(Command {
             kind,
             span: command_span,
             chain: self.chain.take(),
             new_name: self.new_name.take(),
             policy: self.policy.take(),
             rule,
-        }))
+        })))
     }
 
     fn generic_opt_check(&self, kind: CommandKind, span: Span) -> Result<(), LineError> {

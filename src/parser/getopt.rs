@@ -84,6 +84,10 @@ fn short_has_arg(letter: u8) -> Option<HasArg> {
     })
 }
 
+/// The long option table as the scanner sees it: a function that offers
+/// each entry, in order, to a visitor, which returns `false` to stop.
+pub type LongOptions<'a> = dyn Fn(&mut dyn FnMut(&LongOpt) -> bool) + 'a;
+
 /// The scanner; `next` is called with the current long option table.
 #[derive(Debug)]
 pub struct Getopt<'a> {
@@ -148,7 +152,7 @@ impl<'a> Getopt<'a> {
             .is_some_and(|arg| !arg.text.starts_with('-') && !arg.text.starts_with('!'))
     }
 
-    pub fn next(&mut self, long: &dyn Fn(&mut dyn FnMut(&LongOpt) -> bool)) -> Step<'a> {
+    pub fn next(&mut self, long: &LongOptions<'_>) -> Step<'a> {
         if let Some((index, position)) = self.cluster {
             return self.short(index, position);
         }
@@ -239,12 +243,7 @@ impl<'a> Getopt<'a> {
         }
     }
 
-    fn long(
-        &mut self,
-        index: usize,
-        body: &str,
-        long: &dyn Fn(&mut dyn FnMut(&LongOpt) -> bool),
-    ) -> Step<'a> {
+    fn long(&mut self, index: usize, body: &str, long: &LongOptions<'_>) -> Step<'a> {
         let token = &self.tokens[index];
         let (name, attached) = match body.split_once('=') {
             Some((name, value)) => (name, Some(value)),

@@ -267,7 +267,7 @@ impl<'f> Reader<'f> {
                     last_split = Some(line.line_span);
                     self.error(
                         &codes::LIMIT_EXCEEDED,
-                        line.line_span.sub(0..1),
+                        line.line_span.part(0..1),
                         format!(
                             "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
                             line.line_span.len(),
@@ -320,10 +320,10 @@ impl<'f> Reader<'f> {
                     );
                     items.push(Item::Commit);
                 }
-                let rest = &content[1..];
+                let rest = content.strip_prefix('*').unwrap_or(content);
                 let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
                 let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
-                let name_span = span.sub(1 + name_start..1 + name_start + name.len());
+                let name_span = span.part(1 + name_start..1 + name_start + name.len());
                 let kind = TableKind::parse(name);
                 if name.is_empty() {
                     self.error(
@@ -496,7 +496,7 @@ impl<'f> Reader<'f> {
         let mut offset = 1;
         for field in rest.split([' ', '\t']) {
             if !field.is_empty() {
-                fields.push((field, span.sub(offset..offset + field.len())));
+                fields.push((field, span.part(offset..offset + field.len())));
             }
             offset += field.len() + 1;
         }
@@ -640,7 +640,7 @@ impl<'f> Reader<'f> {
             return;
         };
         let command = match result {
-            Ok(LineOutcome::Command(command)) => command,
+            Ok(LineOutcome::Command(command)) => *command,
             Ok(LineOutcome::Skipped) => {
                 self.push(
                     &codes::IGNORED_LINE,
@@ -1340,7 +1340,7 @@ fn parse_command_line(
                 parsed.problems.push(
                     Diagnostic::new(
                         &codes::INVALID_LINE,
-                        span.sub(0..text.find(' ').unwrap_or(text.len())),
+                        span.part(0..text.find(' ').unwrap_or(text.len())),
                         message,
                     )
                     .with_help("a rule may start with `[packets:bytes]`, as `[0:0] -A INPUT ...`"),

@@ -31,7 +31,7 @@ impl Token<'_> {
     #[must_use]
     pub fn sub_span(&self, range: std::ops::Range<usize>) -> Span {
         if self.verbatim {
-            self.span.sub(range)
+            self.span.part(range)
         } else {
             self.span
         }

@@ -55,7 +55,7 @@ impl Span {
 
     /// A sub-span given relative to the start of this one, clamped to it.
     #[must_use]
-    pub fn sub(self, relative: Range<usize>) -> Span {
+    pub fn part(self, relative: Range<usize>) -> Span {
         let len = self.len() as usize;
         let start = relative.start.min(len);
         let end = relative.end.clamp(start, len);
@@ -81,9 +81,9 @@ mod tests {
     #[test]
     fn sub_span_is_clamped_to_parent() {
         let span = Span::new(10, 20);
-        assert_eq!(span.sub(2..4), Span::new(12, 14));
-        assert_eq!(span.sub(8..40), Span::new(18, 20));
-        assert_eq!(span.sub(30..40), Span::new(20, 20));
+        assert_eq!(span.part(2..4), Span::new(12, 14));
+        assert_eq!(span.part(8..40), Span::new(18, 20));
+        assert_eq!(span.part(30..40), Span::new(20, 20));
     }
 
     #[test]

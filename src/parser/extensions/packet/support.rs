@@ -227,7 +227,7 @@ pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 #[must_use]
 pub fn arg_sub_span(arg: Arg<'_>, range: std::ops::Range<usize>) -> Span {
     if arg.span.len() as usize == arg.text.len() {
-        arg.span.sub(range)
+        arg.span.part(range)
     } else {
         arg.span
     }

@@ -149,8 +149,3 @@ pub fn parse_strict_range(call: &OptCall<'_, '_>, protocol: &str) -> Result<Port
     }
     Ok(PortRange { first, last })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

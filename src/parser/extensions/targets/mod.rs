@@ -84,7 +84,7 @@ fn part_error(call: &OptCall<'_, '_>, part: &str, message: impl Into<String>) ->
     let offset = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
     let inside = offset <= text.len() && part.len() <= text.len() - offset;
     let at = if inside && span.len() as usize == text.len() {
-        span.sub(offset..offset + part.len())
+        span.part(offset..offset + part.len())
     } else {
         span
     };
