@@ -143,7 +143,6 @@ mod tests {
     // ip6tables 1.8.9 loads the match for these three; fwlint's implicit
     // loading (`load_proto` in command.rs) does not map the aliases yet.
     #[test]
-    #[ignore = "needs command.rs load_proto to map icmpv6/ipv6-icmp to icmp6"]
     fn protocol_loads_the_match() {
         for protocol in ["icmpv6", "ipv6-icmp", "58"] {
             let rule = accepts6(&format!("-p {protocol} --icmpv6-type 1 -j ACCEPT"));
