@@ -98,7 +98,10 @@ fn help(table: &Table, name: &str, fragment_hint: bool) -> String {
         },
     };
     if fragment_hint {
-        help.push_str("; if this file is a fragment for `iptables-restore --noflush`, run fwlint with `--fragment`");
+        let joint = if help.ends_with('?') { " If" } else { "; if" };
+        help.push_str(&format!(
+            "{joint} this file is a fragment for `iptables-restore --noflush`, run fwlint with `--fragment`"
+        ));
     }
     help
 }
