@@ -2,7 +2,7 @@
 //! that never accepts the packets of established connections, or accepts
 //! them only after many rules.
 
-use super::rules::{accepts, default_deny_span, has_unknown, reached_from, required_states};
+use super::rules::{accepts_in, default_deny_span, has_unknown, reached_from, required_states};
 use super::{FileContext, Lint};
 use crate::declare_code;
 use crate::diagnostics::{LintMeta, Severity};
@@ -53,6 +53,56 @@ declare_code! {
     };
 }
 
+/// True when two accepting rules mirror each other (`-i A -o B` and
+/// `-i B -o A`, or `-s X -d Y` and `-s Y -d X`): traffic is allowed both
+/// ways without connection tracking, so replies need no accept of their own.
+fn allows_both_directions<'a>(
+    table: &crate::model::Table,
+    rules: impl Iterator<Item = &'a crate::model::Rule>,
+) -> bool {
+    let accepting: Vec<&crate::model::Rule> =
+        rules.filter(|rule| accepts_in(table, rule)).collect();
+    let text = |value: Option<String>| value.unwrap_or_default();
+    let key = |rule: &crate::model::Rule| {
+        (
+            text(
+                rule.in_interface
+                    .as_ref()
+                    .map(|i| format!("{}{}", i.negated, i.value.name)),
+            ),
+            text(
+                rule.out_interface
+                    .as_ref()
+                    .map(|i| format!("{}{}", i.negated, i.value.name)),
+            ),
+            text(rule.source.as_ref().map(|a| {
+                format!(
+                    "{}{:?}",
+                    a.negated,
+                    a.value.iter().map(|x| x.net()).collect::<Vec<_>>()
+                )
+            })),
+            text(rule.destination.as_ref().map(|a| {
+                format!(
+                    "{}{:?}",
+                    a.negated,
+                    a.value.iter().map(|x| x.net()).collect::<Vec<_>>()
+                )
+            })),
+        )
+    };
+    accepting.iter().any(|a| {
+        let (a_in, a_out, a_src, a_dst) = key(a);
+        if a_in == a_out && a_src == a_dst {
+            return false;
+        }
+        accepting.iter().any(|b| {
+            let (b_in, b_out, b_src, b_dst) = key(b);
+            b_in == a_out && b_out == a_in && b_src == a_dst && b_dst == a_src
+        })
+    })
+}
+
 /// More rules than this before the established accept is reported as slow.
 const LATE_AFTER: usize = 10;
 
@@ -75,11 +125,20 @@ impl Lint for MissingEstablishedAccept {
                 continue;
             };
             let reached = reached_from(table, name);
-            if name == "FORWARD" && !reached.iter().flat_map(|c| &c.rules).any(accepts) {
+            if name == "FORWARD"
+                && !reached
+                    .iter()
+                    .flat_map(|c| &c.rules)
+                    .any(|rule| accepts_in(table, rule))
+            {
+                continue;
+            }
+            if allows_both_directions(table, reached.iter().flat_map(|c| &c.rules)) {
+                // Replies pass through a mirrored rule of their own.
                 continue;
             }
             let established = |rule: &crate::model::Rule| {
-                accepts(rule)
+                accepts_in(table, rule)
                     && required_states(rule)
                         .is_some_and(|states| states & Value::STATE_ESTABLISHED != 0)
             };

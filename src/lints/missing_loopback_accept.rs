@@ -1,7 +1,7 @@
 //! FW203 `missing-loopback-accept`: INPUT drops by default but never
 //! accepts the loopback interface.
 
-use super::rules::{accepts, default_deny_span, in_interface, reached_from};
+use super::rules::{accepts_in, default_deny_span, in_interface, reached_from};
 use super::{FileContext, Lint};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
@@ -65,7 +65,8 @@ impl Lint for MissingLoopbackAccept {
             .iter()
             .flat_map(|chain| &chain.rules)
             .any(|rule| {
-                accepts(rule) && in_interface(rule).is_some_and(|interface| interface.matches("lo"))
+                accepts_in(table, rule)
+                    && in_interface(rule).is_some_and(|interface| interface.matches("lo"))
             });
         // Rules fwlint cannot read might accept loopback traffic.
         let unknown = reached_from(table, "INPUT")

@@ -203,3 +203,48 @@ pub fn has_unknown(table: &Table, start: &str) -> bool {
                 || matches!(&rule.target.kind, TargetKind::Extension(t) if !t.known)
         })
 }
+
+/// The verdict a rule gives every packet it matches, following a jump or
+/// goto into a chain that decides every packet the same way (a
+/// `LOGACCEPT` chain: `-j LOG`, then `-j ACCEPT`).
+#[must_use]
+pub fn decides(table: &Table, rule: &Rule) -> Option<Stop> {
+    decides_within(table, rule, 0)
+}
+
+fn decides_within(table: &Table, rule: &Rule, depth: usize) -> Option<Stop> {
+    if let Some(stop) = stop(rule).filter(|stop| *stop != Stop::Goto) {
+        return Some(stop);
+    }
+    let (TargetKind::Jump(name) | TargetKind::Goto(name)) = &rule.target.kind else {
+        return None;
+    };
+    if depth > 8 {
+        return None;
+    }
+    let chain = table.chain(name)?;
+    for inner in &chain.rules {
+        let inner_stop = decides_within(table, inner, depth + 1);
+        match (inner.is_unconditional(), inner_stop) {
+            (true, Some(Stop::Return)) => return None,
+            (true, Some(stop)) => return Some(stop),
+            // A conditional decision: not every packet ends the same way.
+            (false, Some(_)) => return None,
+            (_, None) => {
+                if matches!(inner.target.kind, TargetKind::Jump(_) | TargetKind::Goto(_))
+                    || matches!(&inner.target.kind, TargetKind::Extension(t) if !t.known || t.termination != Termination::Continues)
+                {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// True when the rule accepts what it matches, directly or through a chain
+/// that accepts everything.
+#[must_use]
+pub fn accepts_in(table: &Table, rule: &Rule) -> bool {
+    decides(table, rule) == Some(Stop::Accept)
+}

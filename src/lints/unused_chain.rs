@@ -98,7 +98,13 @@ impl Lint for UnusedChain {
         }
         let graph = cx.graph(table).clone();
         for (index, chain) in table.chains.iter().enumerate() {
-            if chain.is_builtin() || generated(&chain.name) || chain.undeclared_use.is_some() {
+            // A chain named like a built-in chain of another table is a
+            // mistake the reader reports (`invalid-chain`).
+            if chain.is_builtin()
+                || generated(&chain.name)
+                || chain.undeclared_use.is_some()
+                || crate::model::Hook::from_chain_name(&chain.name).is_some()
+            {
                 continue;
             }
             if graph.callers(index).next().is_some() {
