@@ -18,9 +18,11 @@ pub fn corpus() -> Option<PathBuf> {
     path.join("MANIFEST.tsv").is_file().then_some(path)
 }
 
-/// Prints why a test does nothing here.
+/// Says why a test does nothing here. It writes to the process's stderr
+/// directly, so that the message shows even though the test passes.
 pub fn skip(test: &str, reason: &str) {
-    eprintln!("SKIPPED {test}: {reason}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
 }
 
 /// Runs fwlint's reader and lints on `text` as the file `name`.
