@@ -22,6 +22,8 @@ pub struct Settings {
     /// IPv4 and IPv6 files of one host, as the user paired them
     /// (`--pair V4FILE:V6FILE`), by path as shown.
     pub pairs: Vec<(String, String)>,
+    /// What the user said about the host the rules run on.
+    pub host: crate::analysis::HostProfile,
 }
 
 /// Everything fwlint found in one file.
@@ -87,6 +89,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
             facts: FileFacts {
                 fragment: settings.fragment,
                 failed_lines: Vec::new(),
+                host: settings.host.clone(),
             },
             diagnostics: vec![diagnostic],
             source,
@@ -113,6 +116,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
     let facts = FileFacts {
         fragment: settings.fragment,
         failed_lines: read.failed_lines.clone(),
+        host: settings.host.clone(),
     };
     let mut cx = FileContext::new(&source, &read.ruleset, &facts);
     lints::run_file(lints::ALL, &mut cx);

@@ -1,5 +1,139 @@
-//! Packet-flow analysis: what the rules do to sets of packets.
+//! Packet-flow analysis: what the rules of a ruleset do to every packet.
+//!
+//! The analysis models the netfilter traversal (`packet-flow.md`): each
+//! table's built-in chains are run with every packet their hook can see,
+//! chains call chains with jump, goto and RETURN, built-in chains end in
+//! their policy, NAT targets rewrite, and unknown matches and targets make
+//! results uncertain rather than wrong. The lints of the packet-flow kind
+//! and `fwlint trace` read it; it knows nothing about how the model was
+//! parsed or how findings are printed.
 
+pub mod eval;
+pub mod host;
 pub mod interfaces;
 pub mod matcher;
 pub mod space;
+
+use eval::{Decided, Evaluator};
+use interfaces::{Atoms, EMPTY};
+use space::{Cube, PacketSet, misc};
+
+use crate::model::{Family, Hook, Ruleset, Table, TableKind};
+
+pub use eval::{Decision, Flow, Place, Rewrite};
+pub use host::{Host, HostProfile, Service};
+
+/// The analysis of one table: every built-in chain run with every packet
+/// its hook can see.
+pub struct TableAnalysis<'r> {
+    pub kind: TableKind,
+    pub evaluator: Evaluator<'r>,
+    /// What every built-in chain decided, chain by chain.
+    pub decided: Vec<Decided>,
+}
+
+/// The analysis of a whole ruleset.
+pub struct Analysis<'r> {
+    pub ruleset: &'r Ruleset,
+    pub family: Family,
+    pub atoms: Atoms,
+    pub host: Host,
+    pub tables: Vec<TableAnalysis<'r>>,
+}
+
+impl<'r> Analysis<'r> {
+    /// Analyses every table of `ruleset` on the host `host`.
+    #[must_use]
+    pub fn new(ruleset: &'r Ruleset, host: Host) -> Analysis<'r> {
+        let atoms = Atoms::of(ruleset, &[]);
+        let mut analysis = Analysis {
+            ruleset,
+            family: ruleset.family,
+            atoms,
+            host,
+            tables: Vec::new(),
+        };
+        for table in &ruleset.tables {
+            let evaluated = analysis.analyse_table(table);
+            analysis.tables.push(evaluated);
+        }
+        analysis
+    }
+
+    /// Every packet of the ruleset's family, on any interface.
+    #[must_use]
+    pub fn universe(&self) -> Cube {
+        let mut cube = Cube::universe(matcher::address_bits(self.family));
+        cube.iif = self.atoms.all();
+        cube.oif = self.atoms.all();
+        cube
+    }
+
+    /// Every packet hook `hook` can see.
+    #[must_use]
+    pub fn hook_universe(&self, hook: Hook) -> Cube {
+        let mut cube = self.universe();
+        let all = self.atoms.all();
+        match hook {
+            Hook::Prerouting => {
+                cube.iif = all & !EMPTY;
+            }
+            Hook::Input => {
+                cube.iif = all & !EMPTY;
+                // On the way to a local socket there is no output
+                // interface: `-o eth0` never matches, `! -o eth0` always.
+                cube.oif = EMPTY;
+                cube.misc = misc::FRAGMENTS | misc::DST_LOCAL;
+            }
+            Hook::Forward => {
+                cube.iif = all & !EMPTY;
+                cube.oif = all & !EMPTY;
+                cube.misc = misc::FRAGMENTS | misc::DST_REMOTE;
+            }
+            Hook::Output => {
+                cube.iif = EMPTY;
+                cube.oif = all & !EMPTY;
+            }
+            Hook::Postrouting => {
+                cube.oif = all & !EMPTY;
+            }
+        }
+        cube
+    }
+
+    fn analyse_table(&self, table: &'r Table) -> TableAnalysis<'r> {
+        let universe = self.universe();
+        let matches = table
+            .chains
+            .iter()
+            .map(|chain| {
+                chain
+                    .rules
+                    .iter()
+                    .map(|rule| matcher::rule_match(rule, self.family, &self.atoms, &universe))
+                    .collect()
+            })
+            .collect();
+        let mut evaluator = Evaluator::new(table, matches);
+        let mut decided = Vec::new();
+        for (index, chain) in table.chains.iter().enumerate() {
+            let Some(hook) = chain.hook else { continue };
+            let input = Flow::exact(PacketSet::from_cube(self.hook_universe(hook)));
+            evaluator.run_builtin(index, input, &mut decided);
+        }
+        TableAnalysis {
+            kind: table.kind,
+            evaluator,
+            decided,
+        }
+    }
+
+    #[must_use]
+    pub fn table(&self, kind: TableKind) -> Option<&TableAnalysis<'r>> {
+        self.tables.iter().find(|table| table.kind == kind)
+    }
+
+    pub fn table_mut(&mut self, kind: TableKind) -> Option<&mut TableAnalysis<'r>> {
+        self.tables.iter_mut().find(|table| table.kind == kind)
+    }
+}

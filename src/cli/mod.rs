@@ -117,6 +117,14 @@ struct CheckArgs {
     /// The lowest severity that makes fwlint exit with 1.
     #[arg(long, value_enum, default_value = "warning")]
     fail_on: FailOn,
+
+    /// What the host listens on, as `ss -Hltun` prints it.
+    #[arg(long, value_name = "FILE")]
+    listening: Option<PathBuf>,
+
+    /// An address of the host itself (repeatable).
+    #[arg(long = "local-address", value_name = "ADDRESS")]
+    local_addresses: Vec<String>,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -183,8 +191,44 @@ fn run_rule(args: &RuleArgs) -> std::io::Result<u8> {
     Ok(2)
 }
 
+/// Reads `text` as an address with an optional prefix length.
+pub fn parse_network(text: &str) -> Option<crate::model::AddrMask> {
+    let (family, value) = if text.contains(':') {
+        (Family::V6, text)
+    } else {
+        (Family::V4, text)
+    };
+    match crate::parser::values::parse_address(value, family) {
+        Ok(crate::parser::values::ParsedAddress::Net(net)) => Some(net),
+        _ => None,
+    }
+}
+
+fn host_profile(cli: &CheckArgs) -> Result<crate::analysis::HostProfile, String> {
+    let mut profile = crate::analysis::HostProfile::default();
+    for text in &cli.local_addresses {
+        let net = parse_network(text)
+            .ok_or_else(|| format!("--local-address: `{text}` is not an address"))?;
+        profile.addresses.push(net);
+    }
+    if let Some(path) = &cli.listening {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("{}: {error}", engine::display(path)))?;
+        profile.services = crate::analysis::host::parse_listening(&text);
+    }
+    Ok(profile)
+}
+
 fn run(cli: CheckArgs) -> std::io::Result<u8> {
+    let host = match host_profile(&cli) {
+        Ok(host) => host,
+        Err(message) => {
+            writeln!(std::io::stderr(), "fwlint: error: {message}")?;
+            return Ok(2);
+        }
+    };
     let settings = Settings {
+        host,
         family: cli.family.map(|family| match family {
             FamilyArg::V4 => Family::V4,
             FamilyArg::V6 => Family::V6,

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+use std::cell::OnceCell;
+
+use crate::analysis::{Analysis, Host, HostProfile};
 use crate::diagnostics::{Diagnostic, Label, LintMeta};
 use crate::model::graph::JumpGraph;
 use crate::model::{Family, Ruleset, Table, TableKind};
@@ -17,6 +20,8 @@ pub struct FileFacts {
     /// whatever they would have done, so lints that reason about the
     /// whole table stay silent about it.
     pub failed_lines: Vec<(Span, Option<TableKind>)>,
+    /// What the user said about the host.
+    pub host: HostProfile,
 }
 
 impl FileFacts {
@@ -39,6 +44,7 @@ pub struct FileContext<'a> {
     /// Reader diagnostics a lint's finding replaces: (code, span).
     replaced: Vec<(&'static str, Span)>,
     graphs: HashMap<TableKind, JumpGraph>,
+    analysis: OnceCell<Analysis<'a>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -52,7 +58,17 @@ impl<'a> FileContext<'a> {
             diagnostics: Vec::new(),
             replaced: Vec::new(),
             graphs: HashMap::new(),
+            analysis: OnceCell::new(),
         }
+    }
+
+    /// The packet-flow analysis of the file, computed the first time a
+    /// lint asks for it.
+    pub fn analysis(&self) -> &Analysis<'a> {
+        self.analysis.get_or_init(|| {
+            let host = Host::new(self.ruleset, &self.facts.host);
+            Analysis::new(self.ruleset, host)
+        })
     }
 
     #[must_use]

@@ -13,6 +13,7 @@ mod context;
 mod deprecated_state_match;
 mod duplicate_rule;
 mod filtering_in_nat_table;
+mod flow;
 mod hostname_in_address;
 mod icmp_blocked;
 mod ipv6_weaker_than_ipv4;
@@ -21,8 +22,10 @@ mod missing_established_accept;
 mod missing_loopback_accept;
 mod permissive_policy;
 mod port_range_reversed;
+mod redundant_rule;
 mod reject_misuse;
 mod rules;
+mod shadowed_rule;
 #[cfg(test)]
 pub(crate) mod testing;
 mod undefined_chain;
@@ -61,6 +64,8 @@ pub static ALL: &[&dyn Lint] = &[
     &undefined_chain::UndefinedChain,
     &chain_loop::ChainLoop,
     &unreachable_rule::UnreachableRule,
+    &shadowed_rule::ShadowedRule,
+    &redundant_rule::RedundantRule,
     &duplicate_rule::DuplicateRule,
     &unused_chain::UnusedChain,
     &port_range_reversed::PortRangeReversed,

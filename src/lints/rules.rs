@@ -248,3 +248,15 @@ fn decides_within(table: &Table, rule: &Rule, depth: usize) -> Option<Stop> {
 pub fn accepts_in(table: &Table, rule: &Rule) -> bool {
     decides(table, rule) == Some(Stop::Accept)
 }
+
+/// "line 3", "line 3 and line 5", "line 3, line 5 and line 9", "line 3,
+/// line 5, line 9 and 2 more": a list of places in a message.
+#[must_use]
+pub fn join_lines(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first @ .., last] if first.len() < 3 => format!("{} and {last}", first.join(", ")),
+        _ => format!("{} and {} more", items[..3].join(", "), items.len() - 3),
+    }
+}

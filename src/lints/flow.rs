@@ -1,0 +1,182 @@
+//! Shared reading of the packet-flow analysis for the lints about dead
+//! and redundant rules: which earlier rules take a rule's packets.
+
+use crate::analysis::eval::{Action, Decided, Evaluator};
+use crate::analysis::space::PacketSet;
+use crate::analysis::{Decision, Flow, Place};
+
+/// Why a rule never matches a packet.
+pub enum Dead {
+    /// No packet that enters its chain can match it.
+    NeverEntered,
+    /// Earlier rules decide every packet it would match.
+    Taken {
+        /// The decisions that take its packets, in rule order, without
+        /// repeats.
+        by: Vec<(Place, Decision)>,
+        /// Some of its packets return to the caller before it.
+        returned: bool,
+    },
+}
+
+/// Why rule `rule` of chain `chain` is dead, if it is: no packet that may
+/// reach it matches it, though its chain is entered.
+#[must_use]
+pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead> {
+    if !evaluator.visited(chain) || !evaluator.recording.reach[chain][rule].is_empty() {
+        return None;
+    }
+    let cube = &evaluator.matches[chain][rule].cube;
+    let would = evaluator.recording.entered[chain].intersect_cube(cube);
+    if would.is_empty() {
+        return Some(Dead::NeverEntered);
+    }
+    let (decided, left) = evaluator.replay(chain, 0..rule, Flow::exact(would.clone()));
+    let returned = !left.is_empty();
+    let mut by = takers(&decided);
+    if !returned
+        && let Some(place) = covering_rule(evaluator, by.iter().map(|(place, _)| *place), &would)
+    {
+        by.retain(|(taker, _)| *taker == place);
+    }
+    Some(Dead::Taken { by, returned })
+}
+
+/// The first of `places` that on its own matches every packet of
+/// `packets`. Rules such as a loopback or an established accept take a
+/// sliver of almost any rule's packets; naming them beside the rule that
+/// takes the rest would hide the one that matters.
+#[must_use]
+pub fn covering_rule(
+    evaluator: &Evaluator<'_>,
+    places: impl IntoIterator<Item = Place>,
+    packets: &PacketSet,
+) -> Option<Place> {
+    places.into_iter().find(|place| match *place {
+        Place::Rule { chain, rule } => {
+            let cube = &evaluator.matches[chain][rule].cube;
+            packets.cubes().iter().all(|packet| cube.contains(packet))
+        }
+        Place::Policy { .. } => false,
+    })
+}
+
+/// The places that decided some packets, in order, once each; unknown
+/// decisions are left out (they take no packet for sure).
+#[must_use]
+pub fn takers(decided: &[Decided]) -> Vec<(Place, Decision)> {
+    let mut takers: Vec<(Place, Decision)> = Vec::new();
+    for entry in decided {
+        if entry.decision == Decision::Unknown || entry.flow.may.is_empty() {
+            continue;
+        }
+        if !takers.iter().any(|(place, _)| *place == entry.place) {
+            takers.push((entry.place, entry.decision.clone()));
+        }
+    }
+    takers
+}
+
+/// The decision a rule itself takes, when it takes one.
+#[must_use]
+pub fn own_decision(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Decision> {
+    match &evaluator.action(chain, rule).0 {
+        Action::Decide(decision) if *decision != Decision::Unknown => Some(decision.clone()),
+        _ => None,
+    }
+}
+
+/// Would removing rule `rule` of built-in chain `chain` change no packet's
+/// fate? True when every packet it decides would be decided the same way
+/// by the explicit rules after it (or a DROP policy), with no jump and no
+/// rule with side effects on the way.
+#[must_use]
+pub fn decided_the_same_below(
+    evaluator: &Evaluator<'_>,
+    chain: usize,
+    rule: usize,
+) -> Option<Vec<Place>> {
+    let decision = own_decision(evaluator, chain, rule)?;
+    if !matches!(
+        decision,
+        Decision::Accept | Decision::Drop | Decision::Reject
+    ) {
+        return None;
+    }
+    let table = evaluator.table;
+    if !table.chains[chain].is_builtin() {
+        return None;
+    }
+    let taken: PacketSet = evaluator.recording.reach[chain][rule].clone();
+    if taken.is_empty() {
+        return None;
+    }
+    let count = table.chains[chain].rules.len();
+    for later in rule + 1..count {
+        let action = &evaluator.action(chain, later).0;
+        let side_effect = match action {
+            Action::Continue => !matches!(
+                table.chains[chain].rules[later].target.kind,
+                crate::model::TargetKind::None
+            ),
+            Action::Jump(_) | Action::Goto(_) | Action::Unknown => true,
+            Action::Decide(_) | Action::Return => false,
+        };
+        if side_effect
+            && !taken
+                .intersect_cube(&evaluator.matches[chain][later].cube)
+                .is_empty()
+        {
+            return None;
+        }
+    }
+    let (decided, left) = evaluator.replay(chain, rule + 1..count, Flow::exact(taken.clone()));
+    let mut places = Vec::new();
+    for entry in &decided {
+        if entry.decision != decision {
+            return None;
+        }
+        if !places.contains(&entry.place) {
+            places.push(entry.place);
+        }
+    }
+    if !left.is_empty() {
+        let policy = table.chains[chain].policy.as_ref()?;
+        // Relying on an ACCEPT policy is what `permissive-policy` reports;
+        // a closing `-j DROP` beside a DROP policy is a deliberate guard
+        // that keeps the chain closed when someone resets the policy.
+        if policy.verdict != crate::model::Verdict::Drop
+            || decision != Decision::Drop
+            || table.chains[chain].rules[rule].is_unconditional()
+        {
+            return None;
+        }
+        places.push(Place::Policy { chain });
+    }
+    if let Some(place) = covering_rule(evaluator, places.iter().copied(), &taken) {
+        places = vec![place];
+    }
+    (!places.is_empty()).then_some(places)
+}
+
+/// How a message names a place, seen from chain `from`: "line 8", "line
+/// 15 in `ADMIN`", "the policy of `INPUT` (line 2)".
+#[must_use]
+pub fn name_place(
+    evaluator: &Evaluator<'_>,
+    source: &crate::source::SourceFile,
+    place: Place,
+    from: usize,
+) -> String {
+    let line = source.line_col(evaluator.span_of(place).start).line;
+    match place {
+        Place::Rule { chain, .. } if chain == from => format!("line {line}"),
+        Place::Rule { chain, .. } => {
+            format!("line {line} in `{}`", evaluator.table.chains[chain].name)
+        }
+        Place::Policy { chain } => format!(
+            "the policy of `{}` (line {line})",
+            evaluator.table.chains[chain].name
+        ),
+    }
+}

@@ -1,0 +1,169 @@
+//! FW107 `shadowed-rule`: a rule whose packets earlier rules all decide
+//! otherwise, following jumps, gotos, RETURN and policies.
+
+use super::flow::{Dead, dead, name_place, own_decision};
+use super::rules::{first_catch_all, join_lines as join};
+use super::{FileContext, Lint};
+use crate::analysis::Place;
+use crate::declare_code;
+use crate::diagnostics::LintMeta;
+
+declare_code! {
+    /// ## What it does
+    /// Reports a rule that never matches a packet because the rules before
+    /// it decide every packet it would match, with another verdict: no
+    /// single earlier rule has to cover it, several together may. fwlint
+    /// follows jumps, gotos, `RETURN` and user chains, and says which
+    /// rules take the packets.
+    ///
+    /// A rule is reported only when this holds whatever the matches and
+    /// targets fwlint does not know do; rules after a rule that matches
+    /// everything are `unreachable-rule`'s.
+    ///
+    /// ## Why is this bad?
+    /// The rule looks active but does nothing: the traffic it was written
+    /// for is accepted (or dropped) elsewhere, usually because it was added
+    /// below a broader rule.
+    ///
+    /// ## Example
+    /// ```iptables
+    /// *filter
+    /// -A INPUT -s 192.0.2.0/24 -j ACCEPT
+    /// -A INPUT -s 192.0.2.66 -p tcp --dport 22 -j DROP
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```iptables
+    /// *filter
+    /// -A INPUT -s 192.0.2.66 -p tcp --dport 22 -j DROP
+    /// -A INPUT -s 192.0.2.0/24 -j ACCEPT
+    /// COMMIT
+    /// ```
+    pub static SHADOWED_RULE = {
+        code: "FW107",
+        name: "shadowed-rule",
+        category: Correctness,
+        summary: "a rule whose packets earlier rules all decide otherwise",
+    };
+}
+
+pub struct ShadowedRule;
+
+impl Lint for ShadowedRule {
+    fn meta(&self) -> &'static LintMeta {
+        &SHADOWED_RULE
+    }
+
+    fn check_file(&self, cx: &mut FileContext<'_>) {
+        let mut findings = Vec::new();
+        {
+            let analysis = cx.analysis();
+            for table in &analysis.tables {
+                if cx.facts.incomplete(table.kind) {
+                    continue;
+                }
+                let evaluator = &table.evaluator;
+                for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
+                    let catch_all = first_catch_all(&chain.rules).map(|(position, _)| position);
+                    for (rule_index, rule) in chain.rules.iter().enumerate() {
+                        if catch_all.is_some_and(|position| rule_index > position) {
+                            continue;
+                        }
+                        let Some(Dead::Taken { by, returned }) =
+                            dead(evaluator, chain_index, rule_index)
+                        else {
+                            continue;
+                        };
+                        let own = own_decision(evaluator, chain_index, rule_index);
+                        let all_same = own.is_some()
+                            && !returned
+                            && by
+                                .iter()
+                                .all(|(_, decision)| Some(decision) == own.as_ref());
+                        if all_same {
+                            // Decided the same way before: `redundant-rule`.
+                            continue;
+                        }
+                        let takers: Vec<(crate::source::Span, String, String)> = by
+                            .iter()
+                            .map(|(place, decision)| {
+                                (
+                                    evaluator.span_of(*place),
+                                    name_place(evaluator, cx.source, *place, chain_index),
+                                    match place {
+                                        Place::Rule { .. } => format!(
+                                            "takes these packets first ({})",
+                                            decision.describe()
+                                        ),
+                                        Place::Policy { .. } => {
+                                            format!("the policy ({})", decision.describe())
+                                        }
+                                    },
+                                )
+                            })
+                            .collect();
+                        findings.push((rule.span, chain.name.clone(), takers, returned));
+                    }
+                }
+            }
+        }
+        for (span, chain, takers, returned) in findings {
+            let lines: Vec<String> = takers.iter().map(|(_, name, _)| name.clone()).collect();
+            let by = match (lines.is_empty(), returned) {
+                (false, false) => format!("by {}", join(&lines)),
+                (false, true) => format!("by {} and by a `RETURN` before it", join(&lines)),
+                (true, _) => "by a `RETURN` before it".to_string(),
+            };
+            let diagnostic = cx.report(span, format!("this rule never matches: every packet it would match in `{chain}` is decided earlier, {by}"));
+            diagnostic.label("shadowed");
+            for (taker, _, message) in takers.into_iter().take(4) {
+                diagnostic.secondary(taker, message);
+            }
+            diagnostic.help("move it above the rules that take its packets, or delete it if they decide as they should");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lints::testing::{fails, passes};
+
+    #[test]
+    fn taken_by_earlier_rules() {
+        fails(
+            "shadowed-rule",
+            "*filter\n-A INPUT -s 192.0.2.0/24 -j ACCEPT\n-A INPUT -s 192.0.2.66 -p tcp --dport 22 -j DROP\nCOMMIT\n",
+        );
+        // Two rules together cover it.
+        fails(
+            "shadowed-rule",
+            "*filter\n-A INPUT -p tcp --dport 1:1000 -j ACCEPT\n-A INPUT -p tcp --dport 1001:65535 -j ACCEPT\n-A INPUT -p tcp --dport 22 -j DROP\nCOMMIT\n",
+        );
+        // Through a user chain.
+        fails(
+            "shadowed-rule",
+            "*filter\n:SSH - [0:0]\n-A INPUT -p tcp -j SSH\n-A INPUT -p tcp --dport 22 -j DROP\n-A SSH -j ACCEPT\nCOMMIT\n",
+        );
+    }
+
+    #[test]
+    fn unknown_matches_and_partial_overlaps_are_not_claimed() {
+        passes(
+            "shadowed-rule",
+            "*filter\n-A INPUT -s 192.0.2.0/24 -j ACCEPT\n-A INPUT -s 198.51.100.1 -j DROP\nCOMMIT\n",
+        );
+        passes(
+            "shadowed-rule",
+            "*filter\n-A INPUT -s 192.0.2.0/24 -m geoip --src-cc XX -j ACCEPT\n-A INPUT -s 192.0.2.66 -j DROP\nCOMMIT\n",
+        );
+        passes(
+            "shadowed-rule",
+            "*filter\n-A INPUT -s 192.0.2.0/24 -m limit --limit 1/s -j ACCEPT\n-A INPUT -s 192.0.2.66 -j DROP\nCOMMIT\n",
+        );
+        passes(
+            "shadowed-rule",
+            "*filter\n-A INPUT -s 192.0.2.0/24 -j LOG\n-A INPUT -s 192.0.2.66 -j DROP\nCOMMIT\n",
+        );
+    }
+}
