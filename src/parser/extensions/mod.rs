@@ -16,6 +16,7 @@
 //! rules into chains and does not know about lints.
 
 mod conn;
+mod dscp_helper;
 mod generic;
 mod mangle;
 mod packet;
@@ -278,13 +279,50 @@ impl ExtError {
     }
 }
 
+/// What a warning about an option says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// iptables accepts the value but stores or uses something else than
+    /// what is written (a truncated string, a port that wraps around).
+    ValueChanged,
+    /// iptables looks the value up on the machine that loads the rules (a
+    /// host name, a user name, a label from a configuration file): fwlint
+    /// cannot know what it stands for, or whether the load succeeds.
+    DependsOnHost,
+}
+
 /// A warning about an option that iptables accepts but that does not do
-/// what it seems to (a truncated string, a port that wraps around).
+/// what it seems to, or whose meaning depends on the loading machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtWarning {
+    pub kind: WarningKind,
     pub message: String,
     pub span: Span,
     pub help: Option<String>,
+}
+
+impl ExtWarning {
+    /// A [`WarningKind::ValueChanged`] warning.
+    pub fn new(message: impl Into<String>, span: Span) -> ExtWarning {
+        ExtWarning {
+            kind: WarningKind::ValueChanged,
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> ExtWarning {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn kind(mut self, kind: WarningKind) -> ExtWarning {
+        self.kind = kind;
+        self
+    }
 }
 
 /// An argument as given on the command line.
@@ -292,6 +330,34 @@ pub struct ExtWarning {
 pub struct Arg<'a> {
     pub text: &'a str,
     pub span: Span,
+}
+
+impl Arg<'_> {
+    /// The span of bytes `range` of the argument: exact when the argument
+    /// was written without quotes or escapes (its text is then as long as
+    /// its span), the whole argument otherwise.
+    #[must_use]
+    pub fn sub_span(&self, range: std::ops::Range<usize>) -> Span {
+        if self.span.len() as usize == self.text.len() && range.end <= self.text.len() {
+            self.span.part(range)
+        } else {
+            self.span
+        }
+    }
+
+    /// The span of `part`, a slice of the argument's text (the whole
+    /// argument when `part` is not one).
+    #[must_use]
+    pub fn part_span(&self, part: &str) -> Span {
+        // Both are slices of the same string, so the addresses give the
+        // offset.
+        let offset = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if offset <= self.text.len() && part.len() <= self.text.len() - offset {
+            self.sub_span(offset..offset + part.len())
+        } else {
+            self.span
+        }
+    }
 }
 
 /// What the rule says so far, for options that depend on it.
@@ -351,18 +417,63 @@ impl<'a> OptCall<'_, 'a> {
         parse_generic(self)
     }
 
+    /// The span of `part`, a slice of the argument's text: exact when the
+    /// argument is written as is (not quoted), else the whole argument.
+    #[must_use]
+    pub fn part_span(&self, part: &str) -> Span {
+        self.arg.map_or(self.span, |arg| arg.part_span(part))
+    }
+
     /// An error about the argument, pointing at it.
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.arg_span())
     }
 
+    /// An error about `part`, a slice of the argument, pointing at it (see
+    /// [`OptCall::part_span`]).
+    pub fn part_error(&self, part: &str, message: impl Into<String>) -> ExtError {
+        ExtError::new(message).at(self.part_span(part))
+    }
+
+    /// A warning that iptables changes the value silently, pointing at the
+    /// argument.
     pub fn warn(&mut self, message: impl Into<String>) {
         let span = self.arg_span();
-        self.warnings.push(ExtWarning {
-            message: message.into(),
-            span,
-            help: None,
-        });
+        self.warnings.push(ExtWarning::new(message, span));
+    }
+
+    /// Like [`OptCall::warn`], with a help text.
+    pub fn warn_help(&mut self, message: impl Into<String>, help: impl Into<String>) {
+        let span = self.arg_span();
+        self.warnings
+            .push(ExtWarning::new(message, span).help(help));
+    }
+
+    /// The first `max` bytes of the argument (cut back to a character
+    /// boundary): what iptables keeps of a string it copies into a
+    /// fixed-size field, silently. `what` names the value in the warning
+    /// that a longer argument gets (`comment`, `` `--log-prefix` ``).
+    pub fn kept_text(&mut self, max: usize, what: &str) -> &'a str {
+        let text = self.arg_text();
+        let kept = crate::parser::values::truncate_bytes(text, max);
+        if kept.len() < text.len() {
+            self.warn(format!(
+                "{what} is {} bytes long: iptables keeps only the first {max}, `{kept}`",
+                text.len()
+            ));
+        }
+        kept
+    }
+
+    /// A warning that iptables looks the value up on the machine that loads
+    /// the rules, so that fwlint cannot know what it means.
+    pub fn warn_host(&mut self, message: impl Into<String>, help: impl Into<String>) {
+        let span = self.arg_span();
+        self.warnings.push(
+            ExtWarning::new(message, span)
+                .help(help)
+                .kind(WarningKind::DependsOnHost),
+        );
     }
 }
 
@@ -419,6 +530,31 @@ impl KernelCall<'_> {
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.extension.span)
     }
+
+    /// Fails when the rule's chain is reached from a hook in `forbidden`;
+    /// `what` names what the kernel refuses there.
+    pub fn refuse_hooks(&self, forbidden: u8, what: &str) -> Result<(), ExtError> {
+        let wrong = self.hooks & forbidden;
+        if wrong == 0 {
+            return Ok(());
+        }
+        Err(self.error(format!(
+            "{what} is not allowed in chains reached from {}: the kernel refuses this rule",
+            hook_names(wrong)
+        )))
+    }
+}
+
+/// The chain names of the hooks in `mask` (as [`crate::model::Hook::bit`]),
+/// in backticks, for messages.
+#[must_use]
+pub fn hook_names(mask: u8) -> String {
+    crate::model::Hook::ALL
+        .iter()
+        .filter(|hook| mask & hook.bit() != 0)
+        .map(|hook| format!("`{}`", hook.chain_name()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub type ParseHook = fn(&mut OptCall<'_, '_>) -> Result<Value, ExtError>;
@@ -495,4 +631,39 @@ impl ExtensionDef {
 #[must_use]
 pub fn option_name(spec: &'static OptSpec) -> Cow<'static, str> {
     Cow::Borrowed(spec.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arg, hook_names};
+    use crate::model::Hook;
+    use crate::source::Span;
+
+    #[test]
+    fn hook_names_follow_the_kernel_order() {
+        assert_eq!(
+            hook_names(Hook::Output.bit() | Hook::Input.bit()),
+            "`INPUT`, `OUTPUT`"
+        );
+        assert_eq!(hook_names(0), "");
+    }
+
+    #[test]
+    fn parts_of_an_argument() {
+        let text = "1.2.3.4-1.2.3.x";
+        let plain = Arg {
+            text,
+            span: Span::new(10, 25),
+        };
+        assert_eq!(plain.part_span(&text[8..]), Span::new(18, 25));
+        assert_eq!(plain.sub_span(0..7), Span::new(10, 17));
+        // Not a slice of the argument: the whole argument.
+        assert_eq!(plain.part_span("1.2.3.x"), plain.span);
+        // Quoted: the text is shorter than its span.
+        let quoted = Arg {
+            text,
+            span: Span::new(10, 27),
+        };
+        assert_eq!(quoted.part_span(&text[8..]), quoted.span);
+    }
 }

@@ -12,7 +12,6 @@
 //! every table and chain, and checks none of the values (a reversed port or
 //! lifetime range loads and never matches).
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 
@@ -154,9 +153,6 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     .help("protocol 0 (`all`) is no protocol to match: drop `--ctproto`, or give it before `! --ctstatus`"));
             }
             Ok(value)
-        }
-        O_CTORIGSRC | O_CTORIGDST | O_CTREPLSRC | O_CTREPLDST => {
-            common::parse_host_mask(call).map(Value::HostMask)
         }
         O_CTDIR => {
             let text = call.arg_text();

@@ -8,7 +8,6 @@
 //! The kernel accepts CLASSIFY in every table, but only in chains reached
 //! from FORWARD, OUTPUT and POSTROUTING.
 
-use super::hook_bit;
 use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
@@ -22,7 +21,7 @@ pub static CLASSIFY: ExtensionDef = ExtensionDef {
     options: &OPTIONS,
     parse: Some(parse),
     kernel: KernelReqs {
-        hooks: hook_bit(Hook::Forward) | hook_bit(Hook::Output) | hook_bit(Hook::Postrouting),
+        hooks: Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit(),
         ..KernelReqs::NONE
     },
     termination: Termination::Continues,

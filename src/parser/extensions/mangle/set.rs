@@ -91,11 +91,11 @@ fn parse_directions(
                     .help("list `src` or `dst` for each dimension of the set, separated by commas, as `src,dst`")
             })?;
         if item.len() > 3 {
-            call.warnings.push(crate::parser::extensions::ExtWarning {
-                message: format!("iptables reads `{item}` as `{direction}` and ignores the rest"),
-                span,
-                help: None,
-            });
+            call.warnings
+                .push(crate::parser::extensions::ExtWarning::new(
+                    format!("iptables reads `{item}` as `{direction}` and ignores the rest"),
+                    span,
+                ));
         }
         directions.push(direction.to_string());
     }
@@ -129,11 +129,13 @@ fn parse_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.invert {
-        call.warnings.push(crate::parser::extensions::ExtWarning {
-            message: format!("iptables ignores the `!` before `--{}`", call.spec.name),
-            span: call.span,
-            help: Some("drop the `!`: the target options of `SET` cannot be negated".to_string()),
-        });
+        call.warnings.push(
+            crate::parser::extensions::ExtWarning::new(
+                format!("iptables ignores the `!` before `--{}`", call.spec.name),
+                call.span,
+            )
+            .help("drop the `!`: the target options of `SET` cannot be negated"),
+        );
     }
     match call.spec.id {
         O_ADD_SET | O_DEL_SET | O_MAP_SET => parse_set(call),

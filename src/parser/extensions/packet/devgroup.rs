@@ -8,10 +8,8 @@
 //! `POSTROUTING` (no input interface there) and `--dst-group` in chains
 //! reached from `PREROUTING` or `INPUT` (no output interface yet).
 
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{
-    INPUT, NameMap, OUTPUT, POSTROUTING, PREROUTING, parse_val_mask_named, refuse_hooks,
-};
+use crate::model::{ExtensionKind, Hook, Value};
+use crate::parser::extensions::packet::support::{NameMap, parse_val_mask_named};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
 };
@@ -53,16 +51,14 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let options = &call.extension.options;
     if options.iter().any(|option| option.name == "src-group") {
-        refuse_hooks(
-            call,
-            OUTPUT | POSTROUTING,
+        call.refuse_hooks(
+            Hook::Output.bit() | Hook::Postrouting.bit(),
             "`--src-group` (the input interface's group)",
         )?;
     }
     if options.iter().any(|option| option.name == "dst-group") {
-        refuse_hooks(
-            call,
-            PREROUTING | INPUT,
+        call.refuse_hooks(
+            Hook::Prerouting.bit() | Hook::Input.bit(),
             "`--dst-group` (the output interface's group)",
         )?;
     }
@@ -122,7 +118,7 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|w| w.message.contains("/etc/iproute2/group")),
+                .any(|w| w.name == "depends-on-host" && w.message.contains("/etc/iproute2/group")),
             "{found:?}"
         );
     }

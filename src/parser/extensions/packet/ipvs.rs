@@ -6,11 +6,10 @@
 //! controlling connection). At least one option is needed, and `! --ipvs`
 //! cannot be combined with the others (they imply `--ipvs`). `--vaddr` is
 //! read as libxtables reads `XTTYPE_HOSTMASK` (see
-//! [`parse_host_mask`]). The kernel
+//! [`crate::parser::extensions::generic::parse_host_mask`]). The kernel
 //! needs the `xt_ipvs` module and has no further restriction.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::parse_host_mask;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 
 const O_IPVS: u8 = 0;
@@ -56,7 +55,6 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_VDIR => choice(call, &["ORIGINAL", "REPLY"]),
         O_VMETHOD => choice(call, &["GATE", "IPIP", "MASQ"]),
-        O_VADDR => parse_host_mask(call),
         _ => call.generic(),
     }
 }
@@ -129,6 +127,9 @@ mod tests {
             "neither a number nor a known service",
         );
         refuses("-m ipvs --vaddr 2001:db8::1", "not an IPv4 address");
-        refuses("-m ipvs --vaddr 1.2.3.4/24/2", "bad mask");
+        refuses(
+            "-m ipvs --vaddr 1.2.3.4/24/2",
+            "neither a prefix length from 0 to 32 nor a network mask",
+        );
     }
 }

@@ -3,8 +3,7 @@
 //! compared) and `--log 0-2`. The kernel accepts it only with `-p tcp` and
 //! in chains reached from `PREROUTING`, `INPUT` and `FORWARD`.
 
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{FORWARD, INPUT, PREROUTING};
+use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
 };
@@ -28,7 +27,7 @@ pub static OSF: ExtensionDef = ExtensionDef {
     parse: Some(parse),
     kernel: KernelReqs {
         proto: Some(6),
-        hooks: PREROUTING | INPUT | FORWARD,
+        hooks: Hook::Prerouting.bit() | Hook::Input.bit() | Hook::Forward.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE

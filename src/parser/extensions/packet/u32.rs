@@ -7,7 +7,6 @@
 //! test. The kernel has no restriction.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec};
 use crate::parser::values;
 
@@ -158,7 +157,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     check(text).map_err(|error| {
         let span = call.arg.map_or(call.span, |arg| {
-            arg_sub_span(arg, error.at..(error.at + 1).min(text.len()))
+            arg.sub_span(error.at..(error.at + 1).min(text.len()))
         });
         ExtError::new(format!(
             "invalid `--u32` at byte {}: {}",
@@ -177,7 +176,7 @@ mod tests {
     use super::check;
     use crate::model::Family;
     use crate::model::Value;
-    use crate::parser::extensions::packet::support::error_text;
+    use crate::parser::extensions::testing::error_text;
     use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses};
 
     #[test]

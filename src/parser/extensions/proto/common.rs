@@ -17,11 +17,10 @@ pub fn int_range(call: &mut OptCall<'_, '_>, what: &str) -> Result<Value, ExtErr
                 call.arg_text(),
                 call.spec.name
             );
-            call.warnings.push(ExtWarning {
-                message,
-                span: call.arg_span(),
-                help: Some(format!("write the lower bound first: `{last}:{first}`")),
-            });
+            call.warnings.push(
+                ExtWarning::new(message, call.arg_span())
+                    .help(format!("write the lower bound first: `{last}:{first}`")),
+            );
         }
     }
     Ok(value)
@@ -29,9 +28,11 @@ pub fn int_range(call: &mut OptCall<'_, '_>, what: &str) -> Result<Value, ExtErr
 
 /// A warning that the kernel ignores an option.
 pub fn ignored_by_kernel(call: &mut OptCall<'_, '_>, why: &str) {
-    call.warnings.push(ExtWarning {
-        message: format!("the kernel ignores `--{}`: {why}", call.spec.name),
-        span: call.span,
-        help: Some("remove the option; it does not restrict what the rule matches".to_string()),
-    });
+    call.warnings.push(
+        ExtWarning::new(
+            format!("the kernel ignores `--{}`: {why}", call.spec.name),
+            call.span,
+        )
+        .help("remove the option; it does not restrict what the rule matches"),
+    );
 }

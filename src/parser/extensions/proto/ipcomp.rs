@@ -51,14 +51,16 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             } else {
                 "no packet"
             };
-            call.warnings.push(ExtWarning {
-                message: format!(
-                    "the IPComp CPI is a 16-bit number, so `--ipcompspi {}` matches {fate}",
-                    call.arg_text()
-                ),
-                span: call.arg_span(),
-                help: Some("CPIs go from 0 to 65535".to_string()),
-            });
+            call.warnings.push(
+                ExtWarning::new(
+                    format!(
+                        "the IPComp CPI is a 16-bit number, so `--ipcompspi {}` matches {fate}",
+                        call.arg_text()
+                    ),
+                    call.arg_span(),
+                )
+                .help("CPIs go from 0 to 65535"),
+            );
         }
     }
     Ok(value)
@@ -66,11 +68,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     if !call.has(O_SPI) {
-        call.warnings.push(ExtWarning {
-            message: "without `--ipcompspi`, iptables 1.8.9 leaves the range at 0:0: this matches only CPI 0".to_string(),
-            span: call.name_span,
-            help: Some("to match every IPComp packet, write `--ipcompspi :`, or just `-p ipcomp`".to_string()),
-        });
+        call.warnings.push(ExtWarning::new("without `--ipcompspi`, iptables 1.8.9 leaves the range at 0:0: this matches only CPI 0", call.name_span).help("to match every IPComp packet, write `--ipcompspi :`, or just `-p ipcomp`"));
     }
     Ok(())
 }

@@ -63,14 +63,16 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 } else {
                     "no packet"
                 };
-                call.warnings.push(ExtWarning {
-                    message: format!(
-                        "the routing type is an 8-bit field, so `--rt-type {}` matches {fate}",
-                        call.arg_text()
-                    ),
-                    span: call.arg_span(),
-                    help: Some("routing types go from 0 to 255".to_string()),
-                });
+                call.warnings.push(
+                    ExtWarning::new(
+                        format!(
+                            "the routing type is an 8-bit field, so `--rt-type {}` matches {fate}",
+                            call.arg_text()
+                        ),
+                        call.arg_span(),
+                    )
+                    .help("routing types go from 0 to 255"),
+                );
             }
             Ok(value)
         }

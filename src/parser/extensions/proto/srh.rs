@@ -77,18 +77,20 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             .map(|option| format!("`--{}`", option.name))
             .collect();
         if !overwritten.is_empty() {
-            call.warnings.push(ExtWarning {
-                message: format!(
-                    "{} and `--{}` share one field: the kernel compares all of them with {}",
-                    overwritten.join(", "),
-                    call.spec.name,
-                    call.arg_text()
-                ),
-                span: call.arg_span(),
-                help: Some(
+            call.warnings.push(
+                ExtWarning::new(
+                    format!(
+                        "{} and `--{}` share one field: the kernel compares all of them with {}",
+                        overwritten.join(", "),
+                        call.spec.name,
+                        call.arg_text()
+                    ),
+                    call.arg_span(),
+                )
+                .help(
                     "give these tests the same value, or split them over several rules".to_string(),
                 ),
-            });
+            );
         }
     }
     Ok(value)
