@@ -118,34 +118,34 @@ pub fn parse_uint_prefix(text: &str, min: u64, max: u64) -> Option<(u64, &str)> 
     (!overflow && value >= min && (max == 0 || value <= max)).then(|| (value, &text[used..]))
 }
 
-struct NamedNumbers {
-    entries: Vec<(String, u16, String)>,
+/// The names of a netdb file (`/etc/services`, `/etc/protocols`, as
+/// fwlint's copies have them, without comments after the fields): each name
+/// and alias of a line with the line's second field.
+fn netdb_names(file: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    file.lines()
+        .filter(|line| !line.starts_with('#'))
+        .flat_map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next();
+            let value = fields.next().unwrap_or("");
+            name.into_iter()
+                .chain(fields)
+                .map(move |name| (name, value))
+        })
+        .filter(|(_, value)| !value.is_empty())
 }
 
-fn services() -> &'static NamedNumbers {
-    static SERVICES: OnceLock<NamedNumbers> = OnceLock::new();
+/// Debian's `/etc/services`: name, port and protocol of every name and
+/// alias, in the file's order.
+fn services() -> &'static [(&'static str, u16, &'static str)] {
+    static SERVICES: OnceLock<Vec<(&str, u16, &str)>> = OnceLock::new();
     SERVICES.get_or_init(|| {
-        let mut entries = Vec::new();
-        for line in include_str!("data/services.txt")
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-        {
-            let mut fields = line.split_whitespace();
-            let (Some(name), Some(port_proto)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let Some((port, proto)) = port_proto.split_once('/') else {
-                continue;
-            };
-            let Ok(port) = port.parse::<u16>() else {
-                continue;
-            };
-            entries.push((name.to_string(), port, proto.to_string()));
-            for alias in fields {
-                entries.push((alias.to_string(), port, proto.to_string()));
-            }
-        }
-        NamedNumbers { entries }
+        netdb_names(include_str!("data/services.txt"))
+            .filter_map(|(name, port_proto)| {
+                let (port, proto) = port_proto.split_once('/')?;
+                Some((name, port.parse().ok()?, proto))
+            })
+            .collect()
     })
 }
 
@@ -154,10 +154,9 @@ fn services() -> &'static NamedNumbers {
 #[must_use]
 pub fn service_port(name: &str, proto: Option<&str>) -> Option<u16> {
     services()
-        .entries
         .iter()
         .find(|(service, _, service_proto)| {
-            service == name && proto.is_none_or(|p| p == service_proto)
+            *service == name && proto.is_none_or(|p| p == *service_proto)
         })
         .map(|(_, port, _)| *port)
 }
@@ -188,27 +187,13 @@ const CHAIN_PROTOCOLS: [(&str, u8); 13] = [
     ("all", 0),
 ];
 
-fn protocols() -> &'static Vec<(String, u8)> {
-    static PROTOCOLS: OnceLock<Vec<(String, u8)>> = OnceLock::new();
+/// Debian's `/etc/protocols`: name and number of every name and alias.
+fn protocols() -> &'static [(&'static str, u8)] {
+    static PROTOCOLS: OnceLock<Vec<(&str, u8)>> = OnceLock::new();
     PROTOCOLS.get_or_init(|| {
-        let mut entries = Vec::new();
-        for line in include_str!("data/protocols.txt")
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-        {
-            let mut fields = line.split_whitespace();
-            let (Some(name), Some(number)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let Ok(number) = number.parse::<u8>() else {
-                continue;
-            };
-            entries.push((name.to_string(), number));
-            for alias in fields {
-                entries.push((alias.to_string(), number));
-            }
-        }
-        entries
+        netdb_names(include_str!("data/protocols.txt"))
+            .filter_map(|(name, number)| Some((name, number.parse().ok()?)))
+            .collect()
     })
 }
 
@@ -226,7 +211,7 @@ pub fn parse_protocol(text: &str) -> Option<u8> {
         .or_else(|| {
             protocols()
                 .iter()
-                .find(|(name, _)| name == text)
+                .find(|(name, _)| *name == text)
                 .map(|(_, number)| *number)
         })
 }
@@ -245,7 +230,7 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
             protocols()
                 .iter()
                 .find(|(_, n)| *n == number)
-                .map(|(name, _)| name.as_str())
+                .map(|(name, _)| *name)
         })
 }
 

@@ -452,13 +452,19 @@ impl<'a> OptCall<'_, 'a> {
     /// The first `max` bytes of the argument (cut back to a character
     /// boundary): what iptables keeps of a string it copies into a
     /// fixed-size field, silently. `what` names the value in the warning
-    /// that a longer argument gets (`comment`, `` `--log-prefix` ``).
+    /// that a longer argument gets (`comment`, `` `--log-prefix` ``), which
+    /// quotes what is kept when that is short.
     pub fn kept_text(&mut self, max: usize, what: &str) -> &'a str {
         let text = self.arg_text();
         let kept = crate::parser::values::truncate_bytes(text, max);
         if kept.len() < text.len() {
+            let quoted = if max <= 64 {
+                format!(", `{kept}`")
+            } else {
+                String::new()
+            };
             self.warn(format!(
-                "{what} is {} bytes long: iptables keeps only the first {max}, `{kept}`",
+                "{what} is {} bytes long: iptables keeps only the first {max}{quoted}",
                 text.len()
             ));
         }

@@ -22,7 +22,7 @@
 use crate::model::{ExtensionKind, Hook, TableKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
-    Termination, bit,
+    Termination, bit, hook_names,
 };
 
 const O_ADD_SET: u8 = 0;
@@ -204,15 +204,10 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
         let wrong = call.hooks & !allowed;
         if wrong != 0 {
-            let from: Vec<&str> = Hook::ALL
-                .iter()
-                .filter(|hook| wrong & hook.bit() != 0)
-                .map(|hook| hook.chain_name())
-                .collect();
             return Err(ExtError::new(format!(
                 "`--{}` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
                 option.name,
-                from.join(", ")
+                hook_names(wrong)
             ))
             .at(option.span));
         }

@@ -13,7 +13,7 @@
 use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, FinalCall, KernelCall, KernelReqs, OptSpec,
-    Termination,
+    Termination, hook_names,
 };
 
 const O_SET_MSS: u8 = 0;
@@ -90,15 +90,10 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
         let wrong = call.hooks & !allowed;
         if wrong != 0 {
-            let from: Vec<&str> = Hook::ALL
-                .iter()
-                .filter(|hook| wrong & hook.bit() != 0)
-                .map(|hook| hook.chain_name())
-                .collect();
             return Err(call
                 .error(format!(
                     "`TCPMSS --clamp-mss-to-pmtu` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
-                    from.join(", ")
+                    hook_names(wrong)
                 ))
                 .help("clamp in the FORWARD, OUTPUT or POSTROUTING chain, or use `--set-mss`"));
         }

@@ -353,18 +353,8 @@ fn check_memory(program: &[Instruction]) -> Result<(), String> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_PINNED {
-        if text.len() > MAX_PATH {
-            call.warn(format!(
-                "the path is {} bytes long: iptables keeps only the first {MAX_PATH}",
-                text.len()
-            ));
-            let mut end = MAX_PATH;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            return Ok(Value::Text(text[..end].to_string()));
-        }
-        return Ok(Value::Text(text.to_string()));
+        let kept = call.kept_text(MAX_PATH, "the path");
+        return Ok(Value::Text(kept.to_string()));
     }
     let program = parse_program(text).map_err(|message| {
         call.error(format!("invalid `--bytecode`: {message}"))

@@ -37,20 +37,8 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != 0 {
         return call.generic();
     }
-    let text = call.arg_text();
-    if text.len() <= MAX_GENRE {
-        return Ok(Value::Text(text.to_string()));
-    }
-    let mut end = MAX_GENRE;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    call.warn(format!(
-        "genre is {} bytes long: iptables keeps only the first {MAX_GENRE}, `{}`",
-        text.len(),
-        &text[..end]
-    ));
-    Ok(Value::Text(text[..end].to_string()))
+    let kept = call.kept_text(MAX_GENRE, "genre");
+    Ok(Value::Text(kept.to_string()))
 }
 
 #[cfg(test)]
