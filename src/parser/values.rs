@@ -1,6 +1,9 @@
 //! Parsing of argument values exactly as libxtables does: integers with C's
 //! `strtoul` rules, ports and service names, protocols, IPv4 and IPv6
-//! addresses with masks, interface names and MAC addresses.
+//! addresses with masks, prefix lengths, interface names and MAC addresses;
+//! and the C library functions iptables and its extensions read values
+//! with (`strtoul`, `atoi`, `strtod`, glibc's `inet_aton` and IPv6 zones),
+//! emulated exactly. Everything here is a pure function of the text.
 //!
 //! Service and protocol names come from tables built into fwlint (Debian's
 //! netbase lists), so that the result never depends on the machine fwlint

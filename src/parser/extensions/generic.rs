@@ -1,5 +1,8 @@
 //! The generic value parsers of libxtables (`xtoptions.c`), one per
-//! [`ArgType`].
+//! [`ArgType`]. Extensions whose own parsers read hosts, masks or ports
+//! the way libxtables does call the pieces exported here ([`lookup_host`],
+//! [`parse_host_mask`], [`parse_service_port`], ...) rather than writing
+//! them again.
 
 use std::net::IpAddr;
 

@@ -8,9 +8,13 @@
 //! `x6_parse` of iptables), a final check over all options (`x6_fcheck`), and
 //! the kernel's requirements (protocol, table, hooks, `checkentry`). The
 //! generic machinery of `xtoptions.c` (once-only options, `!`, mandatory,
-//! exclusive and required combinations, typed values) lives here; each
-//! extension file only says what is special about it. Adding an extension
-//! means writing its file and listing it in [`REGISTRY`].
+//! exclusive and required combinations, typed values) lives here, with
+//! helpers for what many extensions do (parts of an argument, strings cut
+//! to a fixed size, warnings, hook masks); the generic type parsers are in
+//! `generic`, and those pure ones that need no option in
+//! [`crate::parser::values`]. Each extension file only says what is
+//! special about it. Adding an extension means writing its file and
+//! listing it in its group's `DEFS` (see `registry`).
 //!
 //! This module produces typed option values for the model; it does not load
 //! rules into chains and does not know about lints.
@@ -422,6 +426,33 @@ impl<'a> OptCall<'_, 'a> {
     #[must_use]
     pub fn part_span(&self, part: &str) -> Span {
         self.arg.map_or(self.span, |arg| arg.part_span(part))
+    }
+
+    /// The argument as one of `names`, compared exactly or, with
+    /// `ignore_case`, ignoring ASCII case: a [`Value::Symbol`] spelled as in
+    /// `names`.
+    pub fn symbol(&self, names: &[&str], ignore_case: bool) -> Result<Value, ExtError> {
+        let text = self.arg_text();
+        names
+            .iter()
+            .find(|name| {
+                if ignore_case {
+                    name.eq_ignore_ascii_case(text)
+                } else {
+                    **name == text
+                }
+            })
+            .map(|name| Value::Symbol((*name).to_string()))
+            .ok_or_else(|| {
+                let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+                let case = if ignore_case {
+                    "in any case"
+                } else {
+                    "case matters"
+                };
+                self.error(format!("unknown value `{text}` for `--{}`", self.spec.name))
+                    .help(format!("use one of {} ({case})", quoted.join(", ")))
+            })
     }
 
     /// An error about the argument, pointing at it.

@@ -154,17 +154,7 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(value)
         }
-        O_CTDIR => {
-            let text = call.arg_text();
-            ["ORIGINAL", "REPLY"]
-                .into_iter()
-                .find(|name| name.eq_ignore_ascii_case(text))
-                .map(|name| Value::Symbol(name.to_string()))
-                .ok_or_else(|| {
-                    call.error(format!("unknown direction `{text}` for `--ctdir`"))
-                        .help("use `ORIGINAL` or `REPLY`")
-                })
-        }
+        O_CTDIR => call.symbol(&["ORIGINAL", "REPLY"], true),
         _ => call.generic(),
     }
 }
@@ -299,7 +289,10 @@ mod tests {
             "-m conntrack --ctdir ORIGINAL --ctdir REPLY",
             "can only be given once",
         );
-        refuses("-m conntrack --ctdir both", "unknown direction");
+        refuses(
+            "-m conntrack --ctdir both",
+            "unknown value `both` for `--ctdir`",
+        );
     }
 
     #[test]

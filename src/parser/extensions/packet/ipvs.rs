@@ -39,22 +39,10 @@ pub static IPVS: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-fn choice(call: &OptCall<'_, '_>, choices: &[&str]) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    choices
-        .iter()
-        .find(|choice| choice.eq_ignore_ascii_case(text))
-        .map(|choice| Value::Symbol((*choice).to_string()))
-        .ok_or_else(|| {
-            call.error(format!("invalid `--{}` `{text}`", call.spec.name))
-                .help(format!("write {}", choices.join(" or ")))
-        })
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_VDIR => choice(call, &["ORIGINAL", "REPLY"]),
-        O_VMETHOD => choice(call, &["GATE", "IPIP", "MASQ"]),
+        O_VDIR => call.symbol(&["ORIGINAL", "REPLY"], true),
+        O_VMETHOD => call.symbol(&["GATE", "IPIP", "MASQ"], true),
         _ => call.generic(),
     }
 }
@@ -116,8 +104,14 @@ mod tests {
         refuses("-m ipvs", "needs at least one option");
         refuses("-m ipvs ! --ipvs --vproto tcp", "cannot be combined");
         refuses("-m ipvs ! --vdir REPLY", "cannot be negated");
-        refuses("-m ipvs --vdir sideways", "invalid `--vdir`");
-        refuses("-m ipvs --vmethod NAT", "invalid `--vmethod`");
+        refuses(
+            "-m ipvs --vdir sideways",
+            "unknown value `sideways` for `--vdir`",
+        );
+        refuses(
+            "-m ipvs --vmethod NAT",
+            "unknown value `NAT` for `--vmethod`",
+        );
         refuses(
             "-m ipvs --vport 0x16",
             "neither a number nor a known service",

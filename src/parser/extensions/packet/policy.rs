@@ -82,16 +82,6 @@ fn current_element(previous: &[ExtOption]) -> &[ExtOption] {
     &previous[start..]
 }
 
-fn symbol(call: &OptCall<'_, '_>, choices: &[&str]) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    if choices.contains(&text) {
-        return Ok(Value::Symbol(text.to_string()));
-    }
-    Err(call
-        .error(format!("invalid `--{}` `{text}`", call.spec.name))
-        .help(format!("write {} (in lower case)", choices.join(" or "))))
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let id = call.spec.id;
     let name = call.spec.name;
@@ -107,9 +97,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         .help("start a new element with `--next` (which needs `--strict`)"));
     }
     match id {
-        O_DIRECTION => symbol(call, &["in", "out"]),
-        O_POLICY => symbol(call, &["none", "ipsec"]),
-        O_MODE => symbol(call, &["transport", "tunnel"]),
+        O_DIRECTION => call.symbol(&["in", "out"], false),
+        O_POLICY => call.symbol(&["none", "ipsec"], false),
+        O_MODE => call.symbol(&["transport", "tunnel"], false),
         O_TUNNEL_SRC | O_TUNNEL_DST => call.generic(),
         O_PROTO => {
             let value = call.generic()?;
@@ -405,9 +395,9 @@ mod tests {
         );
         refuses(
             "-m policy --dir in --pol ipsec --mode Tunnel",
-            "invalid `--mode` `Tunnel`",
+            "unknown value `Tunnel` for `--mode`",
         );
-        refuses("-m policy --dir sideways", "invalid `--dir`");
+        refuses("-m policy --dir sideways", "unknown value `sideways`");
         refuses("-m policy --pol ipsec", "needs `--dir in` or `--dir out`");
         refuses("-m policy --dir in --dir out", "only be given once");
         refuses(

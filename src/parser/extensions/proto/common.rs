@@ -17,9 +17,9 @@ pub fn int_range(call: &mut OptCall<'_, '_>, what: &str) -> Result<Value, ExtErr
                 call.arg_text(),
                 call.spec.name
             );
-            call.warnings.push(
-                ExtWarning::new(message, call.arg_span())
-                    .help(format!("write the lower bound first: `{last}:{first}`")),
+            call.warn_help(
+                message,
+                format!("write the lower bound first: `{last}:{first}`"),
             );
         }
     }

@@ -11,9 +11,7 @@
 //! to 255.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, KernelReqs, OptCall, OptSpec,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec};
 
 const O_SPORT: u8 = 0;
 const O_DPORT: u8 = 1;
@@ -67,12 +65,9 @@ fn parse_types(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
         } else {
             "no packet"
         };
-        call.warnings.push(
-            ExtWarning::new(
-                format!("`--dccp-types` has an empty list: it matches {fate}"),
-                call.arg_span(),
-            )
-            .help("name at least one type, such as `REQUEST`"),
+        call.warn_help(
+            format!("`--dccp-types` has an empty list: it matches {fate}"),
+            "name at least one type, such as `REQUEST`",
         );
     }
     Ok(TYPES

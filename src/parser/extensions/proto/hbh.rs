@@ -12,9 +12,7 @@
 //! iptables-save prints them.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, OptCall, OptSpec,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec};
 use crate::parser::values;
 
 /// `IP6T_OPTS_OPTSNR`: the slots of the kernel's option list.
@@ -81,12 +79,9 @@ fn option_number(call: &mut OptCall<'_, '_>, text: &str, what: &str) -> Result<u
     }
     let byte = (value & 0xff) as u8;
     if value > 0xff {
-        call.warnings.push(
-            ExtWarning::new(
-                format!("the {what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
-                call.arg_span(),
-            )
-            .help(format!("option {what}s go from 0 to 255")),
+        call.warn_help(
+            format!("the {what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
+            format!("option {what}s go from 0 to 255"),
         );
     }
     Ok(byte)
@@ -128,12 +123,9 @@ fn parse_option_list(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError
         }
         let length = option_number(call, length_text, "length")?;
         if length == 0xff {
-            call.warnings.push(
-                ExtWarning::new(
-                    format!("length 255 in `{item}` means any length to the kernel"),
-                    call.arg_span(),
-                )
-                .help(format!("write `{kind}` alone to say so")),
+            call.warn_help(
+                format!("length 255 in `{item}` means any length to the kernel"),
+                format!("write `{kind}` alone to say so"),
             );
             list.push(kind.to_string());
         } else {

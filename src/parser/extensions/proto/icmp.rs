@@ -14,7 +14,7 @@
 
 use crate::model::{ExtensionKind, IcmpType, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, KernelReqs, OptCall, OptSpec, ParseHook,
+    ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec, ParseHook,
 };
 use crate::parser::values;
 
@@ -163,9 +163,9 @@ pub fn parse_icmp_type(
     };
     if code_min > code_max && !(what == "ICMP" && icmp.is_any()) {
         let fate = if call.invert { "every" } else { "no" };
-        call.warnings.push(ExtWarning::new(format!(
+        call.warn_help(format!(
                 "the code range of `{text}` is reversed: iptables accepts it, and it matches {fate} {what} packet of type {kind}"
-            ), call.arg_span()).help(format!("write the lower code first: `{kind}/{code_max}:{code_min}`")));
+            ), format!("write the lower code first: `{kind}/{code_max}:{code_min}`"));
     }
     Ok(icmp)
 }

@@ -51,15 +51,12 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             } else {
                 "no packet"
             };
-            call.warnings.push(
-                ExtWarning::new(
-                    format!(
-                        "the IPComp CPI is a 16-bit number, so `--ipcompspi {}` matches {fate}",
-                        call.arg_text()
-                    ),
-                    call.arg_span(),
-                )
-                .help("CPIs go from 0 to 65535"),
+            call.warn_help(
+                format!(
+                    "the IPComp CPI is a 16-bit number, so `--ipcompspi {}` matches {fate}",
+                    call.arg_text()
+                ),
+                "CPIs go from 0 to 65535",
             );
         }
     }

@@ -13,9 +13,7 @@ use std::net::Ipv6Addr;
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, OptCall, OptSpec, bit,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec, bit};
 
 /// `IP6T_RT_HOPS`: the slots of the kernel's address list.
 pub const MAX_ADDRESSES: usize = 16;
@@ -63,15 +61,12 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 } else {
                     "no packet"
                 };
-                call.warnings.push(
-                    ExtWarning::new(
-                        format!(
-                            "the routing type is an 8-bit field, so `--rt-type {}` matches {fate}",
-                            call.arg_text()
-                        ),
-                        call.arg_span(),
-                    )
-                    .help("routing types go from 0 to 255"),
+                call.warn_help(
+                    format!(
+                        "the routing type is an 8-bit field, so `--rt-type {}` matches {fate}",
+                        call.arg_text()
+                    ),
+                    "routing types go from 0 to 255",
                 );
             }
             Ok(value)
