@@ -539,6 +539,33 @@ impl FinalCall<'_> {
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.name_span)
     }
+
+    /// Fails unless one of the options `ids` (as bits) was given. The
+    /// message names them as the option table spells them first, in its
+    /// order (`` `dscp` needs `--dscp` or `--dscp-class` ``); the help shows
+    /// `example`.
+    pub fn require_one_of(&self, ids: u32, example: &str) -> Result<(), ExtError> {
+        if self.seen & ids != 0 {
+            return Ok(());
+        }
+        let mut named = 0;
+        let mut names = Vec::new();
+        for spec in self.def.options {
+            if ids & bit(spec.id) != 0 && named & bit(spec.id) == 0 {
+                named |= bit(spec.id);
+                names.push(format!("`--{}`", spec.name));
+            }
+        }
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, [first])) => format!("{first} or {last}"),
+            Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
+            None => "an option".to_string(),
+        };
+        Err(self
+            .error(format!("`{}` needs {list}", self.def.name))
+            .help(format!("for example `{example}`")))
+    }
 }
 
 /// The context of a kernel check: the whole rule, where it is loaded.

@@ -36,11 +36,10 @@ pub static CONNLIMIT: ExtensionDef = ExtensionDef {
 };
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if !call.has(O_UPTO) && !call.has(O_ABOVE) {
-        return Err(call
-            .error("`-m connlimit` needs `--connlimit-above` or `--connlimit-upto`")
-            .help("for example `-m connlimit --connlimit-above 10`"));
-    }
+    call.require_one_of(
+        bit(O_UPTO) | bit(O_ABOVE),
+        "-m connlimit --connlimit-above 10",
+    )?;
     Ok(())
 }
 
@@ -131,11 +130,11 @@ mod tests {
         );
         refuses(
             "-m connlimit --connlimit-mask 24",
-            "needs `--connlimit-above` or `--connlimit-upto`",
+            "needs `--connlimit-upto` or `--connlimit-above`",
         );
         refuses(
             "-m connlimit",
-            "needs `--connlimit-above` or `--connlimit-upto`",
+            "needs `--connlimit-upto` or `--connlimit-above`",
         );
         refuses(
             "-m connlimit --connlimit-upto 1 --conlimit-above 1",

@@ -301,11 +301,10 @@ fn rate_of(options: &[crate::model::ExtOption]) -> Option<Rate> {
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if !call.has(O_UPTO) && !call.has(O_ABOVE) {
-        return Err(call
-            .error("`-m hashlimit` needs `--hashlimit-upto` or `--hashlimit-above`")
-            .help("for example `--hashlimit-upto 10/second`"));
-    }
+    call.require_one_of(
+        bit(O_UPTO) | bit(O_ABOVE),
+        "-m hashlimit --hashlimit-upto 10/second --hashlimit-name ssh",
+    )?;
     let Some(rate) = rate_of(call.options) else {
         return Ok(());
     };

@@ -85,11 +85,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY_OP == 0 {
-        return Err(call
-            .error("`-m recent` needs one of `--set`, `--rcheck`, `--update` or `--remove`")
-            .help("for example `-m recent --set` to record, `-m recent --rcheck --seconds 60` to check"));
-    }
+    call.require_one_of(ANY_OP, "-m recent --rcheck --seconds 60")?;
     Ok(())
 }
 

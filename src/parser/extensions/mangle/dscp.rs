@@ -46,11 +46,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`DSCP` needs `--set-dscp` or `--set-dscp-class`")
-            .help("for example `--set-dscp-class EF` or `--set-dscp 0x2e`"));
-    }
+    call.require_one_of(u32::MAX, "-j DSCP --set-dscp-class EF")?;
     Ok(())
 }
 

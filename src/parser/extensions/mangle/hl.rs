@@ -37,7 +37,7 @@ mod tests {
     fn refuses_what_iptables_refuses() {
         let refuses =
             |rule: &str, expected: &str| refuses_in(Family::V6, "mangle", "INPUT", rule, expected);
-        refuses("-j HL", "needs an action");
+        refuses("-j HL", "needs one of `--hl-set`, `--hl-dec` or `--hl-inc`");
         refuses("-j HL --hl-set 256", "from 0 to 255");
         refuses("-j HL --hl-inc 0", "from 1 to 255");
         refuses("-j HL --hl-dec 0", "from 1 to 255");

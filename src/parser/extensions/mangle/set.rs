@@ -154,11 +154,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_ADD_SET) | bit(O_DEL_SET) | bit(O_MAP_SET)) == 0 {
-        return Err(call
-            .error("`SET` needs `--add-set`, `--del-set` or `--map-set`")
-            .help("for example `--add-set NAME src`"));
-    }
+    call.require_one_of(
+        bit(O_ADD_SET) | bit(O_DEL_SET) | bit(O_MAP_SET),
+        "-j SET --add-set NAME src",
+    )?;
     let needs = |option: u8, owner: u8, owner_name: &str| -> Result<(), ExtError> {
         if call.has(option) && !call.has(owner) {
             let name = OPTIONS
@@ -290,8 +289,8 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_and_the_kernel_refuse() {
-        refuses("-j SET", "needs `--add-set`");
-        refuses("-j SET --map-mark", "needs `--add-set`");
+        refuses("-j SET", "needs one of `--add-set`");
+        refuses("-j SET --map-mark", "needs one of `--add-set`");
         refuses("-j SET --add-set foo", "needs two arguments");
         refuses("-j SET --add-set foo --exist", "needs two arguments");
         refuses("-j SET --add-set foo !src", "needs two arguments");

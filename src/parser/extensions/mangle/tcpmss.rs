@@ -61,11 +61,7 @@ pub static TCPMSS6: ExtensionDef = ExtensionDef {
 };
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`TCPMSS` needs `--set-mss` or `--clamp-mss-to-pmtu`")
-            .help("for example `--clamp-mss-to-pmtu`"));
-    }
+    call.require_one_of(u32::MAX, "-j TCPMSS --clamp-mss-to-pmtu")?;
     Ok(())
 }
 

@@ -57,19 +57,8 @@ static OPTIONS: [OptSpec; 3] = options("ttl-set", "ttl-dec", "ttl-inc");
 pub static TTL: ExtensionDef = definition("TTL", Families::V4, &OPTIONS);
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY != 0 {
-        return Ok(());
-    }
-    let def = call.def;
-    let option = |id| def.option_by_id(id).map_or("", |spec| spec.name);
-    Err(call
-        .error(format!("`{}` needs an action", def.name))
-        .help(format!(
-            "add one of `--{}`, `--{}`, `--{}`",
-            option(O_SET),
-            option(O_INC),
-            option(O_DEC)
-        )))
+    let set = call.def.option_by_id(O_SET).map_or("", |spec| spec.name);
+    call.require_one_of(ANY, &format!("-j {} --{set} 64", call.def.name))
 }
 
 #[cfg(test)]
@@ -97,7 +86,10 @@ mod tests {
     fn refuses_what_iptables_refuses() {
         let refuses =
             |rule: &str, expected: &str| refuses_in(Family::V4, "mangle", "INPUT", rule, expected);
-        refuses("-j TTL", "needs an action");
+        refuses(
+            "-j TTL",
+            "needs one of `--ttl-set`, `--ttl-dec` or `--ttl-inc`",
+        );
         refuses("-j TTL --ttl-set 256", "from 0 to 255");
         refuses("-j TTL --ttl-inc 0", "from 1 to 255");
         refuses("-j TTL --ttl-dec 0", "from 1 to 255");

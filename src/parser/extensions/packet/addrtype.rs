@@ -115,11 +115,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_SRC) | bit(O_DST)) == 0 {
-        return Err(call
-            .error("`addrtype` needs `--src-type` or `--dst-type`")
-            .help("for example `-m addrtype --dst-type LOCAL`"));
-    }
+    call.require_one_of(bit(O_SRC) | bit(O_DST), "-m addrtype --dst-type LOCAL")?;
     Ok(())
 }
 

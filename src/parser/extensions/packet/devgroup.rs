@@ -42,9 +42,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call.error("`devgroup` needs `--src-group` or `--dst-group`"));
-    }
+    call.require_one_of(u32::MAX, "-m devgroup --src-group 1")?;
     Ok(())
 }
 

@@ -41,9 +41,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call.error("`dscp` needs `--dscp` or `--dscp-class`"));
-    }
+    call.require_one_of(u32::MAX, "-m dscp --dscp-class EF")?;
     Ok(())
 }
 

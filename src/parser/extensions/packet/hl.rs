@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses6("-m hl", "needs one of `--hl-eq`");
+        refuses6("-m hl", "needs one of `--hl-lt`, `--hl-gt` or `--hl-eq`");
         refuses6("-m hl --hl-gt 42 --hl-eq 42", "cannot be used together");
         refuses6("-m hl --hl-gt", "needs an argument");
         refuses6("-m hl --hl-eq 256", "needs a number from 0 to 255");

@@ -66,11 +66,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`iprange` needs `--src-range` or `--dst-range`")
-            .help("for example `-m iprange --src-range 192.0.2.1-192.0.2.9`"));
-    }
+    call.require_one_of(u32::MAX, "-m iprange --src-range 192.0.2.1-192.0.2.9")?;
     Ok(())
 }
 

@@ -153,11 +153,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_STRING) | bit(O_HEX_STRING)) == 0 {
-        return Err(call
-            .error("`string` needs `--string` or `--hex-string`")
-            .help("for example `-m string --algo bm --string \"GET /\"`"));
-    }
+    call.require_one_of(
+        bit(O_STRING) | bit(O_HEX_STRING),
+        "-m string --algo bm --string \"GET /\"",
+    )?;
     Ok(())
 }
 

@@ -53,24 +53,8 @@ static OPTIONS: [OptSpec; 4] = options("ttl-eq", "ttl-lt", "ttl-gt", "ttl");
 pub static TTL: ExtensionDef = definition("ttl", Families::V4, &OPTIONS);
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY != 0 {
-        return Ok(());
-    }
-    let def = call.def;
-    let option = |id| def.option_by_id(id).map_or("", |spec| spec.name);
-    Err(call
-        .error(format!(
-            "`{}` needs one of `--{}`, `--{}` and `--{}`",
-            def.name,
-            option(O_EQ),
-            option(O_LT),
-            option(O_GT)
-        ))
-        .help(format!(
-            "for example `-m {} --{} 5`",
-            def.name,
-            option(O_LT)
-        )))
+    let lt = call.def.option_by_id(O_LT).map_or("", |spec| spec.name);
+    call.require_one_of(ANY, &format!("-m {} --{lt} 5", call.def.name))
 }
 
 #[cfg(test)]
@@ -101,7 +85,10 @@ mod tests {
     fn refuses_what_iptables_refuses() {
         refuses("-m ttl --ttl-eq 256", "needs a number from 0 to 255");
         refuses("-m ttl --ttl-eq -1", "needs a number from 0 to 255");
-        refuses("-m ttl", "needs one of `--ttl-eq`");
+        refuses(
+            "-m ttl",
+            "needs one of `--ttl-lt`, `--ttl-gt` or `--ttl-eq`",
+        );
         refuses("-m ttl ! --ttl-lt 5", "cannot be negated");
         refuses("-m ttl --ttl-eq 5 --ttl 5", "only be given once");
         refuses("-m ttl --ttl-lt 5 --ttl-gt 1", "cannot be used together");
