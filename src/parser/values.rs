@@ -200,6 +200,15 @@ fn protocols() -> &'static [(&'static str, u8)] {
     })
 }
 
+/// Every protocol name iptables knows, in the order it looks them up:
+/// its own names, then `/etc/protocols`.
+fn protocol_names() -> impl Iterator<Item = (&'static str, u8)> {
+    CHAIN_PROTOCOLS
+        .iter()
+        .copied()
+        .chain(protocols().iter().copied())
+}
+
 /// `xtables_parse_protocol`: a number up to 255, one of iptables' own names,
 /// or a name from `/etc/protocols`.
 #[must_use]
@@ -207,16 +216,9 @@ pub fn parse_protocol(text: &str) -> Option<u8> {
     if let Some(number) = parse_uint(text, 0, 255) {
         return u8::try_from(number).ok();
     }
-    CHAIN_PROTOCOLS
-        .iter()
+    protocol_names()
         .find(|(name, _)| *name == text)
-        .map(|(_, number)| *number)
-        .or_else(|| {
-            protocols()
-                .iter()
-                .find(|(name, _)| *name == text)
-                .map(|(_, number)| *number)
-        })
+        .map(|(_, number)| number)
 }
 
 /// The name iptables-save prints for a protocol number.
@@ -225,16 +227,9 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
     if number == 0 {
         return Some("all");
     }
-    CHAIN_PROTOCOLS
-        .iter()
+    protocol_names()
         .find(|(_, n)| *n == number)
-        .map(|(name, _)| *name)
-        .or_else(|| {
-            protocols()
-                .iter()
-                .find(|(_, n)| *n == number)
-                .map(|(name, _)| *name)
-        })
+        .map(|(name, _)| name)
 }
 
 /// `__numeric_to_ipaddr`: dotted IPv4 with C's number rules per byte. A

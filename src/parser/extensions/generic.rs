@@ -318,6 +318,29 @@ pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<AddrMask, ExtError>
     })
 }
 
+/// The generic value of an integer range option (`XTTYPE_UINT*RC`: `a`,
+/// `a:b`, `:b`, `a:`, `:`), with a warning when the range is reversed:
+/// iptables 1.8.9 accepts it, and the kernel then matches no `what` (or
+/// every one when the option is negated).
+pub fn int_range(call: &mut OptCall<'_, '_>, what: &str) -> Result<Value, ExtError> {
+    let value = call.generic()?;
+    if let Value::Range(first, last) = value {
+        if first > last {
+            let fate = if call.invert { "every" } else { "no" };
+            let message = format!(
+                "range `{}` of `--{}` is reversed: iptables accepts it, and it matches {fate} {what}",
+                call.arg_text(),
+                call.spec.name
+            );
+            call.warn_help(
+                message,
+                format!("write the lower bound first: `{last}:{first}`"),
+            );
+        }
+    }
+    Ok(value)
+}
+
 /// `xtables_getportbyname` (glibc's `getaddrinfo` service lookup) on
 /// `text`, the argument or a slice of it: a decimal number cut to 16 bits,
 /// with a warning when that changes it, or a service name.

@@ -10,6 +10,7 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{
     ArgType, ExtError, ExtWarning, ExtensionDef, FinalCall, KernelReqs, OptCall, OptSpec,
 };
@@ -43,7 +44,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         );
         return Ok(Value::Flag);
     }
-    let value = common::int_range(call, "CPI")?;
+    let value = generic::int_range(call, "CPI")?;
     if let Value::Range(first, _) = value {
         if first > u64::from(u16::MAX) {
             let fate = if call.invert {

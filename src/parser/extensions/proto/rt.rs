@@ -11,8 +11,8 @@
 
 use std::net::Ipv6Addr;
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec, bit};
 
 /// `IP6T_RT_HOPS`: the slots of the kernel's address list.
@@ -71,7 +71,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(value)
         }
-        O_SEGSLEFT => common::int_range(call, "segments-left value"),
+        O_SEGSLEFT => generic::int_range(call, "segments-left value"),
         O_RES | O_ADDRS if !has_type_zero(call) => Err(ExtError::new(format!(
             "`--{}` needs `--rt-type 0` before it",
             call.spec.name
