@@ -1073,6 +1073,7 @@ mod tests {
         assert_eq!(inet_aton("255.255.0"), Some(Ipv4Addr::new(255, 255, 0, 0)));
         assert_eq!(inet_aton("4294967295"), Some(Ipv4Addr::BROADCAST));
         assert_eq!(inet_aton("0x20"), Some(Ipv4Addr::new(0, 0, 0, 32)));
+        assert_eq!(inet_aton("1"), Some(Ipv4Addr::new(0, 0, 0, 1)));
         for bad in [
             "",
             "08",
@@ -1088,6 +1089,7 @@ mod tests {
             "1.2.3.",
             "1.2.3.4.5",
             " 1.2.3.4",
+            " 1",
             "1.2.3.4 ",
             "+1",
             "4294967296",
