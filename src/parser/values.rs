@@ -20,14 +20,9 @@ pub fn is_c_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// C's `strtoul(text, &end, base)` on a 64-bit machine, for base 0, 8, 10
-/// or 16: leading white space, a sign, an optional `0x` prefix (base 0 and
-/// 16; base 0 reads a leading `0` as octal), digits. Returns the value C
-/// returns (a `-` negates it modulo 2^64; an overflow gives `u64::MAX`,
-/// whatever the sign), whether it overflowed, and the number of bytes
-/// read; `None` when no digit was read (`end` is then the start).
-#[must_use]
-pub fn strtoul_full(text: &[u8], base: u32) -> Option<(u64, bool, usize)> {
+/// What the C number parsers skip before the digits: white space, then a
+/// sign. Returns where the digits start and whether the sign was `-`.
+fn space_and_sign(text: &[u8]) -> (usize, bool) {
     let mut index = 0;
     while text.get(index).copied().is_some_and(is_c_space) {
         index += 1;
@@ -36,6 +31,18 @@ pub fn strtoul_full(text: &[u8], base: u32) -> Option<(u64, bool, usize)> {
     if matches!(text.get(index), Some(b'-' | b'+')) {
         index += 1;
     }
+    (index, negative)
+}
+
+/// C's `strtoul(text, &end, base)` on a 64-bit machine, for base 0, 8, 10
+/// or 16: leading white space, a sign, an optional `0x` prefix (base 0 and
+/// 16; base 0 reads a leading `0` as octal), digits. Returns the value C
+/// returns (a `-` negates it modulo 2^64; an overflow gives `u64::MAX`,
+/// whatever the sign), whether it overflowed, and the number of bytes
+/// read; `None` when no digit was read (`end` is then the start).
+#[must_use]
+pub fn strtoul_full(text: &[u8], base: u32) -> Option<(u64, bool, usize)> {
+    let (mut index, negative) = space_and_sign(text);
     let mut radix = if base == 0 { 10 } else { base };
     if matches!(base, 0 | 16) && text.get(index) == Some(&b'0') {
         if matches!(text.get(index + 1), Some(b'x' | b'X'))
@@ -678,15 +685,7 @@ pub fn strtod(text: &str) -> Option<f64> {
 /// no number starts the text.
 #[must_use]
 pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
-    let bytes = text.as_bytes();
-    let mut index = 0;
-    while bytes.get(index).copied().is_some_and(is_c_space) {
-        index += 1;
-    }
-    let negative = bytes.get(index) == Some(&b'-');
-    if matches!(bytes.get(index), Some(b'-' | b'+')) {
-        index += 1;
-    }
+    let (index, negative) = space_and_sign(text.as_bytes());
     let sign = if negative { -1.0 } else { 1.0 };
     let body = &text[index..];
     let lower = body.to_ascii_lowercase();
@@ -804,14 +803,7 @@ fn parse_hex_float(text: &str) -> Option<f64> {
 /// bounds of a 64-bit signed integer.
 #[must_use]
 pub fn atoll(text: &[u8]) -> i64 {
-    let mut index = 0;
-    while text.get(index).copied().is_some_and(is_c_space) {
-        index += 1;
-    }
-    let negative = text.get(index) == Some(&b'-');
-    if matches!(text.get(index), Some(b'-' | b'+')) {
-        index += 1;
-    }
+    let (mut index, negative) = space_and_sign(text);
     let mut value: i64 = 0;
     let mut overflow = false;
     while let Some(digit) = text.get(index).filter(|byte| byte.is_ascii_digit()) {

@@ -51,10 +51,6 @@ fn number(text: &str, at: usize) -> Result<(u32, usize), U32Error> {
     }
 }
 
-fn is_blank(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 /// Checks a `--u32` argument as `u32_parse` does; returns the number of
 /// tests.
 pub fn check(text: &str) -> Result<usize, U32Error> {
@@ -65,7 +61,7 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
     let mut values = 0;
     let mut reading_values = false;
     loop {
-        while bytes.get(at).copied().is_some_and(is_blank) {
+        while bytes.get(at).copied().is_some_and(values::is_c_space) {
             at += 1;
         }
         let Some(&byte) = bytes.get(at) else {
@@ -135,7 +131,7 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
                 at += 1;
             }
             at = number(text, at)?.1;
-            while bytes.get(at).copied().is_some_and(is_blank) {
+            while bytes.get(at).copied().is_some_and(values::is_c_space) {
                 at += 1;
             }
             if bytes.get(at) == Some(&b':') {
