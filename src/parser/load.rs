@@ -260,6 +260,7 @@ impl<'f> Reader<'f> {
         let meta = match note.kind {
             NoteKind::UnknownExtension => &codes::UNKNOWN_EXTENSION,
             NoteKind::ValueChanged => &codes::VALUE_CHANGED,
+            NoteKind::DependsOnHost => &codes::DEPENDS_ON_HOST,
             NoteKind::Ignored => &codes::IGNORED_LINE,
         };
         let mut diagnostic = Diagnostic::new(meta, note.span, note.message);
