@@ -82,11 +82,15 @@ impl<'r> Analysis<'r> {
                 // On the way to a local socket there is no output
                 // interface: `-o eth0` never matches, `! -o eth0` always.
                 cube.oif = EMPTY;
-                cube.misc = misc::FRAGMENTS | misc::DST_LOCAL;
+                // Local delivery takes the host's own addresses, and also
+                // broadcast and multicast, which `addrtype` does not call
+                // LOCAL: both kinds reach INPUT.
+                cube.misc = misc::ALL;
             }
             Hook::Forward => {
                 cube.iif = all & !EMPTY;
                 cube.oif = all & !EMPTY;
+                // An address of the host is always delivered locally.
                 cube.misc = misc::FRAGMENTS | misc::DST_REMOTE;
             }
             Hook::Output => {

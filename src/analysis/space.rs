@@ -226,7 +226,8 @@ pub struct Cube {
     /// TCP flags (FIN..URG) as the 64 possible combinations.
     pub tcp_flags: u64,
     /// Packet kinds: bit 0 first fragment or unfragmented, bit 1 later
-    /// fragment; bit 2 destination is a local address, bit 3 it is not.
+    /// fragment; bit 2 the destination is an address of the host (`addrtype`
+    /// LOCAL), bit 3 it is not (another host, broadcast, multicast).
     pub misc: u8,
 }
 

@@ -64,8 +64,12 @@ pub fn covering_rule(
 ) -> Option<Place> {
     places.into_iter().find(|place| match *place {
         Place::Rule { chain, rule } => {
-            let cube = &evaluator.matches[chain][rule].cube;
-            packets.cubes().iter().all(|packet| cube.contains(packet))
+            let rule_match = &evaluator.matches[chain][rule];
+            rule_match.certain
+                && packets
+                    .cubes()
+                    .iter()
+                    .all(|packet| rule_match.cube.contains(packet))
         }
         Place::Policy { .. } => false,
     })
@@ -125,9 +129,7 @@ pub fn decided_the_same_below(
     let taken: PacketSet =
         evaluator.recording.entered[chain].intersect_cube(&evaluator.matches[chain][rule].cube);
     let count = table.chains[chain].rules.len();
-    let Some(hull) = taken.hull() else {
-        return None;
-    };
+    let hull = taken.hull()?;
     for later in evaluator.rules_meeting(chain, &hull, rule + 1..count) {
         let side_effect = match &evaluator.action(chain, later).0 {
             Action::Continue => !matches!(
