@@ -9,8 +9,13 @@
 //! lower bound); unknown matches and targets widen the first and narrow the
 //! second, so claims built on them stay true whatever the unknown parts do.
 
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::index::ChainIndex;
 use super::matcher::RuleMatch;
-use super::space::{Bound, PacketSet};
+use super::space::{Bound, Cube, PacketSet};
 use crate::model::{
     Chain, NatRange, PortRange, Rule, Table, TargetKind, Termination, Value, Verdict,
 };
@@ -18,7 +23,7 @@ use crate::source::Span;
 
 /// Calls nested deeper than this are treated as unknown, so that no
 /// ruleset can exhaust the stack.
-pub const MAX_DEPTH: usize = 1000;
+pub const MAX_DEPTH: usize = 256;
 
 /// A set of packets with an upper and a lower bound.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,16 +136,10 @@ pub struct Decided {
     pub flow: Flow,
 }
 
-/// What happened to the packets that entered a built-in chain.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub decided: Vec<Decided>,
-}
-
 /// The target of a rule as an action, with its rewrite.
 #[must_use]
 pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
-    let chain_index = |name: &str| table.chains.iter().position(|chain| chain.name == name);
+    let chain_index = |name: &str| table.chain_index(name);
     match &rule.target.kind {
         TargetKind::None => (Action::Continue, None),
         TargetKind::Verdict(Verdict::Accept) => (Action::Decide(Decision::Accept), None),
@@ -212,29 +211,90 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
     }
 }
 
-/// What a run records: which packets reach which rules and enter which
-/// chains, and how often it had to approximate.
+/// What the full runs of the built-in chains record: which rules some
+/// packet reaches and matches, which packets enter which chains, and how
+/// often the analysis had to approximate.
 #[derive(Debug, Clone, Default)]
 pub struct Recording {
-    /// Per rule: every packet that may reach it and match it.
-    pub reach: Vec<Vec<PacketSet>>,
-    /// Per chain: every packet that may enter it.
+    /// Per chain, per rule: some packet may reach it and match it.
+    pub reached: Vec<Vec<bool>>,
+    /// Per chain: every packet that may enter it (an upper bound).
     pub entered: Vec<PacketSet>,
-    /// How many sets had to be approximated to stay within the budget.
+    /// How many sets had to be approximated to stay within the budgets.
     pub approximations: usize,
     /// Calls cut at [`MAX_DEPTH`] or in a loop.
     pub cut: usize,
-    /// Off for replays, which only want the decisions.
-    record: bool,
+    /// The runs stopped at [`TABLE_WORK`]: nothing recorded may be used.
+    pub exhausted: bool,
 }
 
-impl Recording {
-    fn limit(&mut self, flow: &mut Flow) {
-        if flow.may.limit(Bound::Upper) {
-            self.approximations += 1;
-        }
-        if flow.sure.limit(Bound::Lower) {
-            self.approximations += 1;
+/// The most cubes one rule's share of a flow may hold.
+const SET_BUDGET: usize = 64;
+
+/// The most earlier rules subtracted from one rule's share; more are
+/// skipped, which leaves an upper bound.
+const EARLIER_LIMIT: usize = 4096;
+
+/// The work (cube operations) one full run of a table, or one query, may
+/// spend. Past it the run stops and its results are not used: the lints
+/// that need them stay silent on the table rather than guess.
+pub const TABLE_WORK: usize = 30_000_000;
+const QUERY_WORK: usize = 3_000_000;
+const QUERIES_WORK: usize = 60_000_000;
+
+/// The most cubes the flow entering or leaving a chain may hold.
+const FLOW_BUDGET: usize = 256;
+
+/// The most cube subtractions spent on one rule's share of a flow; past
+/// it the upper bound keeps what it has (it stays an upper bound) and the
+/// lower bound is given up.
+const WORK_BUDGET: usize = 1024;
+
+/// What a rule takes out of the flow that goes on in its chain, for the
+/// rules after it.
+#[derive(Debug, Clone)]
+enum Removal {
+    /// Nothing: the packets go on.
+    Nothing,
+    /// Every packet of the rule's cube.
+    Cube,
+    /// The rule's cube except these packets, which came back from a jump.
+    CubeExcept(PacketSet),
+}
+
+/// What an earlier rule of the same run removed, from the upper and from
+/// the lower bound of the flow.
+#[derive(Debug, Clone)]
+struct Removed {
+    rule: u32,
+    may: Removal,
+    sure: Removal,
+}
+
+/// The state of one run through chains.
+struct Run<'a> {
+    /// Record reach and entry (the full runs) or not (queries).
+    record: Option<&'a mut Recording>,
+    /// Compute lower bounds (queries) or leave them empty (full runs,
+    /// which only need upper bounds and save half the work).
+    track_sure: bool,
+    /// Where decisions go; `None` when nobody reads them.
+    sink: Option<&'a mut Vec<Decided>>,
+    /// Chains on the current call path.
+    path: Vec<bool>,
+    approximations: usize,
+    cut: usize,
+    scratch: Vec<Vec<u32>>,
+    /// Work spent, and the most it may spend.
+    work: usize,
+    budget: usize,
+    exhausted: bool,
+}
+
+impl Run<'_> {
+    fn decide(&mut self, decided: Decided) {
+        if let Some(sink) = self.sink.as_mut() {
+            sink.push(decided);
         }
     }
 }
@@ -244,15 +304,24 @@ pub struct Evaluator<'t> {
     pub table: &'t Table,
     pub matches: Vec<Vec<RuleMatch>>,
     actions: Vec<Vec<(Action, Option<Rewrite>)>>,
-    /// What the runs of the built-in chains recorded.
+    indexes: Vec<ChainIndex>,
+    /// Per chain, per rule: an earlier rule of the chain with the same
+    /// cube that takes every packet it matches, if any. Copies are common
+    /// (a generator run twice) and are then settled without any search.
+    copy_of: Vec<Vec<Option<u32>>>,
+    /// What the full runs of the built-in chains recorded.
     pub recording: Recording,
+    recording_work: usize,
+    /// Work all queries spent so far: lints ask many questions of big
+    /// tables, and together they get [`QUERIES_WORK`].
+    query_work: Cell<usize>,
 }
 
 impl<'t> Evaluator<'t> {
     /// Prepares the evaluation of `table`, whose rules match as `matches`
-    /// says (one per rule, chain by chain).
+    /// says (one per rule, chain by chain), in the packet space `universe`.
     #[must_use]
-    pub fn new(table: &'t Table, matches: Vec<Vec<RuleMatch>>) -> Self {
+    pub fn new(table: &'t Table, matches: Vec<Vec<RuleMatch>>, universe: &Cube) -> Self {
         let actions = table
             .chains
             .iter()
@@ -264,21 +333,61 @@ impl<'t> Evaluator<'t> {
                     .collect()
             })
             .collect();
+        let indexes = matches
+            .iter()
+            .map(|rules: &Vec<RuleMatch>| {
+                let cubes: Vec<&Cube> = rules.iter().map(|m| &m.cube).collect();
+                ChainIndex::new(&cubes, universe)
+            })
+            .collect();
+        let copy_of = matches
+            .iter()
+            .zip(&actions)
+            .map(
+                |(rules, actions): (&Vec<RuleMatch>, &Vec<(Action, Option<Rewrite>)>)| {
+                    let mut first: HashMap<&Cube, u32> = HashMap::new();
+                    rules
+                        .iter()
+                        .zip(actions)
+                        .enumerate()
+                        .map(|(position, (rule, (action, _)))| {
+                            let takes_all = rule.certain
+                                && matches!(
+                                    action,
+                                    Action::Decide(_) | Action::Return | Action::Goto(_)
+                                );
+                            let earlier = first.get(&rule.cube).copied();
+                            if takes_all && earlier.is_none() {
+                                first.insert(
+                                    &rule.cube,
+                                    u32::try_from(position).unwrap_or(u32::MAX),
+                                );
+                            }
+                            earlier
+                        })
+                        .collect()
+                },
+            )
+            .collect();
         Evaluator {
+            recording_work: 0,
+            query_work: Cell::new(0),
+            copy_of,
             recording: Recording {
-                reach: table
+                reached: table
                     .chains
                     .iter()
-                    .map(|chain| vec![PacketSet::empty(); chain.rules.len()])
+                    .map(|chain| vec![false; chain.rules.len()])
                     .collect(),
                 entered: vec![PacketSet::empty(); table.chains.len()],
                 approximations: 0,
                 cut: 0,
-                record: true,
+                exhausted: false,
             },
             table,
             matches,
             actions,
+            indexes,
         }
     }
 
@@ -288,14 +397,45 @@ impl<'t> Evaluator<'t> {
         &self.actions[chain][rule]
     }
 
-    /// Runs `input` through built-in chain `chain` and its policy, recording
-    /// reach; every decision goes to `sink`.
-    pub fn run_builtin(&mut self, chain: usize, input: Flow, sink: &mut Vec<Decided>) {
+    /// Runs every packet of `input` through built-in chain `chain` and its
+    /// policy, recording which rules they reach. Only upper bounds are
+    /// computed; decisions are not kept (queries give them).
+    pub fn run_builtin(&mut self, chain: usize, input: &PacketSet) {
         let mut recording = std::mem::take(&mut self.recording);
-        let mut path = vec![false; self.table.chains.len()];
-        let returned = self.run_chain(chain, input, sink, &mut path, 0, None, &mut recording);
+        let mut run = Run {
+            record: Some(&mut recording),
+            track_sure: false,
+            sink: None,
+            path: vec![false; self.table.chains.len()],
+            approximations: 0,
+            cut: 0,
+            scratch: Vec::new(),
+            work: self.recording_work,
+            budget: TABLE_WORK,
+            exhausted: false,
+        };
+        let flow = Flow {
+            may: input.clone(),
+            sure: PacketSet::empty(),
+        };
+        self.run_chain(chain, flow, None, &mut run, 0);
+        let (approximations, cut, work, exhausted) =
+            (run.approximations, run.cut, run.work, run.exhausted);
+        recording.approximations += approximations;
+        recording.cut += cut;
+        recording.exhausted |= exhausted;
         self.recording = recording;
-        self.policy(chain, returned, sink);
+        self.recording_work = work;
+    }
+
+    /// What built-in chain `chain` and its policy do to `input`: every
+    /// decision, with upper and lower bounds; `None` when that would take
+    /// more than a query's budget.
+    #[must_use]
+    pub fn query_builtin(&self, chain: usize, input: Flow) -> Option<Vec<Decided>> {
+        let (mut decided, returned) = self.query(chain, None, input)?;
+        self.policy(chain, returned, &mut decided);
+        Some(decided)
     }
 
     /// Sends what falls off the end of built-in chain `chain` to its policy.
@@ -320,153 +460,371 @@ impl<'t> Evaluator<'t> {
         });
     }
 
-    /// Runs rules `rules` of chain `chain` on `input` without recording
-    /// anything: what they decide, and the flow that leaves the range
-    /// (falls through or returns).
+    /// Runs rules `rules` of chain `chain` (all when `None`) on `input`
+    /// without recording anything: what they decide, and the flow that
+    /// leaves the range (falls through or returns); `None` when that would
+    /// take more than a query's budget.
+    #[must_use]
+    pub fn query(
+        &self,
+        chain: usize,
+        rules: Option<Range<usize>>,
+        input: Flow,
+    ) -> Option<(Vec<Decided>, Flow)> {
+        let mut sink = Vec::new();
+        let mut run = Run {
+            record: None,
+            track_sure: true,
+            sink: Some(&mut sink),
+            path: vec![false; self.table.chains.len()],
+            approximations: 0,
+            cut: 0,
+            scratch: Vec::new(),
+            work: 0,
+            budget: QUERY_WORK.min(QUERIES_WORK.saturating_sub(self.query_work.get())),
+            exhausted: false,
+        };
+        let left = self.run_chain(chain, input, rules, &mut run, 0);
+        let (exhausted, work) = (run.exhausted, run.work);
+        self.query_work.set(self.query_work.get() + work);
+        (!exhausted).then_some((sink, left))
+    }
+
+    /// Runs rules `rules` of chain `chain` on `input`.
     #[must_use]
     pub fn replay(
         &self,
         chain: usize,
-        rules: std::ops::Range<usize>,
+        rules: Range<usize>,
         input: Flow,
-    ) -> (Vec<Decided>, Flow) {
-        let mut scratch = Recording::default();
-        let mut sink = Vec::new();
-        let mut path = vec![false; self.table.chains.len()];
-        let left = self.run_chain(
-            chain,
-            input,
-            &mut sink,
-            &mut path,
-            0,
-            Some(rules),
-            &mut scratch,
-        );
-        (sink, left)
+    ) -> Option<(Vec<Decided>, Flow)> {
+        self.query(chain, Some(rules), input)
+    }
+
+    /// The cube of rule `rule` of chain `chain`.
+    fn cube(&self, chain: usize, rule: usize) -> &Cube {
+        &self.matches[chain][rule].cube
     }
 
     /// Runs `input` through chain `chain`; returns the flow that comes back
     /// to the caller (falls off the end or meets RETURN). With `rules`, only
     /// those rules of the chain run.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_chain(
+    ///
+    /// Each rule's share is computed from the chain's input and what the
+    /// earlier rules that meet it removed, found through the chain's index:
+    /// the cost follows how much rules overlap, not how long chains are.
+    fn run_chain(
         &self,
         chain: usize,
         input: Flow,
-        sink: &mut Vec<Decided>,
-        path: &mut Vec<bool>,
+        rules: Option<Range<usize>>,
+        run: &mut Run<'_>,
         depth: usize,
-        rules: Option<std::ops::Range<usize>>,
-        recording: &mut Recording,
     ) -> Flow {
-        if recording.record {
-            recording.entered[chain].extend(input.may.clone());
+        if let Some(recording) = run.record.as_mut() {
+            let entered = &mut recording.entered[chain];
+            entered.extend(input.may.clone());
+            if entered.limit_to(Bound::Upper, FLOW_BUDGET) {
+                run.approximations += 1;
+            }
         }
-        let mut current = input;
+        let Some(hull) = input.may.hull() else {
+            return Flow::default();
+        };
+        let cube_of = |rule: usize| self.cube(chain, rule);
+        let range = rules.unwrap_or(0..self.matches[chain].len());
+        let mut candidates = run.scratch.pop().unwrap_or_default();
+        self.indexes[chain].meeting(cube_of, &hull, range.clone(), usize::MAX, &mut candidates);
+        run.work += candidates.len();
+        let mut removed: Vec<Removed> = Vec::new();
+        let mut earlier = run.scratch.pop().unwrap_or_default();
         let mut returned = Flow::default();
-        path[chain] = true;
-        let range = rules.unwrap_or(0..self.table.chains[chain].rules.len());
-        for index in range {
-            if current.may.is_empty() {
+        run.path[chain] = true;
+        for &position in &candidates {
+            let index = position as usize;
+            run.work += 1;
+            if run.work > run.budget {
+                run.exhausted = true;
                 break;
+            }
+            if self.copy_of[chain][index].is_some_and(|first| first as usize >= range.start) {
+                // The copy's first occurrence took all of these packets, or
+                // none reached it.
+                continue;
             }
             let rule_match = &self.matches[chain][index];
             let cube = &rule_match.cube;
             let certain = rule_match.certain;
-            let hit_may = current.may.intersect_cube(cube);
+            let mut hit_may = input.may.intersect_cube(cube);
             if hit_may.is_empty() {
                 continue;
             }
-            if recording.record {
-                recording.reach[chain][index].extend(hit_may.clone());
+            // The earlier rules of this run whose removals meet the share.
+            earlier.clear();
+            if removed.len() < 32 {
+                earlier.extend(
+                    removed
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| cube_of(r.rule as usize).overlaps(cube))
+                        .map(|(at, _)| u32::try_from(at).unwrap_or(u32::MAX)),
+                );
+            } else {
+                let mut meeting = run.scratch.pop().unwrap_or_default();
+                if !self.indexes[chain].meeting(
+                    cube_of,
+                    cube,
+                    range.start..index,
+                    EARLIER_LIMIT,
+                    &mut meeting,
+                ) {
+                    run.approximations += 1;
+                }
+                run.work += meeting.len();
+                earlier.extend(meeting.iter().filter_map(|rule| {
+                    removed
+                        .binary_search_by_key(rule, |r| r.rule)
+                        .ok()
+                        .map(|at| u32::try_from(at).unwrap_or(u32::MAX))
+                }));
+                run.scratch.push(meeting);
             }
-            let hit_sure = if certain {
-                current.sure.intersect_cube(cube)
+            let mut exact = true;
+            hit_may = self.remove(
+                chain,
+                hit_may,
+                earlier.iter().map(|&at| (&removed[at as usize], true)),
+                &mut exact,
+                &mut run.work,
+            );
+            if !exact {
+                // Still an upper bound: it only kept more packets.
+                run.approximations += 1;
+            }
+            if hit_may.is_empty() {
+                continue;
+            }
+            if hit_may.limit_to(Bound::Upper, SET_BUDGET) {
+                run.approximations += 1;
+            }
+            if let Some(recording) = run.record.as_mut() {
+                recording.reached[chain][index] = true;
+            }
+            let hit_sure = if run.track_sure && certain {
+                let mut exact = true;
+                let sure = self.remove(
+                    chain,
+                    input.sure.intersect_cube(cube),
+                    earlier.iter().map(|&at| (&removed[at as usize], false)),
+                    &mut exact,
+                    &mut run.work,
+                );
+                if exact {
+                    sure
+                } else {
+                    run.approximations += 1;
+                    PacketSet::empty()
+                }
             } else {
                 PacketSet::empty()
             };
-            let hit = Flow {
+            let mut hit = Flow {
                 may: hit_may,
                 sure: hit_sure,
             };
-            // What stays in this chain after the rule, whatever it does.
-            let leave = |current: &mut Flow| {
-                if certain {
-                    current.may = current.may.subtract_cube(cube);
-                }
-                current.sure = current.sure.subtract_cube(cube);
+            if hit.sure.limit_to(Bound::Lower, SET_BUDGET) {
+                run.approximations += 1;
+            }
+            let may_cube = if certain {
+                Removal::Cube
+            } else {
+                Removal::Nothing
             };
+            let place = Place::Rule { chain, rule: index };
             let (action, rewrite) = &self.actions[chain][index];
-            match action {
-                Action::Continue => {}
+            let removal = match action {
+                Action::Continue => None,
                 Action::Decide(decision) => {
-                    sink.push(Decided {
-                        place: Place::Rule { chain, rule: index },
+                    run.decide(Decided {
+                        place,
                         decision: decision.clone(),
                         rewrite: rewrite.clone(),
                         flow: hit,
                     });
-                    leave(&mut current);
+                    Some((may_cube, Removal::Cube))
                 }
                 Action::Return => {
                     returned.extend(hit);
-                    leave(&mut current);
+                    Some((may_cube, Removal::Cube))
                 }
                 Action::Unknown => {
-                    sink.push(Decided {
-                        place: Place::Rule { chain, rule: index },
+                    hit.sure = PacketSet::empty();
+                    run.decide(Decided {
+                        place,
                         decision: Decision::Unknown,
                         rewrite: None,
-                        flow: Flow {
-                            may: hit.may,
-                            sure: PacketSet::empty(),
-                        },
+                        flow: hit,
                     });
-                    current.sure = current.sure.subtract_cube(cube);
+                    Some((Removal::Nothing, Removal::Cube))
                 }
                 Action::Jump(target) | Action::Goto(target) => {
-                    let goto = matches!(action, Action::Goto(_));
-                    let back = if path[*target] || depth >= MAX_DEPTH {
+                    let back = if run.path[*target] || depth >= MAX_DEPTH {
                         // A loop (which the kernel refuses) or a call too
                         // deep to follow: anything may happen.
-                        recording.cut += 1;
-                        sink.push(Decided {
-                            place: Place::Rule { chain, rule: index },
+                        run.cut += 1;
+                        hit.sure = PacketSet::empty();
+                        run.decide(Decided {
+                            place,
                             decision: Decision::Unknown,
                             rewrite: None,
-                            flow: Flow {
-                                may: hit.may.clone(),
-                                sure: PacketSet::empty(),
-                            },
+                            flow: hit.clone(),
                         });
-                        Flow {
-                            may: hit.may,
-                            sure: PacketSet::empty(),
-                        }
+                        hit
                     } else {
-                        self.run_chain(*target, hit, sink, path, depth + 1, None, recording)
+                        self.run_chain(*target, hit, None, run, depth + 1)
                     };
-                    leave(&mut current);
-                    if goto {
+                    if matches!(action, Action::Goto(_)) {
                         returned.extend(back);
+                        Some((may_cube, Removal::Cube))
                     } else {
-                        current.may.extend(back.may);
-                        current.sure.extend(back.sure);
+                        let may = if certain {
+                            Removal::CubeExcept(back.may)
+                        } else {
+                            Removal::Nothing
+                        };
+                        Some((may, Removal::CubeExcept(back.sure)))
                     }
-                    recording.limit(&mut current);
+                }
+            };
+            if let Some((may, sure)) = removal {
+                removed.push(Removed {
+                    rule: position,
+                    may,
+                    sure,
+                });
+            }
+        }
+        run.path[chain] = false;
+        // What falls off the end: the input less every removal.
+        let mut exact = true;
+        let left_may = self.remove(
+            chain,
+            input.may,
+            removed.iter().map(|r| (r, true)),
+            &mut exact,
+            &mut run.work,
+        );
+        if !exact {
+            run.approximations += 1;
+        }
+        let left_sure = if run.track_sure {
+            let mut exact = true;
+            let sure = self.remove(
+                chain,
+                input.sure,
+                removed.iter().map(|r| (r, false)),
+                &mut exact,
+                &mut run.work,
+            );
+            if exact {
+                sure
+            } else {
+                run.approximations += 1;
+                PacketSet::empty()
+            }
+        } else {
+            PacketSet::empty()
+        };
+        returned.extend(Flow {
+            may: left_may,
+            sure: left_sure,
+        });
+        if returned.may.limit_to(Bound::Upper, FLOW_BUDGET)
+            | returned.sure.limit_to(Bound::Lower, FLOW_BUDGET)
+        {
+            run.approximations += 1;
+        }
+        run.scratch.push(candidates);
+        run.scratch.push(earlier);
+        returned
+    }
+
+    /// `set` less what `removals` removed from the upper (`may`) or lower
+    /// bound. Stops at [`WORK_BUDGET`] subtractions or [`SET_BUDGET`]
+    /// cubes with what it has and clears `exact`.
+    fn remove<'r>(
+        &self,
+        chain: usize,
+        mut set: PacketSet,
+        removals: impl Iterator<Item = (&'r Removed, bool)>,
+        exact: &mut bool,
+        spent: &mut usize,
+    ) -> PacketSet {
+        let mut work = 0;
+        for (removed, may) in removals {
+            if set.is_empty() {
+                break;
+            }
+            if work >= WORK_BUDGET || set.len() > SET_BUDGET {
+                *exact = false;
+                break;
+            }
+            let removal = if may { &removed.may } else { &removed.sure };
+            let cube = &self.matches[chain][removed.rule as usize].cube;
+            match removal {
+                Removal::Nothing => {}
+                Removal::Cube => {
+                    work += set.len();
+                    set = set.subtract_cube(cube);
+                }
+                Removal::CubeExcept(back) => {
+                    if !set.overlaps_cube(cube) {
+                        continue;
+                    }
+                    work += set.len() * (1 + back.len());
+                    let kept = set.intersect(back);
+                    set = set.subtract_cube(cube);
+                    set.extend(kept);
                 }
             }
         }
-        path[chain] = false;
-        returned.extend(current);
-        recording.limit(&mut returned);
-        returned
+        *spent += work;
+        set
+    }
+
+    /// The rules of `range` in chain `chain` whose cube meets `cube`, in
+    /// order.
+    #[must_use]
+    pub fn rules_meeting(&self, chain: usize, cube: &Cube, range: Range<usize>) -> Vec<usize> {
+        let mut found = Vec::new();
+        self.indexes[chain].meeting(
+            |rule| self.cube(chain, rule),
+            cube,
+            range,
+            usize::MAX,
+            &mut found,
+        );
+        found.into_iter().map(|rule| rule as usize).collect()
+    }
+
+    /// An earlier rule of chain `chain` with the same cube as rule `rule`,
+    /// that takes every packet it matches.
+    #[must_use]
+    pub fn copy_of(&self, chain: usize, rule: usize) -> Option<usize> {
+        self.copy_of[chain][rule].map(|first| first as usize)
     }
 
     /// True when some built-in chain's traversal entered chain `chain`.
     #[must_use]
     pub fn visited(&self, chain: usize) -> bool {
         !self.recording.entered[chain].is_empty()
+    }
+
+    /// True when some packet may reach rule `rule` of chain `chain` and
+    /// match it.
+    #[must_use]
+    pub fn reached(&self, chain: usize, rule: usize) -> bool {
+        self.recording.reached[chain][rule]
     }
 
     #[must_use]

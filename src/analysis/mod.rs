@@ -10,11 +10,12 @@
 
 pub mod eval;
 pub mod host;
+pub mod index;
 pub mod interfaces;
 pub mod matcher;
 pub mod space;
 
-use eval::{Decided, Evaluator};
+use eval::Evaluator;
 use interfaces::{Atoms, EMPTY};
 use space::{Cube, PacketSet, misc};
 
@@ -28,8 +29,6 @@ pub use host::{Host, HostProfile, Service};
 pub struct TableAnalysis<'r> {
     pub kind: TableKind,
     pub evaluator: Evaluator<'r>,
-    /// What every built-in chain decided, chain by chain.
-    pub decided: Vec<Decided>,
 }
 
 /// The analysis of a whole ruleset.
@@ -114,17 +113,14 @@ impl<'r> Analysis<'r> {
                     .collect()
             })
             .collect();
-        let mut evaluator = Evaluator::new(table, matches);
-        let mut decided = Vec::new();
+        let mut evaluator = Evaluator::new(table, matches, &universe);
         for (index, chain) in table.chains.iter().enumerate() {
             let Some(hook) = chain.hook else { continue };
-            let input = Flow::exact(PacketSet::from_cube(self.hook_universe(hook)));
-            evaluator.run_builtin(index, input, &mut decided);
+            evaluator.run_builtin(index, &PacketSet::from_cube(self.hook_universe(hook)));
         }
         TableAnalysis {
             kind: table.kind,
             evaluator,
-            decided,
         }
     }
 

@@ -11,10 +11,16 @@
 
 use std::fmt;
 
+use smallvec::{SmallVec, smallvec};
+
+/// The ranges of an interval set; nearly every field of nearly every rule
+/// is one range, which then lives inline without an allocation.
+type Ranges = SmallVec<[(u128, u128); 1]>;
+
 /// A set of integers as sorted, disjoint, non-adjacent inclusive intervals.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Intervals {
-    ranges: Vec<(u128, u128)>,
+    ranges: Ranges,
 }
 
 impl fmt::Debug for Intervals {
@@ -34,7 +40,9 @@ impl fmt::Debug for Intervals {
 impl Intervals {
     #[must_use]
     pub fn empty() -> Self {
-        Intervals { ranges: Vec::new() }
+        Intervals {
+            ranges: SmallVec::new(),
+        }
     }
 
     #[must_use]
@@ -43,7 +51,7 @@ impl Intervals {
             return Intervals::empty();
         }
         Intervals {
-            ranges: vec![(lo, hi)],
+            ranges: smallvec![(lo, hi)],
         }
     }
 
@@ -57,7 +65,7 @@ impl Intervals {
     pub fn from_ranges(mut ranges: Vec<(u128, u128)>) -> Self {
         ranges.retain(|(lo, hi)| lo <= hi);
         ranges.sort_unstable();
-        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        let mut merged = Ranges::with_capacity(ranges.len());
         for (lo, hi) in ranges {
             match merged.last_mut() {
                 Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
@@ -95,7 +103,7 @@ impl Intervals {
     #[must_use]
     pub fn intersect(&self, other: &Intervals) -> Intervals {
         let (mut i, mut j) = (0, 0);
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         while i < self.ranges.len() && j < other.ranges.len() {
             let (a_lo, a_hi) = self.ranges[i];
             let (b_lo, b_hi) = other.ranges[j];
@@ -115,14 +123,14 @@ impl Intervals {
 
     #[must_use]
     pub fn union(&self, other: &Intervals) -> Intervals {
-        let mut all = self.ranges.clone();
+        let mut all: Vec<(u128, u128)> = self.ranges.to_vec();
         all.extend_from_slice(&other.ranges);
         Intervals::from_ranges(all)
     }
 
     #[must_use]
     pub fn subtract(&self, other: &Intervals) -> Intervals {
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let mut j = 0;
         for &(lo, hi) in &self.ranges {
             let mut start = lo;
@@ -150,14 +158,45 @@ impl Intervals {
         Intervals { ranges: out }
     }
 
+    /// Is every value of `self` in `other`? Without allocating.
     #[must_use]
     pub fn is_subset(&self, other: &Intervals) -> bool {
-        self.subtract(other).is_empty()
+        let mut j = 0;
+        for &(lo, hi) in &self.ranges {
+            while j < other.ranges.len() && other.ranges[j].1 < lo {
+                j += 1;
+            }
+            match other.ranges.get(j) {
+                Some(&(b_lo, b_hi)) if b_lo <= lo && hi <= b_hi => {}
+                _ => return false,
+            }
+        }
+        true
     }
 
+    /// Do the sets share a value? Without allocating.
     #[must_use]
     pub fn overlaps(&self, other: &Intervals) -> bool {
-        !self.intersect(other).is_empty()
+        let (mut i, mut j) = (0, 0);
+        while i < self.ranges.len() && j < other.ranges.len() {
+            let (a_lo, a_hi) = self.ranges[i];
+            let (b_lo, b_hi) = other.ranges[j];
+            if a_lo.max(b_lo) <= a_hi.min(b_hi) {
+                return true;
+            }
+            if a_hi < b_hi {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
+
+    /// The smallest and largest value, if any.
+    #[must_use]
+    pub fn bounds(&self) -> Option<(u128, u128)> {
+        Some((self.ranges.first()?.0, self.ranges.last()?.1))
     }
 }
 
@@ -292,6 +331,25 @@ impl Cube {
         (!cube.is_empty()).then_some(cube)
     }
 
+    /// Do the cubes share a packet? Without allocating.
+    #[must_use]
+    pub fn overlaps(&self, other: &Cube) -> bool {
+        let misc = self.misc & other.misc;
+        self.iif & other.iif != 0
+            && self.oif & other.oif != 0
+            && self.state & other.state != 0
+            && self.nat & other.nat != 0
+            && self.tcp_flags & other.tcp_flags != 0
+            && misc & misc::FRAGMENTS != 0
+            && misc & misc::LOCALITY != 0
+            && self.proto.overlaps(&other.proto)
+            && self.dport.overlaps(&other.dport)
+            && self.src.overlaps(&other.src)
+            && self.dst.overlaps(&other.dst)
+            && self.sport.overlaps(&other.sport)
+            && self.icmp.overlaps(&other.icmp)
+    }
+
     /// Does this cube hold every packet of `other`?
     #[must_use]
     pub fn contains(&self, other: &Cube) -> bool {
@@ -312,6 +370,9 @@ impl Cube {
     /// `self \ other` as disjoint cubes (at most one per field).
     #[must_use]
     pub fn subtract(&self, other: &Cube) -> Vec<Cube> {
+        if !self.overlaps(other) {
+            return vec![self.clone()];
+        }
         let Some(common) = self.intersect(other) else {
             return vec![self.clone()];
         };
@@ -478,7 +539,11 @@ impl PacketSet {
     pub fn subtract_cube(&self, cube: &Cube) -> PacketSet {
         let mut cubes = Vec::with_capacity(self.cubes.len());
         for c in &self.cubes {
-            cubes.extend(c.subtract(cube));
+            if c.overlaps(cube) {
+                cubes.extend(c.subtract(cube));
+            } else {
+                cubes.push(c.clone());
+            }
         }
         PacketSet { cubes }
     }
@@ -497,6 +562,12 @@ impl PacketSet {
 
     /// `self ∪ other`.
     pub fn extend(&mut self, other: PacketSet) {
+        // Dropping cubes that another already holds keeps small sets
+        // small; on large ones the quadratic check costs more than it saves.
+        if self.cubes.len() + other.cubes.len() > 16 {
+            self.cubes.extend(other.cubes);
+            return;
+        }
         for cube in other.cubes {
             if !self.cubes.iter().any(|c| c.contains(&cube)) {
                 self.cubes.push(cube);
@@ -519,20 +590,38 @@ impl PacketSet {
     /// Keeps the set within [`BUDGET`] cubes, erring in the direction
     /// `bound` allows; returns whether it had to approximate.
     pub fn limit(&mut self, bound: Bound) -> bool {
-        if self.cubes.len() <= BUDGET {
+        self.limit_to(bound, BUDGET)
+    }
+
+    /// Keeps the set within `most` cubes, erring in the direction `bound`
+    /// allows: an upper bound becomes its hull, a lower bound loses cubes.
+    pub fn limit_to(&mut self, bound: Bound, most: usize) -> bool {
+        if self.cubes.len() <= most {
             return false;
         }
         match bound {
             Bound::Upper => {
-                let mut hull = self.cubes[0].clone();
-                for cube in &self.cubes[1..] {
-                    hull = hull.hull(cube);
-                }
-                self.cubes = vec![hull];
+                self.cubes = self.hull().into_iter().collect();
             }
-            Bound::Lower => self.cubes.truncate(BUDGET),
+            Bound::Lower => self.cubes.truncate(most),
         }
         true
+    }
+
+    /// The smallest cube holding the whole set.
+    #[must_use]
+    pub fn hull(&self) -> Option<Cube> {
+        let (first, rest) = self.cubes.split_first()?;
+        Some(
+            rest.iter()
+                .fold(first.clone(), |hull, cube| hull.hull(cube)),
+        )
+    }
+
+    /// Does some cube of the set meet `cube`?
+    #[must_use]
+    pub fn overlaps_cube(&self, cube: &Cube) -> bool {
+        self.cubes.iter().any(|c| c.overlaps(cube))
     }
 
     /// One packet of the set, if it has any: the smallest value of every

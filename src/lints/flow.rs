@@ -23,7 +23,8 @@ pub enum Dead {
 /// reach it matches it, though its chain is entered.
 #[must_use]
 pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead> {
-    if !evaluator.visited(chain) || !evaluator.recording.reach[chain][rule].is_empty() {
+    if evaluator.recording.exhausted || !evaluator.visited(chain) || evaluator.reached(chain, rule)
+    {
         return None;
     }
     let cube = &evaluator.matches[chain][rule].cube;
@@ -31,7 +32,16 @@ pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead
     if would.is_empty() {
         return Some(Dead::NeverEntered);
     }
-    let (decided, left) = evaluator.replay(chain, 0..rule, Flow::exact(would.clone()));
+    // A copy of an earlier rule that decides: that rule takes it all.
+    if let Some(first) = evaluator.copy_of(chain, rule)
+        && let Action::Decide(decision) = &evaluator.action(chain, first).0
+    {
+        return Some(Dead::Taken {
+            by: vec![(Place::Rule { chain, rule: first }, decision.clone())],
+            returned: false,
+        });
+    }
+    let (decided, left) = evaluator.replay(chain, 0..rule, Flow::exact(would.clone()))?;
     let returned = !left.is_empty();
     let mut by = takers(&decided);
     if !returned
@@ -107,14 +117,19 @@ pub fn decided_the_same_below(
     if !table.chains[chain].is_builtin() {
         return None;
     }
-    let taken: PacketSet = evaluator.recording.reach[chain][rule].clone();
-    if taken.is_empty() {
+    if evaluator.recording.exhausted || !evaluator.reached(chain, rule) {
         return None;
     }
+    // More than the rule decides (its earlier rules took some), which
+    // only makes the claim stronger.
+    let taken: PacketSet =
+        evaluator.recording.entered[chain].intersect_cube(&evaluator.matches[chain][rule].cube);
     let count = table.chains[chain].rules.len();
-    for later in rule + 1..count {
-        let action = &evaluator.action(chain, later).0;
-        let side_effect = match action {
+    let Some(hull) = taken.hull() else {
+        return None;
+    };
+    for later in evaluator.rules_meeting(chain, &hull, rule + 1..count) {
+        let side_effect = match &evaluator.action(chain, later).0 {
             Action::Continue => !matches!(
                 table.chains[chain].rules[later].target.kind,
                 crate::model::TargetKind::None
@@ -122,15 +137,11 @@ pub fn decided_the_same_below(
             Action::Jump(_) | Action::Goto(_) | Action::Unknown => true,
             Action::Decide(_) | Action::Return => false,
         };
-        if side_effect
-            && !taken
-                .intersect_cube(&evaluator.matches[chain][later].cube)
-                .is_empty()
-        {
+        if side_effect && taken.overlaps_cube(&evaluator.matches[chain][later].cube) {
             return None;
         }
     }
-    let (decided, left) = evaluator.replay(chain, rule + 1..count, Flow::exact(taken.clone()));
+    let (decided, left) = evaluator.replay(chain, rule + 1..count, Flow::exact(taken.clone()))?;
     let mut places = Vec::new();
     for entry in &decided {
         if entry.decision != decision {

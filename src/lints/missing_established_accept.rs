@@ -91,15 +91,15 @@ fn allows_both_directions<'a>(
             })),
         )
     };
-    accepting.iter().any(|a| {
-        let (a_in, a_out, a_src, a_dst) = key(a);
+    let keys: Vec<_> = accepting.iter().map(|rule| key(rule)).collect();
+    let present: std::collections::HashSet<&(String, String, String, String)> =
+        keys.iter().collect();
+    keys.iter().any(|(a_in, a_out, a_src, a_dst)| {
         if a_in == a_out && a_src == a_dst {
             return false;
         }
-        accepting.iter().any(|b| {
-            let (b_in, b_out, b_src, b_dst) = key(b);
-            b_in == a_out && b_out == a_in && b_src == a_dst && b_dst == a_src
-        })
+        let mirror = (a_out.clone(), a_in.clone(), a_dst.clone(), a_src.clone());
+        present.contains(&mirror)
     })
 }
 

@@ -4,8 +4,10 @@ use super::flow::{Dead, dead, decided_the_same_below, name_place, own_decision};
 use super::rules::{first_catch_all, join_lines as join};
 use super::{FileContext, Lint};
 use crate::analysis::Place;
+use crate::analysis::eval::Evaluator;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
+use crate::model::print;
 
 declare_code! {
     /// ## What it does
@@ -77,6 +79,7 @@ impl Lint for RedundantRule {
                                 let same = own.is_some()
                                     && !returned
                                     && !by.is_empty()
+                                    && !repeats(evaluator, chain_index, rule_index, &by)
                                     && by
                                         .iter()
                                         .all(|(_, decision)| Some(decision) == own.as_ref());
@@ -108,6 +111,12 @@ impl Lint for RedundantRule {
                             None => {
                                 if let Some(places) =
                                     decided_the_same_below(evaluator, chain_index, rule_index)
+                                    && !covers_a_later_copy(
+                                        evaluator,
+                                        chain_index,
+                                        rule_index,
+                                        &places,
+                                    )
                                 {
                                     findings.push((
                                         rule.span,
@@ -165,6 +174,54 @@ impl Lint for RedundantRule {
                 .help("delete it; if it was meant to apply to other packets, change its matches");
         }
     }
+}
+
+/// True when the one rule that takes this rule's packets first is a copy
+/// of it: `duplicate-rule` reports that, with a clearer message.
+fn repeats(
+    evaluator: &Evaluator<'_>,
+    chain: usize,
+    rule: usize,
+    by: &[(Place, crate::analysis::Decision)],
+) -> bool {
+    let [
+        (
+            Place::Rule {
+                chain: taker_chain,
+                rule: taker,
+            },
+            _,
+        ),
+    ] = by
+    else {
+        return false;
+    };
+    let rules = &evaluator.table.chains[chain].rules;
+    *taker_chain == chain && print::rule(&rules[*taker]) == print::rule(&rules[rule])
+}
+
+/// True when the later rule that would decide this rule's packets matches
+/// nothing more than this rule does: the two are equivalent, and the later
+/// one is the one to delete (it is reported as redundant itself).
+fn covers_a_later_copy(
+    evaluator: &Evaluator<'_>,
+    chain: usize,
+    rule: usize,
+    places: &[Place],
+) -> bool {
+    let [
+        Place::Rule {
+            chain: later_chain,
+            rule: later,
+        },
+    ] = places
+    else {
+        return false;
+    };
+    *later_chain == chain
+        && evaluator.matches[chain][rule]
+            .cube
+            .contains(&evaluator.matches[chain][*later].cube)
 }
 
 #[cfg(test)]

@@ -157,16 +157,16 @@ mod tests {
 
     #[test]
     fn reachability_and_cycles() {
-        let table = Table {
-            kind: TableKind::Filter,
-            span: Span::default(),
-            chains: vec![
+        let table = Table::new(
+            TableKind::Filter,
+            Span::default(),
+            vec![
                 chain("INPUT", Some(Hook::Input), vec![jump("A")]),
                 chain("A", None, vec![jump("B")]),
                 chain("B", None, vec![jump("A")]),
                 chain("LONELY", None, vec![jump("LONELY")]),
             ],
-        };
+        );
         let graph = JumpGraph::new(&table);
         assert_eq!(
             graph.hooks,
@@ -192,11 +192,7 @@ mod tests {
             ));
         }
         chains.push(chain("C10000", None, Vec::new()));
-        let graph = JumpGraph::new(&Table {
-            kind: TableKind::Filter,
-            span: Span::default(),
-            chains,
-        });
+        let graph = JumpGraph::new(&Table::new(TableKind::Filter, Span::default(), chains));
         assert!(graph.hooks.iter().all(|hooks| *hooks == Hook::Input.bit()));
         assert!(graph.cycles.is_empty());
     }

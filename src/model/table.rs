@@ -1,5 +1,7 @@
 //! Tables, chains, hooks and address families.
 
+use std::collections::HashMap;
+
 use crate::source::Span;
 
 use super::{Rule, Verdict};
@@ -173,17 +175,40 @@ pub struct Table {
     /// The `*table` line.
     pub span: Span,
     pub chains: Vec<Chain>,
+    /// Chain names to positions in `chains`, so that lookups stay constant
+    /// on tables with tens of thousands of chains (kube-proxy's).
+    names: HashMap<String, usize>,
 }
 
 impl Table {
+    /// A table of `chains`, whose names are unique.
+    #[must_use]
+    pub fn new(kind: TableKind, span: Span, chains: Vec<Chain>) -> Table {
+        let names = chains
+            .iter()
+            .enumerate()
+            .map(|(index, chain)| (chain.name.clone(), index))
+            .collect();
+        Table {
+            kind,
+            span,
+            chains,
+            names,
+        }
+    }
+
     #[must_use]
     pub fn chain(&self, name: &str) -> Option<&Chain> {
-        self.chains.iter().find(|chain| chain.name == name)
+        self.chain_index(name).map(|index| &self.chains[index])
     }
 
     #[must_use]
     pub fn chain_index(&self, name: &str) -> Option<usize> {
-        self.chains.iter().position(|chain| chain.name == name)
+        self.names.get(name).copied().filter(|&index| {
+            self.chains
+                .get(index)
+                .is_some_and(|chain| chain.name == name)
+        })
     }
 }
 

@@ -532,6 +532,46 @@ declare_code! {
     };
 }
 
+declare_code! {
+    /// ## What it does
+    /// Reports values that `iptables` looks up on the machine that loads the
+    /// rules: host names in extension options (`TEE --gateway`, `TPROXY
+    /// --on-ip`, `conntrack --ctorigsrc`, ...; in `-s` and `-d` they are
+    /// `hostname-in-address`), IPv6 zones that name an interface, user and
+    /// group names (`--uid-owner`, `--gid-owner`), connection label names
+    /// (`/etc/xtables/connlabel.conf`), device group and realm names
+    /// (`/etc/iproute2`), cgroup paths, accounting objects (`nfacct`), and
+    /// user-space CT helpers and timeout policies.
+    ///
+    /// ## Why is this bad?
+    /// What the rule matches, and whether the file loads at all, depends on
+    /// that machine: a user that does not exist there, a name that does not
+    /// resolve at boot, or a label missing from its `connlabel.conf` makes
+    /// `iptables-restore` (or the kernel) refuse the whole table. fwlint
+    /// cannot know these values, so it treats what the rule matches as
+    /// unknown.
+    ///
+    /// ## Example
+    /// ```iptables
+    /// *filter
+    /// -A OUTPUT -m owner --uid-owner backup -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```iptables
+    /// *filter
+    /// -A OUTPUT -m owner --uid-owner 34 -j ACCEPT
+    /// COMMIT
+    /// ```
+    pub static DEPENDS_ON_HOST = {
+        code: "FW021",
+        name: "depends-on-host",
+        category: Suspicious,
+        summary: "a value looked up on the machine that loads the rules",
+    };
+}
+
 /// Every code of the reader, in order.
 pub static ALL: &[&LintMeta] = &[
     &INVALID_LINE,
@@ -552,4 +592,5 @@ pub static ALL: &[&LintMeta] = &[
     &IGNORED_LINE,
     &EMPTY_FILE,
     &BINARY_FILE,
+    &DEPENDS_ON_HOST,
 ];

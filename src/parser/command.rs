@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use super::extensions::{
     self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall,
-    RuleSoFar, bit, flags,
+    RuleSoFar, WarningKind, bit, flags,
 };
 use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step};
 use super::tokens::Token;
@@ -85,6 +85,8 @@ pub enum NoteKind {
     UnknownExtension,
     /// A value iptables changes silently (truncation, wrap-around).
     ValueChanged,
+    /// A value iptables looks up on the machine that loads the rules.
+    DependsOnHost,
     /// The line is skipped (`-4` in an IPv6 file), or otherwise odd.
     Ignored,
 }
@@ -367,7 +369,10 @@ pub fn parse_line<'a>(
     let result = parser.run();
     let mut notes = std::mem::take(&mut parser.notes);
     notes.extend(parser.warnings.drain(..).map(|warning| LineNote {
-        kind: NoteKind::ValueChanged,
+        kind: match warning.kind {
+            WarningKind::ValueChanged => NoteKind::ValueChanged,
+            WarningKind::DependsOnHost => NoteKind::DependsOnHost,
+        },
         message: warning.message,
         span: warning.span,
         help: warning.help,

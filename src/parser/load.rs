@@ -3,6 +3,9 @@
 //! libiptc does), and checking each table as the kernel does when it is
 //! committed.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::codes;
@@ -40,6 +43,10 @@ struct TableState {
     span: Span,
     chains: Vec<Chain>,
     committed: bool,
+    /// Chain names to positions, for the first `.1` chains; chains are
+    /// appended far more often than renamed or deleted, which call
+    /// [`TableState::forget_names`].
+    names: RefCell<(HashMap<String, usize>, usize)>,
 }
 
 impl TableState {
@@ -64,17 +71,34 @@ impl TableState {
             span,
             chains,
             committed: false,
+            names: RefCell::default(),
         }
     }
 
     fn chain_index(&self, name: &str) -> Option<usize> {
-        self.chains.iter().position(|chain| chain.name == name)
+        let mut names = self.names.borrow_mut();
+        let (map, known) = &mut *names;
+        while *known < self.chains.len() {
+            map.insert(self.chains[*known].name.clone(), *known);
+            *known += 1;
+        }
+        map.get(name).copied().filter(|&index| {
+            self.chains
+                .get(index)
+                .is_some_and(|chain| chain.name == name)
+        })
+    }
+
+    /// Drops the name index after chains were renamed or deleted.
+    fn forget_names(&self) {
+        *self.names.borrow_mut() = (HashMap::new(), 0);
     }
 
     /// What a second `*table` line without `--noflush` does: flush every
     /// chain and delete the user chains. Policies stay.
     fn flush_all(&mut self) {
         self.chains.retain(Chain::is_builtin);
+        self.forget_names();
         for chain in &mut self.chains {
             chain.rules.clear();
         }
@@ -82,11 +106,7 @@ impl TableState {
     }
 
     fn into_table(self) -> Table {
-        Table {
-            kind: self.kind,
-            span: self.span,
-            chains: self.chains,
-        }
+        Table::new(self.kind, self.span, self.chains)
     }
 }
 
@@ -240,6 +260,7 @@ impl<'f> Reader<'f> {
         let meta = match note.kind {
             NoteKind::UnknownExtension => &codes::UNKNOWN_EXTENSION,
             NoteKind::ValueChanged => &codes::VALUE_CHANGED,
+            NoteKind::DependsOnHost => &codes::DEPENDS_ON_HOST,
             NoteKind::Ignored => &codes::IGNORED_LINE,
         };
         let mut diagnostic = Diagnostic::new(meta, note.span, note.message);
@@ -926,6 +947,7 @@ impl<'f> Reader<'f> {
                 }
                 let old =
                     std::mem::replace(&mut table.chains[chain_index].name, new_name.name.clone());
+                table.forget_names();
                 for other in &mut table.chains {
                     for rule in &mut other.rules {
                         match &mut rule.target.kind {
@@ -1029,6 +1051,7 @@ impl<'f> Reader<'f> {
                 continue;
             }
             self.tables[index].chains.remove(position);
+            self.tables[index].forget_names();
         }
     }
 

@@ -1,6 +1,9 @@
 //! Parsing of argument values exactly as libxtables does: integers with C's
 //! `strtoul` rules, ports and service names, protocols, IPv4 and IPv6
-//! addresses with masks, interface names and MAC addresses.
+//! addresses with masks, prefix lengths, interface names and MAC addresses;
+//! and the C library functions iptables and its extensions read values
+//! with (`strtoul`, `atoi`, `strtod`, glibc's `inet_aton` and IPv6 zones),
+//! emulated exactly. Everything here is a pure function of the text.
 //!
 //! Service and protocol names come from tables built into fwlint (Debian's
 //! netbase lists), so that the result never depends on the machine fwlint
@@ -11,59 +14,102 @@ use std::sync::OnceLock;
 
 use crate::model::{AddrMask, Family};
 
-/// Parses an unsigned integer the way C's `strtoumax(s, &end, 0)` does:
-/// leading whitespace, an optional `+`, then hex (`0x`), octal (leading `0`)
-/// or decimal digits. Returns the value (saturated on overflow), whether it
-/// overflowed, and the number of bytes consumed; `None` when no digit was
-/// read or the text starts with `-` (which libxtables refuses).
+/// C's `isspace` in the "C" locale.
 #[must_use]
-pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
-    let bytes = text.as_bytes();
+pub fn is_c_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// What the C number parsers skip before the digits: white space, then a
+/// sign. Returns where the digits start and whether the sign was `-`.
+fn space_and_sign(text: &[u8]) -> (usize, bool) {
     let mut index = 0;
-    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-    {
+    while text.get(index).copied().is_some_and(is_c_space) {
         index += 1;
     }
-    if bytes.get(index) == Some(&b'-') {
-        return None;
-    }
-    if bytes.get(index) == Some(&b'+') {
+    let negative = text.get(index) == Some(&b'-');
+    if matches!(text.get(index), Some(b'-' | b'+')) {
         index += 1;
     }
-    let mut radix = 10;
-    if bytes.get(index) == Some(&b'0') {
-        if matches!(bytes.get(index + 1), Some(b'x' | b'X'))
-            && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
+    (index, negative)
+}
+
+/// C's `strtoul(text, &end, base)` on a 64-bit machine, for base 0, 8, 10
+/// or 16: leading white space, a sign, an optional `0x` prefix (base 0 and
+/// 16; base 0 reads a leading `0` as octal), digits. Returns the value C
+/// returns (a `-` negates it modulo 2^64; an overflow gives `u64::MAX`,
+/// whatever the sign), whether it overflowed, and the number of bytes
+/// read; `None` when no digit was read (`end` is then the start).
+#[must_use]
+pub fn strtoul_full(text: &[u8], base: u32) -> Option<(u64, bool, usize)> {
+    let (mut index, negative) = space_and_sign(text);
+    let mut radix = if base == 0 { 10 } else { base };
+    if matches!(base, 0 | 16) && text.get(index) == Some(&b'0') {
+        if matches!(text.get(index + 1), Some(b'x' | b'X'))
+            && text.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
         {
             radix = 16;
             index += 2;
-        } else {
+        } else if base == 0 {
             radix = 8;
         }
     }
-    let digits_start = index;
+    let start = index;
     let mut value: u64 = 0;
     let mut overflow = false;
-    while let Some(digit) = bytes
+    while let Some(digit) = text
         .get(index)
-        .and_then(|byte| (*byte as char).to_digit(radix))
+        .and_then(|byte| char::from(*byte).to_digit(radix))
     {
         match value
             .checked_mul(u64::from(radix))
             .and_then(|v| v.checked_add(u64::from(digit)))
         {
             Some(next) => value = next,
-            None => {
-                overflow = true;
-                value = u64::MAX;
-            }
+            None => overflow = true,
         }
         index += 1;
     }
-    if index == digits_start {
+    if index == start {
         return None;
     }
+    let value = match (overflow, negative) {
+        (true, _) => u64::MAX,
+        (false, true) => value.wrapping_neg(),
+        (false, false) => value,
+    };
     Some((value, overflow, index))
+}
+
+/// C's `strtoul(text, &end, base)` (see [`strtoul_full`]): the value and
+/// the number of bytes read, `(0, 0)` when no digit was read.
+#[must_use]
+pub fn strtoul(text: &[u8], base: u32) -> (u64, usize) {
+    strtoul_full(text, base).map_or((0, 0), |(value, _, used)| (value, used))
+}
+
+/// Does `text` start with `prefix`, ignoring ASCII case? This is C's
+/// `strncasecmp(text, prefix, strlen(prefix)) == 0`, with which iptables
+/// lets any abbreviation of a name stand for it.
+#[must_use]
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// Parses an unsigned integer the way libxtables' `xtables_strtoul` does
+/// with C's `strtoumax(s, &end, 0)`: leading whitespace, an optional `+`,
+/// then hex (`0x`), octal (leading `0`) or decimal digits. Returns the
+/// value (saturated on overflow), whether it overflowed, and the number of
+/// bytes consumed; `None` when no digit was read or the text starts with
+/// `-` (which libxtables refuses).
+#[must_use]
+pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.iter().copied().find(|byte| !is_c_space(*byte)) == Some(b'-') {
+        return None;
+    }
+    strtoul_full(bytes, 0)
 }
 
 /// `xtables_strtoul` with `end == NULL`: the whole text must be a number
@@ -82,34 +128,34 @@ pub fn parse_uint_prefix(text: &str, min: u64, max: u64) -> Option<(u64, &str)> 
     (!overflow && value >= min && (max == 0 || value <= max)).then(|| (value, &text[used..]))
 }
 
-struct NamedNumbers {
-    entries: Vec<(String, u16, String)>,
+/// The names of a netdb file (`/etc/services`, `/etc/protocols`, as
+/// fwlint's copies have them, without comments after the fields): each name
+/// and alias of a line with the line's second field.
+fn netdb_names(file: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    file.lines()
+        .filter(|line| !line.starts_with('#'))
+        .flat_map(|line| {
+            let mut fields = line.split_whitespace();
+            let name = fields.next();
+            let value = fields.next().unwrap_or("");
+            name.into_iter()
+                .chain(fields)
+                .map(move |name| (name, value))
+        })
+        .filter(|(_, value)| !value.is_empty())
 }
 
-fn services() -> &'static NamedNumbers {
-    static SERVICES: OnceLock<NamedNumbers> = OnceLock::new();
+/// Debian's `/etc/services`: name, port and protocol of every name and
+/// alias, in the file's order.
+fn services() -> &'static [(&'static str, u16, &'static str)] {
+    static SERVICES: OnceLock<Vec<(&str, u16, &str)>> = OnceLock::new();
     SERVICES.get_or_init(|| {
-        let mut entries = Vec::new();
-        for line in include_str!("data/services.txt")
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-        {
-            let mut fields = line.split_whitespace();
-            let (Some(name), Some(port_proto)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let Some((port, proto)) = port_proto.split_once('/') else {
-                continue;
-            };
-            let Ok(port) = port.parse::<u16>() else {
-                continue;
-            };
-            entries.push((name.to_string(), port, proto.to_string()));
-            for alias in fields {
-                entries.push((alias.to_string(), port, proto.to_string()));
-            }
-        }
-        NamedNumbers { entries }
+        netdb_names(include_str!("data/services.txt"))
+            .filter_map(|(name, port_proto)| {
+                let (port, proto) = port_proto.split_once('/')?;
+                Some((name, port.parse().ok()?, proto))
+            })
+            .collect()
     })
 }
 
@@ -118,10 +164,9 @@ fn services() -> &'static NamedNumbers {
 #[must_use]
 pub fn service_port(name: &str, proto: Option<&str>) -> Option<u16> {
     services()
-        .entries
         .iter()
         .find(|(service, _, service_proto)| {
-            service == name && proto.is_none_or(|p| p == service_proto)
+            *service == name && proto.is_none_or(|p| p == *service_proto)
         })
         .map(|(_, port, _)| *port)
 }
@@ -152,28 +197,23 @@ const CHAIN_PROTOCOLS: [(&str, u8); 13] = [
     ("all", 0),
 ];
 
-fn protocols() -> &'static Vec<(String, u8)> {
-    static PROTOCOLS: OnceLock<Vec<(String, u8)>> = OnceLock::new();
+/// Debian's `/etc/protocols`: name and number of every name and alias.
+fn protocols() -> &'static [(&'static str, u8)] {
+    static PROTOCOLS: OnceLock<Vec<(&str, u8)>> = OnceLock::new();
     PROTOCOLS.get_or_init(|| {
-        let mut entries = Vec::new();
-        for line in include_str!("data/protocols.txt")
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-        {
-            let mut fields = line.split_whitespace();
-            let (Some(name), Some(number)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let Ok(number) = number.parse::<u8>() else {
-                continue;
-            };
-            entries.push((name.to_string(), number));
-            for alias in fields {
-                entries.push((alias.to_string(), number));
-            }
-        }
-        entries
+        netdb_names(include_str!("data/protocols.txt"))
+            .filter_map(|(name, number)| Some((name, number.parse().ok()?)))
+            .collect()
     })
+}
+
+/// Every protocol name iptables knows, in the order it looks them up:
+/// its own names, then `/etc/protocols`.
+fn protocol_names() -> impl Iterator<Item = (&'static str, u8)> {
+    CHAIN_PROTOCOLS
+        .iter()
+        .copied()
+        .chain(protocols().iter().copied())
 }
 
 /// `xtables_parse_protocol`: a number up to 255, one of iptables' own names,
@@ -183,16 +223,9 @@ pub fn parse_protocol(text: &str) -> Option<u8> {
     if let Some(number) = parse_uint(text, 0, 255) {
         return u8::try_from(number).ok();
     }
-    CHAIN_PROTOCOLS
-        .iter()
+    protocol_names()
         .find(|(name, _)| *name == text)
-        .map(|(_, number)| *number)
-        .or_else(|| {
-            protocols()
-                .iter()
-                .find(|(name, _)| name == text)
-                .map(|(_, number)| *number)
-        })
+        .map(|(_, number)| number)
 }
 
 /// The name iptables-save prints for a protocol number.
@@ -201,16 +234,9 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
     if number == 0 {
         return Some("all");
     }
-    CHAIN_PROTOCOLS
-        .iter()
+    protocol_names()
         .find(|(_, n)| *n == number)
-        .map(|(name, _)| *name)
-        .or_else(|| {
-            protocols()
-                .iter()
-                .find(|(_, n)| *n == number)
-                .map(|(name, _)| name.as_str())
-        })
+        .map(|(name, _)| name)
 }
 
 /// `__numeric_to_ipaddr`: dotted IPv4 with C's number rules per byte. A
@@ -242,11 +268,11 @@ pub fn parse_ipv4_numeric(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-fn truncate_bytes(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
+/// The first `max` bytes of `text`, cut back to a character boundary: what
+/// iptables keeps of a string it copies into a fixed-size field.
+#[must_use]
+pub fn truncate_bytes(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -301,43 +327,77 @@ pub fn is_plausible_hostname(name: &str) -> bool {
 }
 
 fn parse_mask(mask: Option<&str>, family: Family) -> Result<IpAddr, AddressError> {
+    let Some(mask) = mask else {
+        return Ok(prefix_mask(address_width(family), family));
+    };
+    let dotted = match family {
+        Family::V4 => parse_ipv4_numeric(mask, true).map(IpAddr::V4),
+        Family::V6 => mask.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
+    };
+    if let Some(dotted) = dotted {
+        return Ok(dotted);
+    }
+    let bits = parse_uint(mask, 0, u64::from(address_width(family)))
+        .ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
+    Ok(prefix_mask(u8::try_from(bits).unwrap_or(u8::MAX), family))
+}
+
+/// The number of bits of an address of `family`.
+#[must_use]
+pub fn address_width(family: Family) -> u8 {
+    match family {
+        Family::V4 => 32,
+        Family::V6 => 128,
+    }
+}
+
+/// `IPv4` or `IPv6`, for messages.
+#[must_use]
+pub fn family_name(family: Family) -> &'static str {
+    match family {
+        Family::V4 => "IPv4",
+        Family::V6 => "IPv6",
+    }
+}
+
+/// The unspecified address of `family` (`0.0.0.0`, `::`), which stands for
+/// the addresses fwlint cannot know (host names).
+#[must_use]
+pub fn unspecified(family: Family) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    }
+}
+
+/// The mask of a prefix length; a length above the family's width (a
+/// non-contiguous mask, see [`parse_plen`]) leaves every bit set, as
+/// `xtopt_parse_plenmask` does.
+#[must_use]
+pub fn prefix_mask(length: u8, family: Family) -> IpAddr {
     match family {
         Family::V4 => {
-            let Some(mask) = mask else {
-                return Ok(IpAddr::V4(Ipv4Addr::BROADCAST));
+            let bits = match length {
+                0 => 0,
+                1..=32 => u32::MAX << (32 - length),
+                _ => u32::MAX,
             };
-            if let Some(dotted) = parse_ipv4_numeric(mask, true) {
-                return Ok(IpAddr::V4(dotted));
-            }
-            let bits = parse_uint(mask, 0, 32)
-                .ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
-            let value = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            Ok(IpAddr::V4(Ipv4Addr::from(value)))
+            IpAddr::V4(Ipv4Addr::from(bits))
         }
         Family::V6 => {
-            let Some(mask) = mask else {
-                return Ok(IpAddr::V6(Ipv6Addr::from(u128::MAX)));
+            let bits = match length {
+                0 => 0,
+                1..=128 => u128::MAX << (128 - length),
+                _ => u128::MAX,
             };
-            if let Ok(address) = mask.parse::<Ipv6Addr>() {
-                return Ok(IpAddr::V6(address));
-            }
-            let bits = parse_uint(mask, 0, 128)
-                .ok_or_else(|| AddressError::InvalidMask(mask.to_string()))?;
-            let value = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            Ok(IpAddr::V6(Ipv6Addr::from(value)))
+            IpAddr::V6(Ipv6Addr::from(bits))
         }
     }
 }
 
-fn apply_mask(addr: IpAddr, mask: IpAddr) -> IpAddr {
+/// `addr` with the bits outside `mask` cleared, as the kernel compares it.
+#[must_use]
+pub fn apply_mask(addr: IpAddr, mask: IpAddr) -> IpAddr {
     match (addr, mask) {
         (IpAddr::V4(a), IpAddr::V4(m)) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & u32::from(m))),
         (IpAddr::V6(a), IpAddr::V6(m)) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & u128::from(m))),
@@ -345,7 +405,9 @@ fn apply_mask(addr: IpAddr, mask: IpAddr) -> IpAddr {
     }
 }
 
-fn mask_prefix(mask: IpAddr) -> Option<u8> {
+/// The prefix length of a mask, or `None` when it is not contiguous.
+#[must_use]
+pub fn mask_prefix(mask: IpAddr) -> Option<u8> {
     AddrMask { addr: mask, mask }.prefix_len()
 }
 
@@ -410,47 +472,6 @@ pub fn check_interface(name: &str) -> Result<Option<&'static str>, String> {
     Ok(None)
 }
 
-/// C's `strtoul(text, &end, radix)` for radix 16: returns the value
-/// (wrapped to 64 bits) and the bytes consumed, 0 when nothing was read.
-fn c_strtoul_hex(text: &str) -> (u64, usize) {
-    let bytes = text.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() && matches!(bytes[index], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-    {
-        index += 1;
-    }
-    let negative = bytes.get(index) == Some(&b'-');
-    if matches!(bytes.get(index), Some(b'-' | b'+')) {
-        index += 1;
-    }
-    if bytes.get(index) == Some(&b'0')
-        && matches!(bytes.get(index + 1), Some(b'x' | b'X'))
-        && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
-    {
-        index += 2;
-    }
-    let digits_start = index;
-    let mut value: u64 = 0;
-    while let Some(digit) = bytes
-        .get(index)
-        .and_then(|byte| (*byte as char).to_digit(16))
-    {
-        value = value.wrapping_mul(16).wrapping_add(u64::from(digit));
-        index += 1;
-    }
-    if index == digits_start {
-        return (0, 0);
-    }
-    (
-        if negative {
-            value.wrapping_neg()
-        } else {
-            value
-        },
-        index,
-    )
-}
-
 /// `XTTYPE_ETHERMAC`: six hexadecimal parts separated by colons, each read
 /// with `strtoul(..., 16)` and at most two characters long.
 #[must_use]
@@ -458,7 +479,7 @@ pub fn parse_mac(text: &str) -> Option<[u8; 6]> {
     let mut mac = [0u8; 6];
     let mut rest = text;
     for (index, byte) in mac.iter_mut().enumerate() {
-        let (value, used) = c_strtoul_hex(rest);
+        let (value, used) = strtoul(rest.as_bytes(), 16);
         if used > 2 {
             return None;
         }
@@ -538,23 +559,9 @@ fn strtoul_decimal(text: &str) -> Option<u64> {
     if text.is_empty() {
         return Some(0);
     }
-    let body = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match body.as_bytes().first() {
-        Some(b'-') => (true, &body[1..]),
-        Some(b'+') => (false, &body[1..]),
-        _ => (false, body),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let value = digits.bytes().try_fold(0u64, |acc, digit| {
-        acc.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-    });
-    Some(match value {
-        None => u64::MAX,
-        Some(value) if negative => value.wrapping_neg(),
-        Some(value) => value,
-    })
+    strtoul_full(text.as_bytes(), 10)
+        .filter(|(_, _, used)| *used == text.len())
+        .map(|(value, _, _)| value)
 }
 
 /// `xtables_getportbyname` of libxtables 1.8.9 (glibc's `getaddrinfo`
@@ -581,58 +588,266 @@ pub fn getportbyname(text: &str) -> Option<Service> {
         .map(Service::Name)
 }
 
-/// `xtopt_parse_plen`: a prefix length from 0 to the family's width, or a
-/// numeric mask of the family (IPv4 in any notation `inet_aton` reads). A
-/// mask whose bits are not contiguous gives 255, iptables' `-1` in a byte,
-/// which `XTTYPE_PLENMASK` turns into the full width.
+/// An IPv6 address as `getaddrinfo` reads it, with an optional zone after
+/// `%` (glibc's `__inet6_scopeid_pton`): a decimal number up to 2^32-1 for
+/// any address, or an interface name for link-local and link- or
+/// node-local multicast addresses. Returns the interface name when one was
+/// used: it must exist on the machine that loads the rules.
+#[must_use]
+pub fn parse_ipv6(text: &str) -> Option<(Ipv6Addr, Option<&str>)> {
+    let Some((address, zone)) = text.split_once('%') else {
+        return text.parse().ok().map(|address| (address, None));
+    };
+    let address: Ipv6Addr = address.parse().ok()?;
+    let segments = address.segments();
+    let link_local = segments[0] & 0xffc0 == 0xfe80;
+    let local_multicast = segments[0] & 0xff00 == 0xff00 && matches!(segments[0] & 0x000f, 1 | 2);
+    if zone.starts_with(|c: char| c.is_ascii_digit()) {
+        // A number (fwlint takes no interface name to start with a digit).
+        let (number, used) = strtoul(zone.as_bytes(), 10);
+        return (used == zone.len() && number <= u64::from(u32::MAX)).then_some((address, None));
+    }
+    let name_ok = !zone.is_empty() && check_interface(zone).is_ok_and(|warning| warning.is_none());
+    ((link_local || local_multicast) && name_ok).then_some((address, Some(zone)))
+}
+
+/// A numeric address of `family`, as `getaddrinfo` reads it (IPv4 as
+/// [`inet_aton`] does); an IPv6 zone may name only `lo`, the one interface
+/// every machine has.
+#[must_use]
+pub fn numeric_address(text: &str, family: Family) -> Option<IpAddr> {
+    match family {
+        Family::V4 => inet_aton(text).map(IpAddr::V4),
+        Family::V6 => parse_ipv6(text)
+            .filter(|(_, zone)| zone.is_none_or(|zone| zone == "lo"))
+            .map(|(address, _)| IpAddr::V6(address)),
+    }
+}
+
+/// `xtopt_parse_plen`: a prefix length up to the family's width (a C
+/// number), or a mask written as a numeric address (which `getaddrinfo`
+/// reads, so `255` is the IPv4 mask `0.0.0.255`). A mask that is not
+/// contiguous gives 255, as iptables stores `-1` in an 8-bit field, which
+/// `XTTYPE_PLENMASK` turns into the full width (see [`prefix_mask`]).
+/// `None` when neither reads.
 #[must_use]
 pub fn parse_plen(text: &str, family: Family) -> Option<u8> {
-    let width = match family {
-        Family::V4 => 32,
-        Family::V6 => 128,
-    };
-    if let Some(length) = parse_uint(text, 0, width) {
+    let width = address_width(family);
+    if let Some(length) = parse_uint(text, 0, u64::from(width)) {
         return u8::try_from(length).ok();
     }
-    let bits: u128 = match family {
-        Family::V4 => u128::from(u32::from(inet_aton(text)?)) << 96,
-        Family::V6 => u128::from(text.parse::<Ipv6Addr>().ok()?),
-    };
-    let ones = bits.leading_ones();
-    if bits.checked_shl(ones).unwrap_or(0) != 0 {
-        return Some(255);
-    }
-    u8::try_from(ones.min(u32::try_from(width).unwrap_or(128))).ok()
+    numeric_address(text, family).map(|mask| mask_prefix(mask).unwrap_or(u8::MAX))
 }
 
 /// What `getaddrinfo` makes of one host for options of type `XTTYPE_HOST`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostLookup {
+pub enum HostLookup<'t> {
     Addr(IpAddr),
+    /// An IPv6 address whose zone names an interface (not `lo`): the
+    /// machine that loads the rules must have it.
+    Zoned(Ipv6Addr, &'t str),
     /// A host name, which iptables resolves when the rule is loaded.
     Name,
     Invalid,
 }
 
-/// `getaddrinfo` on one host of `family`: numeric forms (IPv4 as
-/// `inet_aton` reads them; IPv6 with an optional `%scope`, which is
-/// dropped) or a name.
+/// `getaddrinfo` on one host of `family`: a numeric address (IPv4 as
+/// [`inet_aton`] reads it, IPv6 with an optional zone, see
+/// [`parse_ipv6`]) or a name.
 #[must_use]
-pub fn lookup_host(text: &str, family: Family) -> HostLookup {
-    let numeric = match family {
-        Family::V4 => inet_aton(text).map(IpAddr::V4),
-        Family::V6 => match text.split_once('%') {
-            Some((addr, scope)) if !scope.is_empty() => addr.parse::<Ipv6Addr>().ok(),
-            Some(_) => None,
-            None => text.parse::<Ipv6Addr>().ok(),
+pub fn lookup_host(text: &str, family: Family) -> HostLookup<'_> {
+    if family == Family::V6 {
+        if let Some((address, zone)) = parse_ipv6(text) {
+            return match zone.filter(|zone| *zone != "lo") {
+                Some(interface) => HostLookup::Zoned(address, interface),
+                None => HostLookup::Addr(IpAddr::V6(address)),
+            };
         }
-        .map(IpAddr::V6),
-    };
-    match numeric {
-        Some(addr) => HostLookup::Addr(addr),
+    }
+    match numeric_address(text, family) {
+        Some(address) => HostLookup::Addr(address),
         None if is_plausible_hostname(text) => HostLookup::Name,
         None => HostLookup::Invalid,
     }
+}
+
+/// C's `strtod` on the whole text (`end` must reach its end).
+#[must_use]
+pub fn strtod(text: &str) -> Option<f64> {
+    strtod_prefix(text)
+        .filter(|(_, used)| *used == text.len())
+        .map(|(value, _)| value)
+}
+
+/// C's `strtod(text, &end)`: leading white space, a sign, then a decimal
+/// number with an optional exponent, a hexadecimal one (`0x1.8p-1`), `inf`,
+/// `infinity` or `nan`. Returns the value and the bytes read, `None` when
+/// no number starts the text.
+#[must_use]
+pub fn strtod_prefix(text: &str) -> Option<(f64, usize)> {
+    let (index, negative) = space_and_sign(text.as_bytes());
+    let sign = if negative { -1.0 } else { 1.0 };
+    let body = &text[index..];
+    let lower = body.to_ascii_lowercase();
+    if lower.starts_with("infinity") {
+        return Some((sign * f64::INFINITY, index + 8));
+    }
+    if lower.starts_with("inf") {
+        return Some((sign * f64::INFINITY, index + 3));
+    }
+    if let Some(after) = lower.strip_prefix("nan") {
+        let mut used = 3;
+        if let Some(inside) = after.strip_prefix('(') {
+            if let Some(close) = inside.find(')') {
+                if inside[..close]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    used = 4 + close + 1;
+                }
+            }
+        }
+        return Some((f64::NAN, index + used));
+    }
+    let digits_at = |from: usize, hex: bool| {
+        body.as_bytes()[from.min(body.len())..]
+            .iter()
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count()
+    };
+    let is_hex = lower.starts_with("0x") && {
+        let whole = digits_at(2, true);
+        whole > 0 || (body.as_bytes().get(2) == Some(&b'.') && digits_at(3, true) > 0)
+    };
+    let (start, hex) = if is_hex { (2, true) } else { (0, false) };
+    let whole = digits_at(start, hex);
+    let mut end = start + whole;
+    let mut fraction = 0;
+    if body.as_bytes().get(end) == Some(&b'.') {
+        fraction = digits_at(end + 1, hex);
+        if whole + fraction > 0 {
+            end += 1 + fraction;
+        }
+    }
+    if whole + fraction == 0 {
+        return None;
+    }
+    let exponent_mark: &[u8] = if hex { b"pP" } else { b"eE" };
+    if body
+        .as_bytes()
+        .get(end)
+        .is_some_and(|b| exponent_mark.contains(b))
+    {
+        let mut at = end + 1;
+        if matches!(body.as_bytes().get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent_digits = digits_at(at, false);
+        if exponent_digits > 0 {
+            end = at + exponent_digits;
+        }
+    }
+    let number = &body[..end];
+    let magnitude = if hex {
+        parse_hex_float(&number[2..].to_ascii_lowercase())?
+    } else {
+        number.parse::<f64>().ok()?
+    };
+    Some((sign * magnitude, index + end))
+}
+
+/// The part of a hexadecimal float after `0x`: hex digits with an optional
+/// point, then an optional binary exponent `p[+-]N`.
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (mantissa, exponent) = match text.split_once('p') {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for digit in whole.chars() {
+        value = value * 16.0 + f64::from(digit.to_digit(16)?);
+    }
+    let mut scale = 1f64 / 16.0;
+    for digit in fraction.chars() {
+        value += f64::from(digit.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let exponent: i32 = match exponent {
+        Some(exponent) => {
+            let digits = exponent.trim_start_matches(['+', '-']);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            exponent.parse().unwrap_or(if exponent.starts_with('-') {
+                i32::MIN
+            } else {
+                i32::MAX
+            })
+        }
+        None => 0,
+    };
+    Some(value * 2f64.powi(exponent))
+}
+
+/// C's `strtoll(text, NULL, 10)`, which `atoll` is: saturates at the
+/// bounds of a 64-bit signed integer.
+#[must_use]
+pub fn atoll(text: &[u8]) -> i64 {
+    let (mut index, negative) = space_and_sign(text);
+    let mut value: i64 = 0;
+    let mut overflow = false;
+    while let Some(digit) = text.get(index).filter(|byte| byte.is_ascii_digit()) {
+        let digit = i64::from(digit - b'0');
+        let next = value.checked_mul(10).and_then(|v| {
+            if negative {
+                v.checked_sub(digit)
+            } else {
+                v.checked_add(digit)
+            }
+        });
+        match next {
+            Some(next) => value = next,
+            None => overflow = true,
+        }
+        index += 1;
+    }
+    if overflow {
+        return if negative { i64::MIN } else { i64::MAX };
+    }
+    value
+}
+
+/// C's `atoi` as glibc implements it: `(int) strtol(text, NULL, 10)`, so a
+/// value beyond 32 bits keeps its low 32 bits.
+#[must_use]
+pub fn atoi(text: &[u8]) -> i32 {
+    // Truncation to the low 32 bits is what glibc's `(int)` cast does.
+    atoll(text) as i32
+}
+
+/// C's conversion of a `double` to an unsigned 32-bit integer as gcc does it
+/// on x86-64: through a signed 64-bit integer (beyond its range, and for
+/// NaN, that gives `i64::MIN`), keeping the low 32 bits.
+#[must_use]
+pub fn c_double_to_u32(value: f64) -> u32 {
+    // 2^63.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let wide = if value.is_nan() || !(-LIMIT..LIMIT).contains(&value) {
+        i64::MIN
+    } else {
+        value as i64
+    };
+    wide as u32
 }
 
 #[cfg(test)]
@@ -764,6 +979,177 @@ mod tests {
         assert_eq!(parse_plen("33", Family::V4), Some(255));
         assert_eq!(parse_plen("64", Family::V6), Some(64));
         assert_eq!(parse_plen("x", Family::V4), None);
+    }
+
+    #[test]
+    fn strtoul_follows_glibc() {
+        assert_eq!(strtoul(b"12:30", 10), (12, 2));
+        assert_eq!(strtoul(b"", 10), (0, 0));
+        assert_eq!(strtoul(b" +7x", 10), (7, 3));
+        assert_eq!(strtoul(b"-1", 10), (u64::MAX, 2));
+        assert_eq!(strtoul(b"-4294967296", 10).0 as u32, 0);
+        assert_eq!(strtoul(b"0x1f", 0), (31, 4));
+        assert_eq!(strtoul(b"0x", 0), (0, 1));
+        assert_eq!(strtoul(b"08", 0), (0, 1));
+        assert_eq!(strtoul(b"0x1f", 16), (31, 4));
+        assert_eq!(strtoul(b"1f", 16), (31, 2));
+        assert_eq!(strtoul(b"010", 10), (10, 3));
+        assert_eq!(strtoul(b"99999999999999999999999", 10).0, u64::MAX);
+        assert_eq!(
+            strtoul_full(b"-99999999999999999999999", 0),
+            Some((u64::MAX, true, 24))
+        );
+        assert_eq!(strtoul_full(b"+", 10), None);
+    }
+
+    #[test]
+    fn atoi_keeps_the_low_32_bits() {
+        assert_eq!(atoi(b"10abc"), 10);
+        assert_eq!(atoi(b" +7/h"), 7);
+        assert_eq!(atoi(b"4294967297"), 1);
+        assert_eq!(atoi(b"2147483648"), i32::MIN);
+        assert_eq!(atoi(b"99999999999999999999"), -1);
+        assert_eq!(atoi(b"abc"), 0);
+        assert_eq!(atoll(b"-99999999999999999999"), i64::MIN);
+    }
+
+    #[test]
+    fn strtod_reads_what_c_reads() {
+        assert_eq!(strtod("0.5"), Some(0.5));
+        assert_eq!(strtod(" .5"), Some(0.5));
+        assert_eq!(strtod("1e-1"), Some(0.1));
+        assert_eq!(strtod("+1."), Some(1.0));
+        assert_eq!(strtod("0x0.8"), Some(0.5));
+        assert_eq!(strtod("0x1p-2"), Some(0.25));
+        assert_eq!(strtod("-INF"), Some(f64::NEG_INFINITY));
+        assert!(strtod("nan").is_some_and(f64::is_nan));
+        assert_eq!(strtod("0.5x"), None);
+        assert_eq!(strtod(""), None);
+        assert_eq!(strtod("0x"), None);
+        assert_eq!(strtod("e5"), None);
+        assert_eq!(strtod_prefix("1e3kbit"), Some((1000.0, 3)));
+        assert_eq!(strtod_prefix("5e"), Some((5.0, 1)));
+        assert_eq!(strtod_prefix("0x10bit"), Some((267.0, 5)));
+        assert_eq!(strtod_prefix("bit"), None);
+        assert_eq!(strtod_prefix("."), None);
+        assert_eq!(strtod_prefix("250.0ms"), Some((250.0, 5)));
+        assert_eq!(strtod_prefix(" 1e6us"), Some((1e6, 4)));
+        assert_eq!(strtod_prefix("0x10000"), Some((65536.0, 7)));
+        assert_eq!(strtod_prefix("0x1.8p1s"), Some((3.0, 7)));
+        assert_eq!(strtod_prefix("0xg"), Some((0.0, 1)));
+        assert_eq!(strtod_prefix(".5s"), Some((0.5, 2)));
+        assert_eq!(strtod_prefix("\x0b1"), Some((1.0, 2)));
+    }
+
+    #[test]
+    fn doubles_convert_to_u32_as_on_x86_64() {
+        assert_eq!(c_double_to_u32(1.9), 1);
+        assert_eq!(c_double_to_u32(-1.0), u32::MAX);
+        assert_eq!(c_double_to_u32(4_294_967_296.0), 0);
+        assert_eq!(c_double_to_u32(f64::INFINITY), 0);
+        assert_eq!(c_double_to_u32(f64::NAN), 0);
+    }
+
+    #[test]
+    fn inet_aton_short_forms() {
+        assert_eq!(inet_aton("10.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(inet_aton("10.1.2"), Some(Ipv4Addr::new(10, 1, 0, 2)));
+        assert_eq!(inet_aton("0x01020304"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(
+            inet_aton("0xffffff00"),
+            Some(Ipv4Addr::new(255, 255, 255, 0))
+        );
+        assert_eq!(inet_aton("0x0a.0.0.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert_eq!(inet_aton("1.2.3.04"), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(inet_aton("1.2.65535"), Some(Ipv4Addr::new(1, 2, 255, 255)));
+        assert_eq!(inet_aton("255.255.0"), Some(Ipv4Addr::new(255, 255, 0, 0)));
+        assert_eq!(inet_aton("4294967295"), Some(Ipv4Addr::BROADCAST));
+        assert_eq!(inet_aton("0x20"), Some(Ipv4Addr::new(0, 0, 0, 32)));
+        assert_eq!(inet_aton("1"), Some(Ipv4Addr::new(0, 0, 0, 1)));
+        for bad in [
+            "",
+            "08",
+            "0x",
+            "1.2.3.08",
+            "1.2.3.256",
+            "256.1",
+            "1.256.0.0",
+            "1.16777216",
+            "1.2.65536",
+            "1..2",
+            "1.",
+            "1.2.3.",
+            "1.2.3.4.5",
+            " 1.2.3.4",
+            " 1",
+            "1.2.3.4 ",
+            "+1",
+            "4294967296",
+            "a",
+        ] {
+            assert_eq!(inet_aton(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_masks() {
+        assert_eq!(parse_plen("0x18", Family::V4), Some(24));
+        assert_eq!(parse_plen("255.0.255.0", Family::V4), Some(255));
+        assert_eq!(parse_plen("", Family::V4), None);
+        assert_eq!(parse_plen("ffff:ff00::", Family::V6), Some(24));
+        assert_eq!(parse_plen("ffff::", Family::V6), Some(16));
+        assert_eq!(parse_plen("ffff::1", Family::V6), Some(255));
+        assert_eq!(parse_plen("129", Family::V6), None);
+        assert_eq!(
+            prefix_mask(255, Family::V4),
+            IpAddr::V4(Ipv4Addr::BROADCAST)
+        );
+        assert_eq!(
+            prefix_mask(24, Family::V4),
+            IpAddr::V4(Ipv4Addr::new(255, 255, 255, 0))
+        );
+        assert_eq!(
+            prefix_mask(0, Family::V6),
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        );
+    }
+
+    #[test]
+    fn ipv6_zones() {
+        let link_local: Ipv6Addr = "fe80::1".parse().unwrap();
+        assert_eq!(parse_ipv6("fe80::1%5"), Some((link_local, None)));
+        assert_eq!(parse_ipv6("fe80::1%4294967295"), Some((link_local, None)));
+        assert_eq!(parse_ipv6("fe80::1%lo"), Some((link_local, Some("lo"))));
+        assert!(parse_ipv6("ff02::1%eth0").is_some());
+        assert!(parse_ipv6("2001:db8::1%7").is_some());
+        assert_eq!(parse_ipv6("2001:db8::1%lo"), None);
+        assert_eq!(parse_ipv6("fe80::1%4294967296"), None);
+        assert_eq!(parse_ipv6("fe80::1%0x5"), None);
+        assert_eq!(parse_ipv6("fe80::1%"), None);
+        // A name: it depends on the interfaces of the machine.
+        assert_eq!(parse_ipv6("fe80::1%-1"), Some((link_local, Some("-1"))));
+        assert_eq!(
+            lookup_host("fe80::1%eth0", Family::V6),
+            HostLookup::Zoned(link_local, "eth0")
+        );
+        assert_eq!(
+            lookup_host("fe80::1%lo", Family::V6),
+            HostLookup::Addr(IpAddr::V6(link_local))
+        );
+        assert_eq!(lookup_host("example.com", Family::V6), HostLookup::Name);
+        assert_eq!(lookup_host("1.2.3.4", Family::V6), HostLookup::Invalid);
+        assert_eq!(
+            lookup_host("10.1", Family::V4),
+            HostLookup::Addr(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))
+        );
+    }
+
+    #[test]
+    fn prefixes_compare_like_strncasecmp() {
+        assert!(starts_with_ignore_case("tcp-reset", "TCP"));
+        assert!(starts_with_ignore_case("tcp-reset", ""));
+        assert!(!starts_with_ignore_case("tcp-reset", "tcp-reset-x"));
+        assert!(!starts_with_ignore_case("e", "é"));
     }
 
     #[test]

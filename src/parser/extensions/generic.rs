@@ -1,9 +1,12 @@
 //! The generic value parsers of libxtables (`xtoptions.c`), one per
-//! [`ArgType`].
+//! [`ArgType`]. Extensions whose own parsers read hosts, masks or ports
+//! the way libxtables does call the pieces exported here ([`lookup_host`],
+//! [`parse_host_mask`], [`parse_service_port`], ...) rather than writing
+//! them again.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use super::{ArgType, ExtError, OptCall};
+use super::{ArgType, ExtError, ExtWarning, OptCall};
 use crate::model::{AddrMask, Family, PortRange, Value};
 use crate::parser::values;
 
@@ -36,14 +39,18 @@ pub fn parse_generic(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             parse_int_range(call)
         }
         ArgType::Double => {
-            let value = parse_c_double(text).ok_or_else(|| call.error(format!("`--{name}` needs a number, not `{text}`")))?;
-            if spec.min != spec.max && (value < spec.min as f64 || value > spec.max as f64) {
-                return Err(call.error(format!(
-                    "`--{name}` must be from {} to {}, not `{text}`",
+            // `xtopt_parse_float`: NaN passes the range test.
+            let ranged = spec.min != spec.max;
+            match values::strtod(text) {
+                Some(value) if !ranged || !(value < spec.min as f64 || value > spec.max as f64) => {
+                    Ok(Value::Double(value))
+                }
+                _ if ranged => Err(call.error(format!(
+                    "`--{name}` needs a number from {} to {}, not `{text}`",
                     spec.min, spec.max
-                )));
+                ))),
+                _ => Err(call.error(format!("`--{name}` needs a number, not `{text}`"))),
             }
-            Ok(Value::Double(value))
         }
         ArgType::String => {
             let len = text.len() as u64;
@@ -73,8 +80,8 @@ pub fn parse_generic(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         ArgType::SyslogLevel => parse_syslog_level(text)
             .map(Value::SyslogLevel)
             .ok_or_else(|| call.error(format!("log level `{text}` is unknown: use 0-7 or emerg, alert, crit, error, warning, notice, info, debug"))),
-        ArgType::Host => parse_host(call).map(Value::Host),
-        ArgType::HostMask => parse_host_mask(call),
+        ArgType::Host => parse_host(call, text).map(Value::Host),
+        ArgType::HostMask => parse_host_mask(call).map(Value::HostMask),
         ArgType::Protocol => values::parse_protocol(text)
             .map(Value::Protocol)
             .ok_or_else(|| call.error(format!("unknown protocol `{text}`"))),
@@ -82,21 +89,12 @@ pub fn parse_generic(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             let port = parse_service_port(call, text)?;
             Ok(Value::Port(port))
         }
-        ArgType::PortRange => parse_port_range(call),
+        ArgType::PortRange => parse_port_range(call).map(Value::PortRange),
         ArgType::Plen | ArgType::PlenMask => parse_plen(call).map(Value::Plen),
         ArgType::EtherMac => values::parse_mac(text)
             .map(Value::Mac)
             .ok_or_else(|| call.error(format!("invalid MAC address `{text}`: write six hex bytes, as `00:11:22:33:44:55`"))),
     }
-}
-
-/// C's `strtod` on the whole text (no trailing characters).
-fn parse_c_double(text: &str) -> Option<f64> {
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
-        return None;
-    }
-    trimmed.parse::<f64>().ok()
 }
 
 /// `xtopt_parse_mint`: colon-separated integers; an empty part is 0 for the
@@ -212,158 +210,208 @@ pub fn parse_syslog_level(text: &str) -> Option<u8> {
     }
 }
 
-/// `getaddrinfo` on one address of the rule's family (IPv4 as `inet_aton`
-/// reads it, so `10.1` is 10.0.0.1). Host names resolve at load time;
-/// fwlint does not resolve them, warns, and uses the unspecified address so
-/// that nothing downstream mistakes it for a real one.
-fn parse_host_text(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtError> {
+/// `getaddrinfo` on one host of the rule's family (`XTTYPE_HOST`), `text`
+/// being the argument or a slice of it: a numeric address (IPv4 as
+/// `inet_aton` reads it, so `10.1` is 10.0.0.1; IPv6 with an optional
+/// zone) or a host name. Host names resolve when the rules are loaded:
+/// fwlint does not resolve them, warns, and returns `None`. An IPv6 zone
+/// that names an interface gets a warning too.
+pub fn lookup_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<Option<IpAddr>, ExtError> {
     let family = call.rule.family;
     match values::lookup_host(text, family) {
-        values::HostLookup::Addr(addr) => Ok(addr),
+        values::HostLookup::Addr(addr) => Ok(Some(addr)),
+        values::HostLookup::Zoned(addr, interface) => {
+            call.warn_host(format!(
+                "`{text}` names interface `{interface}`: the machine that loads the rules must have it"
+            ), "drop the zone if the address needs none, or make sure every machine that loads the rules has this interface");
+            Ok(Some(IpAddr::V6(addr)))
+        }
         values::HostLookup::Name => {
-            call.warn(format!(
+            call.warn_host(format!(
                 "`{text}` is a host name: iptables resolves it once, when the rule is loaded"
-            ));
-            Ok(match family {
-                Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-            })
+            ), "write the address itself: fwlint does not resolve names, and the load fails if the name does not resolve then");
+            Ok(None)
         }
-        values::HostLookup::Invalid => Err(call.error(format!(
-            "`{text}` is not an {} address",
-            match family {
-                Family::V4 => "IPv4",
-                Family::V6 => "IPv6",
-            }
-        ))),
+        values::HostLookup::Invalid => Err(call
+            .part_error(
+                text,
+                format!("`{text}` is not an {} address", values::family_name(family)),
+            )
+            .help(match family {
+                Family::V4 => "write an IPv4 address such as `192.0.2.1`",
+                Family::V6 => "write an IPv6 address such as `2001:db8::1`",
+            })),
     }
 }
 
-fn parse_host(call: &mut OptCall<'_, '_>) -> Result<IpAddr, ExtError> {
+/// [`lookup_host`] for the model: a host name is the unspecified address,
+/// so that nothing downstream mistakes it for a real one.
+pub fn parse_host(call: &mut OptCall<'_, '_>, text: &str) -> Result<IpAddr, ExtError> {
+    let family = call.rule.family;
+    Ok(lookup_host(call, text)?.unwrap_or_else(|| values::unspecified(family)))
+}
+
+/// `xtopt_parse_plen` on `text`, the argument or a slice of it: the prefix
+/// length as iptables stores it (255 for a mask whose bits are not
+/// contiguous).
+fn parse_plen_text(call: &OptCall<'_, '_>, text: &str) -> Result<u8, ExtError> {
+    let family = call.rule.family;
+    values::parse_plen(text, family).ok_or_else(|| {
+        call.part_error(
+            text,
+            format!(
+                "`{text}` in `--{}` is neither a prefix length from 0 to {} nor a network mask",
+                call.spec.name,
+                values::address_width(family)
+            ),
+        )
+        .help("write a prefix length such as `24`, or a mask such as `255.255.255.0`")
+    })
+}
+
+/// `xtopt_parse_plenmask` on `text`: the prefix length of the mask. A mask
+/// whose bits are not contiguous (or a number that reads as one, as `33`
+/// for IPv4) silently becomes the full width: fwlint warns.
+fn parse_plen_mask_text(call: &mut OptCall<'_, '_>, text: &str) -> Result<u8, ExtError> {
+    let length = parse_plen_text(call, text)?;
+    let width = values::address_width(call.rule.family);
+    if length <= width {
+        return Ok(length);
+    }
+    call.warn(format!(
+        "`{text}` is not a contiguous network mask: iptables silently uses /{width}, a single address"
+    ));
+    Ok(width)
+}
+
+/// `XTTYPE_PLEN` (or `XTTYPE_PLENMASK`, see [`parse_plen_mask_text`]) of
+/// option `call`: a prefix length, or a mask written as an address.
+pub fn parse_plen(call: &mut OptCall<'_, '_>) -> Result<u8, ExtError> {
     let text = call.arg_text();
-    parse_host_text(call, text)
-}
-
-fn full_mask(family: Family, length: u8) -> IpAddr {
-    match family {
-        Family::V4 => {
-            let length = u32::from(length.min(32));
-            IpAddr::V4(Ipv4Addr::from(if length == 0 {
-                0
-            } else {
-                u32::MAX << (32 - length)
-            }))
-        }
-        Family::V6 => {
-            let length = u32::from(length.min(128));
-            IpAddr::V6(Ipv6Addr::from(if length == 0 {
-                0
-            } else {
-                u128::MAX << (128 - length)
-            }))
-        }
+    if call.spec.ty == ArgType::PlenMask {
+        parse_plen_mask_text(call, text)
+    } else {
+        parse_plen_text(call, text)
     }
 }
 
-/// `xtopt_parse_hostmask`: a host, and after `/` a prefix length or mask
-/// (`xtopt_parse_plenmask`).
-fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
+/// `XTTYPE_HOSTMASK` (`xtopt_parse_hostmask`): `host[/mask]`, split at the
+/// first `/`; the host as [`lookup_host`] reads it, the mask as
+/// `XTTYPE_PLENMASK`. The address of the result has its host bits cleared,
+/// as the kernel compares it.
+pub fn parse_host_mask(call: &mut OptCall<'_, '_>) -> Result<AddrMask, ExtError> {
     let text = call.arg_text();
     let family = call.rule.family;
-    let width: u8 = match family {
-        Family::V4 => 32,
-        Family::V6 => 128,
+    let (host, mask_text) = match text.split_once('/') {
+        Some((host, mask)) => (host, Some(mask)),
+        None => (text, None),
     };
-    let (host, length) = match text.split_once('/') {
-        None => (text, width),
-        Some((host, mask)) => {
-            let length = values::parse_plen(mask, family).ok_or_else(|| {
-                call.error(format!(
-                    "`{mask}` is neither a prefix length from 0 to {width} nor a network mask"
-                ))
-            })?;
-            // A non-contiguous mask (255) means the full width.
-            (host, length.min(width))
-        }
+    let addr = parse_host(call, host)?;
+    let length = match mask_text {
+        None => values::address_width(family),
+        Some(mask_text) => parse_plen_mask_text(call, mask_text)?,
     };
-    let addr = parse_host_text(call, host)?;
-    let mask = full_mask(family, length);
-    // The model keeps addresses with their host bits cleared, as the
-    // kernel compares them.
-    let addr = match (addr, mask) {
-        (IpAddr::V4(a), IpAddr::V4(m)) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & u32::from(m))),
-        (IpAddr::V6(a), IpAddr::V6(m)) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & u128::from(m))),
-        (addr, _) => addr,
-    };
-    Ok(Value::HostMask(AddrMask { addr, mask }))
+    let mask = values::prefix_mask(length, family);
+    Ok(AddrMask {
+        addr: values::apply_mask(addr, mask),
+        mask,
+    })
 }
 
-/// `xtables_getportbyname` (glibc's `getaddrinfo` service lookup), with a
-/// warning when a number loses its high bits.
-fn parse_service_port(call: &mut OptCall<'_, '_>, text: &str) -> Result<u16, ExtError> {
+/// The generic value of an integer range option (`XTTYPE_UINT*RC`: `a`,
+/// `a:b`, `:b`, `a:`, `:`), with a warning when the range is reversed:
+/// iptables 1.8.9 accepts it, and the kernel then matches no `what` (or
+/// every one when the option is negated).
+pub fn int_range(call: &mut OptCall<'_, '_>, what: &str) -> Result<Value, ExtError> {
+    let value = call.generic()?;
+    if let Value::Range(first, last) = value {
+        if first > last {
+            let fate = if call.invert { "every" } else { "no" };
+            let message = format!(
+                "range `{}` of `--{}` is reversed: iptables accepts it, and it matches {fate} {what}",
+                call.arg_text(),
+                call.spec.name
+            );
+            call.warn_help(
+                message,
+                format!("write the lower bound first: `{last}:{first}`"),
+            );
+        }
+    }
+    Ok(value)
+}
+
+/// `xtables_getportbyname` (glibc's `getaddrinfo` service lookup) on
+/// `text`, the argument or a slice of it: a decimal number cut to 16 bits,
+/// with a warning when that changes it, or a service name.
+pub fn parse_service_port(call: &mut OptCall<'_, '_>, text: &str) -> Result<u16, ExtError> {
     match values::getportbyname(text) {
         Some(values::Service::Number { port, wrapped }) => {
             if wrapped {
-                call.warnings.push(super::ExtWarning {
-                    message: format!(
-                        "port `{text}` is above 65535: iptables keeps only its low 16 bits, so this is port {port}"
-                    ),
-                    span: call.arg_span(),
-                    help: Some("ports go from 0 to 65535".to_string()),
-                });
+                let span = call.part_span(text);
+                call.warnings.push(
+                    ExtWarning::new(
+                        format!(
+                            "port `{text}` is above 65535: iptables keeps only its low 16 bits, so this is port {port}"
+                        ),
+                        span,
+                    )
+                    .help("ports go from 0 to 65535"),
+                );
             }
             Ok(port)
         }
         Some(values::Service::Name(port)) => Ok(port),
-        None => Err(call.error(format!(
-            "port `{text}` is neither a number nor a known service name"
-        ))),
+        None => Err(call
+            .part_error(
+                text,
+                format!("port `{text}` is neither a number nor a known service name"),
+            )
+            .help("write a port number from 0 to 65535, or a name from /etc/services")),
     }
 }
 
-fn parse_port_range(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
+/// `XTTYPE_PORTRC` (`xtopt_parse_mport`): `port`, `first:last`, `:last`,
+/// `first:` or `:`; an empty text is port 0. A reversed range is accepted
+/// and matches no port: it gets a warning.
+pub fn parse_port_range(call: &mut OptCall<'_, '_>) -> Result<PortRange, ExtError> {
     let text = call.arg_text();
-    let mut ports = [0u16, u16::MAX];
-    let mut count = 0;
-    for part in text.split(':') {
-        if count == 2 {
-            return Err(call.error(format!(
+    let mut parts = text.split(':');
+    let first_text = parts.next().unwrap_or("");
+    let last_text = parts.next();
+    if parts.next().is_some() {
+        return Err(call
+            .error(format!(
                 "`--{}` takes `port` or `first:last`, not `{text}`",
                 call.spec.name
-            )));
-        }
-        if !part.is_empty() {
-            ports[count] = parse_service_port(call, part)?;
-        }
-        count += 1;
+            ))
+            .help("a port range has two parts; for a list of ports use `-m multiport`"));
     }
-    if count == 1 {
-        ports[1] = ports[0];
-    }
-    Ok(Value::PortRange(PortRange {
-        first: ports[0],
-        last: ports[1],
-    }))
-}
-
-/// A prefix length, or a mask in address form (`xtopt_parse_plen`); for
-/// `XTTYPE_PLENMASK` a non-contiguous mask means the full width.
-fn parse_plen(call: &mut OptCall<'_, '_>) -> Result<u8, ExtError> {
-    let text = call.arg_text();
-    let family = call.rule.family;
-    let width: u8 = match family {
-        Family::V4 => 32,
-        Family::V6 => 128,
-    };
-    let length = values::parse_plen(text, family).ok_or_else(|| {
-        call.error(format!(
-            "`--{}` needs a prefix length from 0 to {width} or a network mask, not `{text}`",
-            call.spec.name
-        ))
-    })?;
-    Ok(if call.spec.ty == ArgType::PlenMask {
-        length.min(width)
+    let first = if first_text.is_empty() {
+        0
     } else {
-        length
-    })
+        parse_service_port(call, first_text)?
+    };
+    let range = match last_text {
+        None => PortRange::single(first),
+        Some("") => PortRange {
+            first,
+            last: u16::MAX,
+        },
+        Some(last_text) => PortRange {
+            first,
+            last: parse_service_port(call, last_text)?,
+        },
+    };
+    if range.is_reversed() {
+        let fate = if call.invert { "every port" } else { "no port" };
+        call.warn_help(
+            format!("port range `{text}` is reversed: iptables accepts it, and it matches {fate}"),
+            format!(
+                "write the lower port first: `{}:{}`",
+                range.last, range.first
+            ),
+        );
+    }
+    Ok(range)
 }

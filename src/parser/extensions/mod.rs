@@ -8,14 +8,19 @@
 //! `x6_parse` of iptables), a final check over all options (`x6_fcheck`), and
 //! the kernel's requirements (protocol, table, hooks, `checkentry`). The
 //! generic machinery of `xtoptions.c` (once-only options, `!`, mandatory,
-//! exclusive and required combinations, typed values) lives here; each
-//! extension file only says what is special about it. Adding an extension
-//! means writing its file and listing it in [`REGISTRY`].
+//! exclusive and required combinations, typed values) lives here, with
+//! helpers for what many extensions do (parts of an argument, strings cut
+//! to a fixed size, warnings, hook masks); the generic type parsers are in
+//! `generic`, and those pure ones that need no option in
+//! [`crate::parser::values`]. Each extension file only says what is
+//! special about it. Adding an extension means writing its file and
+//! listing it in its group's `DEFS` (see `registry`).
 //!
 //! This module produces typed option values for the model; it does not load
 //! rules into chains and does not know about lints.
 
 mod conn;
+mod dscp_helper;
 mod generic;
 mod mangle;
 mod packet;
@@ -278,13 +283,50 @@ impl ExtError {
     }
 }
 
+/// What a warning about an option says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// iptables accepts the value but stores or uses something else than
+    /// what is written (a truncated string, a port that wraps around).
+    ValueChanged,
+    /// iptables looks the value up on the machine that loads the rules (a
+    /// host name, a user name, a label from a configuration file): fwlint
+    /// cannot know what it stands for, or whether the load succeeds.
+    DependsOnHost,
+}
+
 /// A warning about an option that iptables accepts but that does not do
-/// what it seems to (a truncated string, a port that wraps around).
+/// what it seems to, or whose meaning depends on the loading machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtWarning {
+    pub kind: WarningKind,
     pub message: String,
     pub span: Span,
     pub help: Option<String>,
+}
+
+impl ExtWarning {
+    /// A [`WarningKind::ValueChanged`] warning.
+    pub fn new(message: impl Into<String>, span: Span) -> ExtWarning {
+        ExtWarning {
+            kind: WarningKind::ValueChanged,
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> ExtWarning {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn kind(mut self, kind: WarningKind) -> ExtWarning {
+        self.kind = kind;
+        self
+    }
 }
 
 /// An argument as given on the command line.
@@ -292,6 +334,34 @@ pub struct ExtWarning {
 pub struct Arg<'a> {
     pub text: &'a str,
     pub span: Span,
+}
+
+impl Arg<'_> {
+    /// The span of bytes `range` of the argument: exact when the argument
+    /// was written without quotes or escapes (its text is then as long as
+    /// its span), the whole argument otherwise.
+    #[must_use]
+    pub fn sub_span(&self, range: std::ops::Range<usize>) -> Span {
+        if self.span.len() as usize == self.text.len() && range.end <= self.text.len() {
+            self.span.part(range)
+        } else {
+            self.span
+        }
+    }
+
+    /// The span of `part`, a slice of the argument's text (the whole
+    /// argument when `part` is not one).
+    #[must_use]
+    pub fn part_span(&self, part: &str) -> Span {
+        // Both are slices of the same string, so the addresses give the
+        // offset.
+        let offset = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if offset <= self.text.len() && part.len() <= self.text.len() - offset {
+            self.sub_span(offset..offset + part.len())
+        } else {
+            self.span
+        }
+    }
 }
 
 /// What the rule says so far, for options that depend on it.
@@ -351,18 +421,96 @@ impl<'a> OptCall<'_, 'a> {
         parse_generic(self)
     }
 
+    /// The span of `part`, a slice of the argument's text: exact when the
+    /// argument is written as is (not quoted), else the whole argument.
+    #[must_use]
+    pub fn part_span(&self, part: &str) -> Span {
+        self.arg.map_or(self.span, |arg| arg.part_span(part))
+    }
+
+    /// The argument as one of `names`, compared exactly or, with
+    /// `ignore_case`, ignoring ASCII case: a [`Value::Symbol`] spelled as in
+    /// `names`.
+    pub fn symbol(&self, names: &[&str], ignore_case: bool) -> Result<Value, ExtError> {
+        let text = self.arg_text();
+        names
+            .iter()
+            .find(|name| {
+                if ignore_case {
+                    name.eq_ignore_ascii_case(text)
+                } else {
+                    **name == text
+                }
+            })
+            .map(|name| Value::Symbol((*name).to_string()))
+            .ok_or_else(|| {
+                let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+                let case = if ignore_case {
+                    "in any case"
+                } else {
+                    "case matters"
+                };
+                self.error(format!("unknown value `{text}` for `--{}`", self.spec.name))
+                    .help(format!("use one of {} ({case})", quoted.join(", ")))
+            })
+    }
+
     /// An error about the argument, pointing at it.
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.arg_span())
     }
 
+    /// An error about `part`, a slice of the argument, pointing at it (see
+    /// [`OptCall::part_span`]).
+    pub fn part_error(&self, part: &str, message: impl Into<String>) -> ExtError {
+        ExtError::new(message).at(self.part_span(part))
+    }
+
+    /// A warning that iptables changes the value silently, pointing at the
+    /// argument.
     pub fn warn(&mut self, message: impl Into<String>) {
         let span = self.arg_span();
-        self.warnings.push(ExtWarning {
-            message: message.into(),
-            span,
-            help: None,
-        });
+        self.warnings.push(ExtWarning::new(message, span));
+    }
+
+    /// Like [`OptCall::warn`], with a help text.
+    pub fn warn_help(&mut self, message: impl Into<String>, help: impl Into<String>) {
+        let span = self.arg_span();
+        self.warnings
+            .push(ExtWarning::new(message, span).help(help));
+    }
+
+    /// The first `max` bytes of the argument (cut back to a character
+    /// boundary): what iptables keeps of a string it copies into a
+    /// fixed-size field, silently. `what` names the value in the warning
+    /// that a longer argument gets (`comment`, `` `--log-prefix` ``), which
+    /// quotes what is kept when that is short.
+    pub fn kept_text(&mut self, max: usize, what: &str) -> &'a str {
+        let text = self.arg_text();
+        let kept = crate::parser::values::truncate_bytes(text, max);
+        if kept.len() < text.len() {
+            let quoted = if max <= 64 {
+                format!(", `{kept}`")
+            } else {
+                String::new()
+            };
+            self.warn(format!(
+                "{what} is {} bytes long: iptables keeps only the first {max}{quoted}",
+                text.len()
+            ));
+        }
+        kept
+    }
+
+    /// A warning that iptables looks the value up on the machine that loads
+    /// the rules, so that fwlint cannot know what it means.
+    pub fn warn_host(&mut self, message: impl Into<String>, help: impl Into<String>) {
+        let span = self.arg_span();
+        self.warnings.push(
+            ExtWarning::new(message, span)
+                .help(help)
+                .kind(WarningKind::DependsOnHost),
+        );
     }
 }
 
@@ -390,6 +538,33 @@ impl FinalCall<'_> {
 
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.name_span)
+    }
+
+    /// Fails unless one of the options `ids` (as bits) was given. The
+    /// message names them as the option table spells them first, in its
+    /// order (`` `dscp` needs `--dscp` or `--dscp-class` ``); the help shows
+    /// `example`.
+    pub fn require_one_of(&self, ids: u32, example: &str) -> Result<(), ExtError> {
+        if self.seen & ids != 0 {
+            return Ok(());
+        }
+        let mut named = 0;
+        let mut names = Vec::new();
+        for spec in self.def.options {
+            if ids & bit(spec.id) != 0 && named & bit(spec.id) == 0 {
+                named |= bit(spec.id);
+                names.push(format!("`--{}`", spec.name));
+            }
+        }
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, [first])) => format!("{first} or {last}"),
+            Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
+            None => "an option".to_string(),
+        };
+        Err(self
+            .error(format!("`{}` needs {list}", self.def.name))
+            .help(format!("for example `{example}`")))
     }
 }
 
@@ -419,6 +594,31 @@ impl KernelCall<'_> {
     pub fn error(&self, message: impl Into<String>) -> ExtError {
         ExtError::new(message).at(self.extension.span)
     }
+
+    /// Fails when the rule's chain is reached from a hook in `forbidden`;
+    /// `what` names what the kernel refuses there.
+    pub fn refuse_hooks(&self, forbidden: u8, what: &str) -> Result<(), ExtError> {
+        let wrong = self.hooks & forbidden;
+        if wrong == 0 {
+            return Ok(());
+        }
+        Err(self.error(format!(
+            "{what} is not allowed in chains reached from {}: the kernel refuses this rule",
+            hook_names(wrong)
+        )))
+    }
+}
+
+/// The chain names of the hooks in `mask` (as [`crate::model::Hook::bit`]),
+/// in backticks, for messages.
+#[must_use]
+pub fn hook_names(mask: u8) -> String {
+    crate::model::Hook::ALL
+        .iter()
+        .filter(|hook| mask & hook.bit() != 0)
+        .map(|hook| format!("`{}`", hook.chain_name()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub type ParseHook = fn(&mut OptCall<'_, '_>) -> Result<Value, ExtError>;
@@ -495,4 +695,39 @@ impl ExtensionDef {
 #[must_use]
 pub fn option_name(spec: &'static OptSpec) -> Cow<'static, str> {
     Cow::Borrowed(spec.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arg, hook_names};
+    use crate::model::Hook;
+    use crate::source::Span;
+
+    #[test]
+    fn hook_names_follow_the_kernel_order() {
+        assert_eq!(
+            hook_names(Hook::Output.bit() | Hook::Input.bit()),
+            "`INPUT`, `OUTPUT`"
+        );
+        assert_eq!(hook_names(0), "");
+    }
+
+    #[test]
+    fn parts_of_an_argument() {
+        let text = "1.2.3.4-1.2.3.x";
+        let plain = Arg {
+            text,
+            span: Span::new(10, 25),
+        };
+        assert_eq!(plain.part_span(&text[8..]), Span::new(18, 25));
+        assert_eq!(plain.sub_span(0..7), Span::new(10, 17));
+        // Not a slice of the argument: the whole argument.
+        assert_eq!(plain.part_span("1.2.3.x"), plain.span);
+        // Quoted: the text is shorter than its span.
+        let quoted = Arg {
+            text,
+            span: Span::new(10, 27),
+        };
+        assert_eq!(quoted.part_span(&text[8..]), quoted.span);
+    }
 }

@@ -128,3 +128,17 @@ pub fn target(rule: &Rule) -> &Extension {
         other => panic!("the rule has no target extension: {other:?}"),
     }
 }
+
+/// The source text that the first error of `rule` (in `filter INPUT`)
+/// points at.
+#[must_use]
+pub fn error_text(family: Family, rule: &str) -> String {
+    let text = format!("*filter\n-A INPUT {rule}\nCOMMIT\n");
+    let (_, diagnostics, _) = load(family, "filter", "INPUT", rule);
+    diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .and_then(|d| text.get(d.span.range()))
+        .unwrap_or("")
+        .to_string()
+}

@@ -7,7 +7,6 @@
 //! and accepts the match only in chains reached from INPUT, OUTPUT and
 //! POSTROUTING.
 
-use super::helper::truncate;
 use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
@@ -30,9 +29,7 @@ pub static CGROUP: ExtensionDef = ExtensionDef {
     options: &OPTIONS,
     parse: Some(parse),
     kernel: KernelReqs {
-        hooks: (1 << Hook::Input as u8)
-            | (1 << Hook::Output as u8)
-            | (1 << Hook::Postrouting as u8),
+        hooks: Hook::Input.bit() | Hook::Output.bit() | Hook::Postrouting.bit(),
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
@@ -43,18 +40,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != O_PATH {
         return call.generic();
     }
-    let text = call.arg_text();
-    let kept = truncate(text, MAX_PATH);
-    if kept.len() < text.len() {
-        call.warn(format!(
-            "cgroup path is {} bytes long: iptables keeps only the first {MAX_PATH}",
-            text.len()
-        ));
-    }
+    let kept = call.kept_text(MAX_PATH, "cgroup path");
     if !matches!(kept, "" | "/") {
-        call.warn(format!(
+        call.warn_host(format!(
             "the kernel refuses this rule unless the cgroup `{kept}` exists when the rules are loaded"
-        ));
+        ), "make sure the cgroup exists before the rules are loaded: a systemd unit's cgroup exists only while the unit is active");
     }
     Ok(Value::Text(kept.to_string()))
 }
@@ -105,7 +95,8 @@ mod tests {
         assert!(
             warnings(Family::V4, "-m cgroup --path /user.slice")
                 .iter()
-                .any(|w| w.message.contains("unless the cgroup `/user.slice` exists"))
+                .any(|w| w.name == "depends-on-host"
+                    && w.message.contains("unless the cgroup `/user.slice` exists"))
         );
         assert!(warnings(Family::V4, "-m cgroup --path /").is_empty());
     }

@@ -61,11 +61,10 @@ fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
         }
         return Ok(());
     }
-    if !call.has(O_LOCAL_NODE) && !call.has(O_LOCAL_NODEMASK) {
-        return Err(call
-            .error("`-m cluster` needs `--cluster-local-node` or `--cluster-local-nodemask`")
-            .help("for example `--cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef`"));
-    }
+    call.require_one_of(
+        bit(O_LOCAL_NODE) | bit(O_LOCAL_NODEMASK),
+        "-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef",
+    )?;
     Ok(())
 }
 

@@ -29,18 +29,6 @@ pub static CONNBYTES: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-fn symbol(call: &OptCall<'_, '_>, names: &[&str]) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    names
-        .iter()
-        .find(|name| **name == text)
-        .map(|name| Value::Symbol((*name).to_string()))
-        .ok_or_else(|| {
-            call.error(format!("unknown value `{text}` for `--{}`", call.spec.name))
-                .help(format!("use one of {} (in lower case)", names.join(", ")))
-        })
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_CONNBYTES => {
@@ -62,8 +50,8 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(Value::Range(from, to))
         }
-        O_DIR => symbol(call, &["original", "reply", "both"]),
-        _ => symbol(call, &["packets", "bytes", "avgpkt"]),
+        O_DIR => call.symbol(&["original", "reply", "both"], false),
+        _ => call.symbol(&["packets", "bytes", "avgpkt"], false),
     }
 }
 

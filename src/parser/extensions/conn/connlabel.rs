@@ -14,7 +14,7 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
 };
 
-use super::common;
+use crate::parser::values;
 
 const O_LABEL: u8 = 0;
 const O_SET: u8 = 1;
@@ -48,7 +48,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         return Ok(value);
     }
     let text = call.arg_text();
-    let (number, used) = common::strtoul(text.as_bytes(), 0);
+    let (number, used) = values::strtoul(text.as_bytes(), 0);
     if used == text.len() {
         // `connlabel_value_parse` returns the number as an `int`; a
         // negative one is looked up as a name, which no sane
@@ -75,9 +75,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             .error(format!("label `{text}` is not a bit number from 0 to 127"))
             .help("connection labels are bits 0 to 127 (`0x` for hexadecimal, `0` for octal), or names from /etc/xtables/connlabel.conf"));
     }
-    call.warn(format!(
+    call.warn_host(format!(
         "`{text}` is a label name: iptables looks it up in /etc/xtables/connlabel.conf on the machine that loads the rules, and refuses the rule if it is not there"
-    ));
+    ), "write the label's bit number, from 0 to 127");
     Ok(Value::Text(text.to_string()))
 }
 
@@ -132,7 +132,7 @@ mod tests {
         assert!(
             warnings(Family::V4, "-m connlabel --label 4294967336")
                 .iter()
-                .any(|w| w.message.contains("bit 40"))
+                .any(|w| w.name == "value-changed" && w.message.contains("bit 40"))
         );
         refuses("-m connlabel --label 128", "bits 0 to 127");
         refuses("-m connlabel --label 2048", "bits 0 to 127");
@@ -157,7 +157,7 @@ mod tests {
         assert!(
             warnings(Family::V4, "-m connlabel --label bit40")
                 .iter()
-                .any(|w| w.message.contains("connlabel.conf"))
+                .any(|w| w.name == "depends-on-host" && w.message.contains("connlabel.conf"))
         );
     }
 }

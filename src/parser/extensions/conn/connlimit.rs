@@ -6,12 +6,8 @@
 //! A non-contiguous mask silently counts each address alone. The kernel
 //! needs connection tracking and checks nothing else.
 
-use crate::model::{ExtensionKind, Family, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
-};
-
-use super::common;
+use crate::model::ExtensionKind;
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptSpec, bit};
 
 const O_UPTO: u8 = 0;
 const O_ABOVE: u8 = 1;
@@ -35,36 +31,15 @@ pub static CONNLIMIT: ExtensionDef = ExtensionDef {
     name: "connlimit",
     kind: ExtensionKind::Match,
     options: &OPTIONS,
-    parse: Some(parse),
     final_check: Some(check),
     ..ExtensionDef::BASE
 };
 
-fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    if call.spec.id != O_MASK {
-        return call.generic();
-    }
-    let length = common::parse_plen_option(call)?;
-    let width = match call.rule.family {
-        Family::V4 => 32,
-        Family::V6 => 128,
-    };
-    if length > width {
-        call.warn(format!(
-            "`{}` is not a contiguous network mask: iptables silently uses /{width}, counting every address on its own",
-            call.arg_text()
-        ));
-        return Ok(Value::Plen(width));
-    }
-    Ok(Value::Plen(length))
-}
-
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if !call.has(O_UPTO) && !call.has(O_ABOVE) {
-        return Err(call
-            .error("`-m connlimit` needs `--connlimit-above` or `--connlimit-upto`")
-            .help("for example `-m connlimit --connlimit-above 10`"));
-    }
+    call.require_one_of(
+        bit(O_UPTO) | bit(O_ABOVE),
+        "-m connlimit --connlimit-above 10",
+    )?;
     Ok(())
 }
 
@@ -155,11 +130,11 @@ mod tests {
         );
         refuses(
             "-m connlimit --connlimit-mask 24",
-            "needs `--connlimit-above` or `--connlimit-upto`",
+            "needs `--connlimit-upto` or `--connlimit-above`",
         );
         refuses(
             "-m connlimit",
-            "needs `--connlimit-above` or `--connlimit-upto`",
+            "needs `--connlimit-upto` or `--connlimit-above`",
         );
         refuses(
             "-m connlimit --connlimit-upto 1 --conlimit-above 1",

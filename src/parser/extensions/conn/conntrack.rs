@@ -12,7 +12,6 @@
 //! every table and chain, and checks none of the values (a reversed port or
 //! lifetime range loads and never matches).
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 
@@ -155,20 +154,7 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(value)
         }
-        O_CTORIGSRC | O_CTORIGDST | O_CTREPLSRC | O_CTREPLDST => {
-            common::parse_host_mask(call).map(Value::HostMask)
-        }
-        O_CTDIR => {
-            let text = call.arg_text();
-            ["ORIGINAL", "REPLY"]
-                .into_iter()
-                .find(|name| name.eq_ignore_ascii_case(text))
-                .map(|name| Value::Symbol(name.to_string()))
-                .ok_or_else(|| {
-                    call.error(format!("unknown direction `{text}` for `--ctdir`"))
-                        .help("use `ORIGINAL` or `REPLY`")
-                })
-        }
+        O_CTDIR => call.symbol(&["ORIGINAL", "REPLY"], true),
         _ => call.generic(),
     }
 }
@@ -303,7 +289,10 @@ mod tests {
             "-m conntrack --ctdir ORIGINAL --ctdir REPLY",
             "can only be given once",
         );
-        refuses("-m conntrack --ctdir both", "unknown direction");
+        refuses(
+            "-m conntrack --ctdir both",
+            "unknown value `both` for `--ctdir`",
+        );
     }
 
     #[test]

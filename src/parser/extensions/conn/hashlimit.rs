@@ -20,12 +20,12 @@
 //! (`--hashlimit-upto 1/day --hashlimit-burst 2`; computed for HZ=250 and
 //! HZ=1000, which agree). It caps table sizes at 1048576 entries.
 
-use super::common;
-use super::limit::{unit_seconds, warn_loose_number};
+use super::rate::{split_rate, unit_name, unit_seconds, warn_loose_number};
 use crate::model::{ExtensionKind, Family, Rate, RateUnit, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_UPTO: u8 = 0;
 const O_ABOVE: u8 = 1;
@@ -122,7 +122,7 @@ fn parse_byte_rate(call: &mut OptCall<'_, '_>) -> Result<Option<Rate>, ExtError>
         return Ok(None);
     };
     // `atoll`, stored in an unsigned 64-bit number.
-    let amount = common::atoll(text.as_bytes()) as u64;
+    let amount = values::atoll(text.as_bytes()) as u64;
     if amount == 0 {
         return Ok(None);
     }
@@ -170,14 +170,10 @@ fn parse_rate(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         call.error(format!("bad rate `{text}` for `--{}`", call.spec.name))
             .help("write packets per unit, as `10/second` or `3/hour`, or bytes per second, as `512kb/s`")
     };
-    let (number, unit) = match text.split_once('/') {
-        Some((number, unit)) => match common::rate_unit(unit) {
-            Some((unit, _)) => (number, unit),
-            None => return Err(bad(call)),
-        },
-        None => (text, RateUnit::Second),
+    let Some((number, unit)) = split_rate(text) else {
+        return Err(bad(call));
     };
-    let amount = common::atoll(text.as_bytes()) as u64;
+    let amount = values::atoll(text.as_bytes()) as u64;
     if amount == 0 {
         return Err(bad(call));
     }
@@ -208,7 +204,7 @@ fn parse_burst(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         ))
         .help("with a byte rate, a size such as `64kb` or `1mb`")
     };
-    let Some((value, rest)) = crate::parser::values::parse_uint_prefix(text, 1, u64::MAX) else {
+    let Some((value, rest)) = values::parse_uint_prefix(text, 1, u64::MAX) else {
         return Err(bad(call));
     };
     if rest.is_empty() {
@@ -263,17 +259,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_UPTO | O_ABOVE => parse_rate(call),
         O_BURST => parse_burst(call),
         O_MODE => parse_mode(call),
-        O_SRCMASK | O_DSTMASK => common::parse_plen_option(call).map(Value::Plen),
         O_NAME => {
             call.generic()?;
-            let text = call.arg_text();
-            let kept = super::helper::truncate(text, MAX_NAME);
-            if kept.len() < text.len() {
-                call.warn(format!(
-                    "hashlimit name is {} bytes long: iptables keeps only the first {MAX_NAME}",
-                    text.len()
-                ));
-            }
+            let kept = call.kept_text(MAX_NAME, "hashlimit name");
             Ok(Value::Text(kept.to_string()))
         }
         O_HTABLE_SIZE | O_HTABLE_MAX => {
@@ -289,7 +277,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         }
         O_INTERVAL => {
             let text = call.arg_text();
-            let interval = common::atoi(text.as_bytes());
+            let interval = values::atoi(text.as_bytes());
             if interval <= 0 {
                 return Err(call
                     .error(format!("bad interval `{text}`: `--hashlimit-rate-interval` takes a number of seconds from 1"))
@@ -313,11 +301,10 @@ fn rate_of(options: &[crate::model::ExtOption]) -> Option<Rate> {
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if !call.has(O_UPTO) && !call.has(O_ABOVE) {
-        return Err(call
-            .error("`-m hashlimit` needs `--hashlimit-upto` or `--hashlimit-above`")
-            .help("for example `--hashlimit-upto 10/second`"));
-    }
+    call.require_one_of(
+        bit(O_UPTO) | bit(O_ABOVE),
+        "-m hashlimit --hashlimit-upto 10/second --hashlimit-name ssh",
+    )?;
     let Some(rate) = rate_of(call.options) else {
         return Ok(());
     };
@@ -478,15 +465,6 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         );
     }
     Ok(())
-}
-
-fn unit_name(unit: RateUnit) -> &'static str {
-    match unit {
-        RateUnit::Second => "second",
-        RateUnit::Minute => "minute",
-        RateUnit::Hour => "hour",
-        RateUnit::Day => "day",
-    }
 }
 
 #[cfg(test)]

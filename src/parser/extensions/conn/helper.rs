@@ -21,28 +21,8 @@ pub static HELPER: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// The first `max` bytes of `text`, as C's `strncpy` keeps them (cut back to
-/// a character boundary).
-pub(super) fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    let kept = truncate(text, MAX_NAME);
-    if kept.len() < text.len() {
-        call.warn(format!(
-            "helper name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{kept}`",
-            text.len()
-        ));
-    }
+    let kept = call.kept_text(MAX_NAME, "helper name");
     Ok(Value::Text(kept.to_string()))
 }
 

@@ -14,11 +14,12 @@
 //! kernel's HZ: fwlint computes them for HZ=250 and HZ=1000, which give the
 //! same result and are what distribution kernels use.
 
-use super::common;
+use super::rate::{split_rate, unit_seconds, warn_loose_number};
 use crate::model::{ExtensionKind, Rate, RateUnit, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec,
 };
+use crate::parser::values;
 
 const O_LIMIT: u8 = 0;
 const O_BURST: u8 = 1;
@@ -53,30 +54,6 @@ pub static LIMIT: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// The seconds of a rate unit.
-pub(super) fn unit_seconds(unit: RateUnit) -> u64 {
-    match unit {
-        RateUnit::Second => 1,
-        RateUnit::Minute => 60,
-        RateUnit::Hour => 3600,
-        RateUnit::Day => 86400,
-    }
-}
-
-/// Warns when `number` (the text before the unit) is not what C's `atoi`
-/// and friends make of it.
-pub(super) fn warn_loose_number(call: &mut OptCall<'_, '_>, number: &str, value: u64) {
-    let clean = number.trim_start_matches('0');
-    let clean = if clean.is_empty() && !number.is_empty() {
-        "0"
-    } else {
-        clean
-    };
-    if clean != value.to_string() {
-        call.warn(format!("iptables reads `{number}` as {value}"));
-    }
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != O_LIMIT {
         return call.generic();
@@ -86,15 +63,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         call.error(format!("bad rate `{text}` for `--limit`"))
             .help("write a number of packets and a unit, as `3/hour`, `10/s` or `1/minute`")
     };
-    let (number, unit) = match text.split_once('/') {
-        Some((number, unit)) => match common::rate_unit(unit) {
-            Some((unit, _)) => (number, unit),
-            None => return Err(bad(call)),
-        },
-        None => (text, RateUnit::Second),
+    let Some((number, unit)) = split_rate(text) else {
+        return Err(bad(call));
     };
     // `atoi` on the whole text, stored in 32 bits.
-    let amount = u64::from(common::atoi(text.as_bytes()) as u32);
+    let amount = u64::from(values::atoi(text.as_bytes()) as u32);
     if amount == 0 {
         return Err(bad(call));
     }

@@ -6,7 +6,6 @@
 
 mod cgroup;
 mod cluster;
-mod common;
 mod connbytes;
 mod connlabel;
 mod connlimit;
@@ -19,6 +18,7 @@ mod limit;
 mod nfacct;
 mod owner;
 mod quota;
+mod rate;
 mod rateest;
 mod recent;
 mod socket;

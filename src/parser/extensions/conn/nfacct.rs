@@ -4,7 +4,6 @@
 //! rule unless the object already exists (`nfacct add NAME`), which fwlint
 //! cannot know: it warns. It accepts the match in every table and chain.
 
-use super::helper::truncate;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec};
 
@@ -29,16 +28,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if text.contains('\n') {
         return Err(call.error("newlines are not allowed in `--nfacct-name`"));
     }
-    let kept = truncate(text, MAX_NAME);
-    if kept.len() < text.len() {
-        call.warn(format!(
-            "accounting object name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{kept}`",
-            text.len()
-        ));
-    }
-    call.warn(format!(
-        "the kernel refuses this rule unless the accounting object `{kept}` exists when the rules are loaded (`nfacct add {kept}`)"
-    ));
+    let kept = call.kept_text(MAX_NAME, "accounting object name");
+    call.warn_host(format!(
+        "the kernel refuses this rule unless the accounting object `{kept}` exists when the rules are loaded"
+    ), format!("create it with `nfacct add {kept}` before the rules are loaded"));
     Ok(Value::Text(kept.to_string()))
 }
 
@@ -60,7 +53,10 @@ mod tests {
         assert!(
             warnings(Family::V4, "-m nfacct --nfacct-name http-in")
                 .iter()
-                .any(|w| w.message.contains("nfacct add http-in"))
+                .any(|w| w.name == "depends-on-host"
+                    && w.help
+                        .as_deref()
+                        .is_some_and(|help| help.contains("nfacct add http-in")))
         );
         let long = "a".repeat(40);
         let rule = accepts(&format!("-m nfacct --nfacct-name {long}"));

@@ -37,7 +37,7 @@ pub static OWNER: ExtensionDef = ExtensionDef {
     parse: Some(parse),
     final_check: Some(check),
     kernel: KernelReqs {
-        hooks: (1 << Hook::Output as u8) | (1 << Hook::Postrouting as u8),
+        hooks: Hook::Output.bit() | Hook::Postrouting.bit(),
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
@@ -83,9 +83,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 return Ok(Value::Range(first, last));
             }
             if is_plausible_name(text) {
-                call.warn(format!(
+                call.warn_host(format!(
                     "`{text}` is a {what} name: iptables looks it up on the machine that loads the rules, and refuses the rule if there is no such {what}"
-                ));
+                ), format!("write the numeric {what} id (`getent {} {text}` shows it)", if call.spec.id == O_USER { "passwd" } else { "group" }));
                 return Ok(Value::Text(text.to_string()));
             }
             Err(call
@@ -184,7 +184,7 @@ mod tests {
         assert!(
             warnings(Family::V4, "-m owner --uid-owner www-data")
                 .iter()
-                .any(|w| w.message.contains("user name"))
+                .any(|w| w.name == "depends-on-host" && w.message.contains("user name"))
         );
     }
 

@@ -18,12 +18,11 @@
 //! estimator of that name does not exist when the rule is loaded (made by
 //! a `RATEEST` rule loaded before it).
 
-use super::common;
-use super::helper::truncate;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_RATEEST1: u8 = 0;
 const O_RATEEST2: u8 = 1;
@@ -90,22 +89,9 @@ const UNITS: [(&str, f64); 18] = [
     ("TBps", 8_000_000_000_000.0),
 ];
 
-/// C's conversion of a double to `uint32_t` as gcc does it on x86-64
-/// (through a 64-bit integer, keeping the low 32 bits).
-fn to_u32(value: f64) -> u32 {
-    // 2^63: beyond it, and for NaN, the conversion gives i64::MIN.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    let wide = if value.is_nan() || !(-LIMIT..LIMIT).contains(&value) {
-        i64::MIN
-    } else {
-        value as i64
-    };
-    wide as u32
-}
-
 /// `rateest_get_rate`: bytes per second, `None` when it does not read.
 fn parse_byte_rate(text: &str) -> Option<(u32, f64)> {
-    let (bits_or_bytes, used) = common::strtod_prefix(text)?;
+    let (bits_or_bytes, used) = values::strtod_prefix(text)?;
     let unit = &text[used..];
     let bytes = if unit.is_empty() {
         bits_or_bytes / 8.0
@@ -115,7 +101,7 @@ fn parse_byte_rate(text: &str) -> Option<(u32, f64)> {
             .find(|(name, _)| name.eq_ignore_ascii_case(unit))?;
         bits_or_bytes * scale / 8.0
     };
-    Some((to_u32(bytes), bytes))
+    Some((values::c_double_to_u32(bytes), bytes))
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
@@ -144,14 +130,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
     match id {
         O_RATEEST1 | O_RATEEST2 => {
-            let text = call.arg_text();
-            let kept = truncate(text, MAX_NAME);
-            if kept.len() < text.len() {
-                call.warn(format!(
-                    "estimator name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{kept}`",
-                    text.len()
-                ));
-            }
+            let kept = call.kept_text(MAX_NAME, "estimator name");
             Ok(Value::Text(kept.to_string()))
         }
         O_BPS1 | O_BPS2 => {
@@ -166,14 +145,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     .help("write bytes per second, or a number with a unit such as `8bit`, `5kbit`, `2mbit` or `1MBps`")
             })?;
             if !(0.0..4_294_967_296.0).contains(&exact) {
-                call.warnings.push(crate::parser::extensions::ExtWarning {
-                    message: format!(
+                call.warnings.push(crate::parser::extensions::ExtWarning::new(format!(
                         "rate `{}` does not fit in 32 bits: iptables silently keeps {rate} bytes per second",
                         arg.text
-                    ),
-                    span: arg.span,
-                    help: None,
-                });
+                    ), arg.span));
             }
             Ok(Value::UInt(u64::from(rate)))
         }
@@ -181,7 +156,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             let Some(arg) = call.rest.next_value() else {
                 return Ok(Value::Flag);
             };
-            crate::parser::values::parse_uint(arg.text, 0, u64::from(u32::MAX))
+            values::parse_uint(arg.text, 0, u64::from(u32::MAX))
                 .map(Value::UInt)
                 .ok_or_else(|| {
                     ExtError::new(format!("could not read the packet rate `{}`", arg.text))

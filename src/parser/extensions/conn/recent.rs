@@ -13,8 +13,6 @@
 //! or contain `/` (they name files in `/proc/net/xt_recent`). It accepts the
 //! match in every table and chain.
 
-use super::common;
-use super::helper::truncate;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
@@ -78,19 +76,8 @@ pub static RECENT: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_MASK => {
-            let text = call.arg_text();
-            common::parse_host(call, text).map(Value::Host)
-        }
         O_NAME => {
-            let text = call.arg_text();
-            let kept = truncate(text, MAX_NAME);
-            if kept.len() < text.len() {
-                call.warn(format!(
-                    "list name is {} bytes long: iptables keeps only the first {MAX_NAME}",
-                    text.len()
-                ));
-            }
+            let kept = call.kept_text(MAX_NAME, "list name");
             Ok(Value::Text(kept.to_string()))
         }
         _ => call.generic(),
@@ -98,11 +85,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY_OP == 0 {
-        return Err(call
-            .error("`-m recent` needs one of `--set`, `--rcheck`, `--update` or `--remove`")
-            .help("for example `-m recent --set` to record, `-m recent --rcheck --seconds 60` to check"));
-    }
+    call.require_one_of(ANY_OP, "-m recent --rcheck --seconds 60")?;
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub static SOCKET: ExtensionDef = ExtensionDef {
     kind: ExtensionKind::Match,
     options: &OPTIONS,
     kernel: KernelReqs {
-        hooks: (1 << Hook::Prerouting as u8) | (1 << Hook::Input as u8),
+        hooks: Hook::Prerouting.bit() | Hook::Input.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE

@@ -5,7 +5,6 @@
 //! counter, at most N-1); the options of one mode cannot be used with the
 //! other's. The kernel accepts the match in every table and chain.
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
@@ -53,18 +52,6 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     call.error(format!("unknown statistic mode `{text}`"))
                         .help("use `random` (with `--probability`) or `nth` (with `--every` and `--packet`)")
                 })
-        }
-        O_PROBABILITY => {
-            let text = call.arg_text();
-            match common::strtod(text) {
-                // NaN passes iptables' range test.
-                Some(p) if p.is_nan() || (0.0..=1.0).contains(&p) => Ok(Value::Double(p)),
-                _ => Err(call
-                    .error(format!(
-                        "`--probability` needs a number from 0 to 1, not `{text}`"
-                    ))
-                    .help("for example `--probability 0.25`")),
-            }
         }
         _ => call.generic(),
     }

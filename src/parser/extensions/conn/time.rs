@@ -16,11 +16,11 @@
 //! midnight, month and week days the lists of days they select (before
 //! `!`).
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_DATE_START: u8 = 0;
 const O_DATE_STOP: u8 = 1;
@@ -64,7 +64,7 @@ const WEEK_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /// `strtoul(text, &end, 10)` kept in an `unsigned int`, and the rest;
 /// sets `wrapped` when the number did not fit.
 fn number<'t>(text: &'t [u8], wrapped: &mut bool) -> (u64, &'t [u8]) {
-    let (value, used) = common::strtoul(text, 10);
+    let (value, used) = values::strtoul(text, 10);
     *wrapped |= value > u64::from(u32::MAX);
     (value & u64::from(u32::MAX), &text[used..])
 }
@@ -171,7 +171,7 @@ fn parse_monthdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         ));
     }
     for part in segments(text.as_bytes(), 2) {
-        let (value, used) = common::strtoul(part, 0);
+        let (value, used) = values::strtoul(part, 0);
         let day = value & u64::from(u32::MAX);
         if used != part.len() || day > 31 {
             return Err(call
@@ -203,7 +203,7 @@ fn parse_weekdays(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         ));
     }
     for part in segments(text.as_bytes(), 3) {
-        let (value, used) = common::strtoul(part, 0);
+        let (value, used) = values::strtoul(part, 0);
         if used == part.len() {
             let day = value & u64::from(u32::MAX);
             if day == 0 {
@@ -275,11 +275,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_MONTHDAYS => parse_monthdays(call),
         O_WEEKDAYS => parse_weekdays(call),
         O_LOCAL_TZ => {
-            call.warnings.push(crate::parser::extensions::ExtWarning {
-                message: "`--localtz` is the old name of `--kerneltz`: the kernel's time zone has caveats".to_string(),
-                span: call.span,
-                help: Some("write `--kerneltz`, or leave both out to match in UTC".to_string()),
-            });
+            call.warnings.push(crate::parser::extensions::ExtWarning::new("`--localtz` is the old name of `--kerneltz`: the kernel's time zone has caveats", call.span).help("write `--kerneltz`, or leave both out to match in UTC"));
             Ok(Value::Flag)
         }
         _ => call.generic(),

@@ -26,12 +26,8 @@ pub static CHECKSUM: ExtensionDef = ExtensionDef {
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     if call.has(0) && call.rule.protocol != Some((17, false)) {
-        call.warnings.push(crate::parser::extensions::ExtWarning {
-            message: "`CHECKSUM` computes checksums of every protocol here: the kernel warns that it should be avoided"
-                .to_string(),
-            span: call.name_span,
-            help: Some("if it is really needed (for old DHCP clients), restrict it with `-p udp`".to_string()),
-        });
+        call.warnings.push(crate::parser::extensions::ExtWarning::new("`CHECKSUM` computes checksums of every protocol here: the kernel warns that it should be avoided"
+                , call.name_span).help("if it is really needed (for old DHCP clients), restrict it with `-p udp`"));
     }
     Ok(())
 }

@@ -8,11 +8,11 @@
 //! The kernel accepts CLASSIFY in every table, but only in chains reached
 //! from FORWARD, OUTPUT and POSTROUTING.
 
-use super::hook_bit;
 use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
 };
+use crate::parser::values;
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("set-class", 0, ArgType::String).mandatory()];
 
@@ -22,7 +22,7 @@ pub static CLASSIFY: ExtensionDef = ExtensionDef {
     options: &OPTIONS,
     parse: Some(parse),
     kernel: KernelReqs {
-        hooks: hook_bit(Hook::Forward) | hook_bit(Hook::Output) | hook_bit(Hook::Postrouting),
+        hooks: Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit(),
         ..KernelReqs::NONE
     },
     termination: Termination::Continues,
@@ -34,7 +34,7 @@ pub static CLASSIFY: ExtensionDef = ExtensionDef {
 /// negated for `-`) and cut to 32 bits. Returns the value, whether it was
 /// cut, and the rest of the text; `None` when nothing was converted.
 pub(crate) fn scan_hex(text: &str) -> Option<(u32, bool, &str)> {
-    let rest = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let rest = text.trim_start_matches(|c: char| u8::try_from(c).is_ok_and(values::is_c_space));
     let (negative, rest) = match rest.as_bytes().first() {
         Some(b'-') => (true, &rest[1..]),
         Some(b'+') => (false, &rest[1..]),

@@ -99,12 +99,13 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
             "the first rule of a cluster address creates it with all of them; later rules for that address give none",
         ));
     }
-    call.warnings.push(ExtWarning {
-        message: "`CLUSTERIP` is deprecated, and kernels since Linux 6.3 do not have it"
-            .to_string(),
-        span: call.name_span,
-        help: Some("use `-m cluster` instead".to_string()),
-    });
+    call.warnings.push(
+        ExtWarning::new(
+            "`CLUSTERIP` is deprecated, and kernels since Linux 6.3 do not have it",
+            call.name_span,
+        )
+        .help("use `-m cluster` instead"),
+    );
     Ok(())
 }
 

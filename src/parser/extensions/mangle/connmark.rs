@@ -84,11 +84,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & OP_ANY == 0 {
-        return Err(call.error("`CONNMARK` needs an operation").help(
-            "add one of `--set-xmark`, `--set-mark`, `--and-mark`, `--or-mark`, `--xor-mark`, `--save-mark`, `--restore-mark`",
-        ));
-    }
+    call.require_one_of(OP_ANY, "-j CONNMARK --save-mark")?;
     Ok(())
 }
 
@@ -161,9 +157,9 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-j CONNMARK", "needs an operation");
-        refuses("-j CONNMARK --mask 1", "needs an operation");
-        refuses("-j CONNMARK --left-shift-mark 3", "needs an operation");
+        refuses("-j CONNMARK", "needs one of");
+        refuses("-j CONNMARK --mask 1", "needs one of");
+        refuses("-j CONNMARK --left-shift-mark 3", "needs one of");
         refuses(
             "-j CONNMARK --save-mark --restore-mark",
             "cannot be used together",

@@ -32,9 +32,7 @@ pub static CONNSECMARK: ExtensionDef = ExtensionDef {
 };
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call.error("`CONNSECMARK` needs `--save` or `--restore`"));
-    }
+    call.require_one_of(u32::MAX, "-j CONNSECMARK --save")?;
     Ok(())
 }
 

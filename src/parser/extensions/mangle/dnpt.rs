@@ -19,7 +19,7 @@ use crate::parser::extensions::{
 };
 use crate::parser::values;
 
-use super::{hook_bit, parse_plen};
+use crate::parser::extensions::generic;
 
 // iptables uses the flag values 1 and 2 as ids.
 const O_SRC_PFX: u8 = 1;
@@ -41,7 +41,7 @@ pub static DNPT: ExtensionDef = ExtensionDef {
     parse: Some(parse_prefix),
     kernel: KernelReqs {
         table: Some(TableKind::Mangle),
-        hooks: hook_bit(Hook::Prerouting) | hook_bit(Hook::Output),
+        hooks: Hook::Prerouting.bit() | Hook::Output.bit(),
         check: Some(check_prefixes),
         ..KernelReqs::NONE
     },
@@ -49,17 +49,10 @@ pub static DNPT: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// The IPv6 mask of a prefix length.
-fn mask_of(length: u8) -> Ipv6Addr {
-    let bits = u128::MAX
-        .checked_shl(128 - u32::from(length.min(128)))
-        .unwrap_or(0);
-    Ipv6Addr::from(bits)
-}
-
 /// `xtopt_parse_hostmask` for IPv6: `address[/length-or-mask]`, split at
-/// the first `/`. A mask that is not contiguous is kept as written (the
-/// kernel then refuses it).
+/// the first `/`. Unlike the generic parser, the address keeps its host
+/// bits and a mask that is not contiguous is kept as written, as iptables
+/// hands both to the kernel (which then refuses them).
 pub(crate) fn parse_prefix(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let name = call.spec.name;
@@ -67,40 +60,26 @@ pub(crate) fn parse_prefix(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError
         Some((host, length)) => (host, Some(length)),
         None => (text, None),
     };
-    let addr = match host.parse::<Ipv6Addr>() {
-        Ok(addr) => addr,
-        Err(_) if values::is_plausible_hostname(host) => {
-            call.warn(format!(
-                "`{host}` is a host name: iptables resolves it once, when the rule is loaded"
-            ));
-            Ipv6Addr::UNSPECIFIED
-        }
-        Err(_) => {
-            return Err(call
-                .error(format!("`{host}` is not an IPv6 address"))
-                .help(format!(
-                    "write `--{name}` as an IPv6 prefix, as `2001:db8::/48`"
-                )));
-        }
-    };
+    let addr = generic::parse_host(call, host)?;
     let mask = match length {
-        None => mask_of(128),
-        Some(length) => match parse_plen(length, Family::V6) {
-            Some(255) => length.parse::<Ipv6Addr>().unwrap_or(Ipv6Addr::UNSPECIFIED),
-            Some(length) => mask_of(length),
+        None => values::prefix_mask(128, Family::V6),
+        Some(length) => match values::parse_plen(length, Family::V6) {
+            Some(255) => values::numeric_address(length, Family::V6)
+                .unwrap_or_else(|| values::unspecified(Family::V6)),
+            Some(length) => values::prefix_mask(length, Family::V6),
             None => {
                 return Err(call
-                    .error(format!(
-                        "`--{name}` needs a prefix length from 0 to 128 or a network mask after `/`, not `{length}`"
-                    ))
+                    .part_error(
+                        length,
+                        format!(
+                            "`--{name}` needs a prefix length from 0 to 128 or a network mask after `/`, not `{length}`"
+                        ),
+                    )
                     .help("write the prefix as `2001:db8::/48`"));
             }
         },
     };
-    Ok(Value::HostMask(AddrMask {
-        addr: IpAddr::V6(addr),
-        mask: IpAddr::V6(mask),
-    }))
+    Ok(Value::HostMask(AddrMask { addr, mask }))
 }
 
 /// The kernel's `ip6t_npt_checkentry`: prefixes of at most 64 bits, with
@@ -151,7 +130,7 @@ mod tests {
 
     fn prefix(text: &str, length: u8) -> Value {
         let addr: IpAddr = text.parse().unwrap();
-        let mask = IpAddr::V6(super::mask_of(length));
+        let mask = crate::parser::values::prefix_mask(length, Family::V6);
         Value::HostMask(AddrMask { addr, mask })
     }
 

@@ -1,14 +1,17 @@
 //! `-j DSCP` (libxt_DSCP.c): sets the DiffServ code point, the upper six
 //! bits of the IPv4 TOS or IPv6 traffic-class byte. `--set-dscp` takes a
 //! number from 0 to 63, `--set-dscp-class` a class name (`EF`, `BE`, `CS0`
-//! to `CS7`, `AF11` to `AF43`); both are stored as the number. iptables
-//! compares only as many characters as the class name has, so `EFX` is `EF`.
+//! to `CS7`, `AF11` to `AF43`, see
+//! [`crate::parser::extensions::dscp_helper`]); both are stored as the
+//! number. iptables compares only as many characters as the class name has,
+//! so `EFX` is `EF`.
 //!
 //! The kernel accepts DSCP only in the mangle table.
 
 use crate::model::{ExtensionKind, TableKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelReqs, OptCall, OptSpec, Termination, bit,
+    dscp_helper,
 };
 
 const O_SET_DSCP: u8 = 0;
@@ -35,65 +38,15 @@ pub static DSCP: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// The DiffServ classes and their code points, in the order iptables
-/// tries them.
-pub(crate) const CLASSES: [(&str, u8); 22] = [
-    ("CS0", 0x00),
-    ("CS1", 0x08),
-    ("CS2", 0x10),
-    ("CS3", 0x18),
-    ("CS4", 0x20),
-    ("CS5", 0x28),
-    ("CS6", 0x30),
-    ("CS7", 0x38),
-    ("BE", 0x00),
-    ("AF11", 0x0a),
-    ("AF12", 0x0c),
-    ("AF13", 0x0e),
-    ("AF21", 0x12),
-    ("AF22", 0x14),
-    ("AF23", 0x16),
-    ("AF31", 0x1a),
-    ("AF32", 0x1c),
-    ("AF33", 0x1e),
-    ("AF41", 0x22),
-    ("AF42", 0x24),
-    ("AF43", 0x26),
-    ("EF", 0x2e),
-];
-
-/// `class_to_dscp`: the first class whose name starts the text, ignoring
-/// case. Returns the class name and its code point.
-pub(crate) fn class_to_dscp(text: &str) -> Option<(&'static str, u8)> {
-    CLASSES.iter().copied().find(|(name, _)| {
-        text.get(..name.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(name))
-    })
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != O_SET_DSCP_CLASS {
         return call.generic();
     }
-    let text = call.arg_text();
-    let (name, dscp) = class_to_dscp(text).ok_or_else(|| {
-        call.error(format!("unknown DiffServ class `{text}`"))
-            .help("use EF, BE, CS0 to CS7, or AF11 to AF43 (AF<class 1-4><drop 1-3>)")
-    })?;
-    if text.len() > name.len() {
-        call.warn(format!(
-            "iptables reads `{text}` as class `{name}` and ignores the rest"
-        ));
-    }
-    Ok(Value::UInt(u64::from(dscp)))
+    dscp_helper::parse_class(call)
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`DSCP` needs `--set-dscp` or `--set-dscp-class`")
-            .help("for example `--set-dscp-class EF` or `--set-dscp 0x2e`"));
-    }
+    call.require_one_of(u32::MAX, "-j DSCP --set-dscp-class EF")?;
     Ok(())
 }
 
@@ -147,8 +100,8 @@ mod tests {
         refuses("-j DSCP", "needs `--set-dscp`");
         refuses("-j DSCP --set-dscp -1", "from 0 to 63");
         refuses("-j DSCP --set-dscp 0x40", "from 0 to 63");
-        refuses("-j DSCP --set-dscp-class CS", "unknown DiffServ class");
-        refuses("-j DSCP --set-dscp-class AF4", "unknown DiffServ class");
+        refuses("-j DSCP --set-dscp-class CS", "unknown DSCP class");
+        refuses("-j DSCP --set-dscp-class AF4", "unknown DSCP class");
         refuses(
             "-j DSCP --set-dscp 0x3f --set-dscp-class CS0",
             "cannot be used together",

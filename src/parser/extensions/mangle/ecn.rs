@@ -46,11 +46,7 @@ pub static ECN: ExtensionDef = ExtensionDef {
 };
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`ECN` needs an operation")
-            .help("add `--ecn-tcp-remove`, `--ecn-tcp-cwr`, `--ecn-tcp-ece` or `--ecn-ip-ect`"));
-    }
+    call.require_one_of(u32::MAX, "-j ECN --ecn-tcp-remove")?;
     Ok(())
 }
 
@@ -113,8 +109,8 @@ mod tests {
     fn refuses_what_iptables_and_the_kernel_refuse() {
         let refuses =
             |rule: &str, expected: &str| refuses_in(Family::V4, "mangle", "OUTPUT", rule, expected);
-        refuses("-j ECN", "needs an operation");
-        refuses("-p tcp -j ECN", "needs an operation");
+        refuses("-j ECN", "needs one of");
+        refuses("-p tcp -j ECN", "needs one of");
         refuses("-j ECN --ecn-tcp-remove", "without `-p tcp`");
         refuses("-p udp -j ECN --ecn-tcp-ece 0", "without `-p tcp`");
         refuses("! -p tcp -j ECN --ecn-tcp-cwr 1", "without `-p tcp`");

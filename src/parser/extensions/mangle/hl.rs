@@ -2,51 +2,15 @@
 //! hop limit. Exactly one of `--hl-set` (0-255), `--hl-inc` and
 //! `--hl-dec` (1-255) is required; the value is the number. The kernel
 //! stops at 0 and 255 rather than wrapping, and accepts HL only in the
-//! mangle table.
+//! mangle table. It is the IPv6 counterpart of `TTL` and shares its
+//! definition (see [`super::ttl`]).
 
-use crate::model::{ExtensionKind, TableKind};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, Families, FinalCall, KernelReqs, OptSpec, Termination, bit,
-};
+use super::ttl;
+use crate::parser::extensions::{ExtensionDef, Families, OptSpec};
 
-const O_SET: u8 = 0;
-const O_INC: u8 = 1;
-const O_DEC: u8 = 2;
+static OPTIONS: [OptSpec; 3] = ttl::options("hl-set", "hl-dec", "hl-inc");
 
-const ANY: u32 = bit(O_SET) | bit(O_INC) | bit(O_DEC);
-
-static OPTIONS: [OptSpec; 3] = [
-    OptSpec::new("hl-set", O_SET, ArgType::UInt8).excl(ANY),
-    OptSpec::new("hl-dec", O_DEC, ArgType::UInt8)
-        .min(1)
-        .excl(ANY),
-    OptSpec::new("hl-inc", O_INC, ArgType::UInt8)
-        .min(1)
-        .excl(ANY),
-];
-
-pub static HL: ExtensionDef = ExtensionDef {
-    name: "HL",
-    kind: ExtensionKind::Target,
-    families: Families::V6,
-    options: &OPTIONS,
-    final_check: Some(final_check),
-    kernel: KernelReqs {
-        table: Some(TableKind::Mangle),
-        ..KernelReqs::NONE
-    },
-    termination: Termination::Continues,
-    ..ExtensionDef::BASE
-};
-
-fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY == 0 {
-        return Err(call
-            .error("`HL` needs an action")
-            .help("add one of `--hl-set`, `--hl-inc`, `--hl-dec`"));
-    }
-    Ok(())
-}
+pub static HL: ExtensionDef = ttl::definition("HL", Families::V6, &OPTIONS);
 
 #[cfg(test)]
 mod tests {
@@ -73,7 +37,7 @@ mod tests {
     fn refuses_what_iptables_refuses() {
         let refuses =
             |rule: &str, expected: &str| refuses_in(Family::V6, "mangle", "INPUT", rule, expected);
-        refuses("-j HL", "needs an action");
+        refuses("-j HL", "needs one of `--hl-set`, `--hl-dec` or `--hl-inc`");
         refuses("-j HL --hl-set 256", "from 0 to 255");
         refuses("-j HL --hl-inc 0", "from 1 to 255");
         refuses("-j HL --hl-dec 0", "from 1 to 255");

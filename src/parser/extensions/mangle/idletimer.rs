@@ -15,8 +15,6 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, Termination,
 };
 
-use super::kept_bytes;
-
 const O_TIMEOUT: u8 = 0;
 const O_LABEL: u8 = 1;
 const O_ALARM: u8 = 2;
@@ -50,14 +48,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != O_LABEL {
         return call.generic();
     }
-    let text = call.arg_text();
-    let kept = kept_bytes(text, MAX_LABEL);
-    if kept.len() < text.len() {
-        call.warn(format!(
-            "label is {} bytes long: iptables keeps only the first {MAX_LABEL}, `{kept}`",
-            text.len()
-        ));
-    }
+    let kept = call.kept_text(MAX_LABEL, "label");
     Ok(Value::Text(kept.to_string()))
 }
 

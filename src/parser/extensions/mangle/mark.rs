@@ -87,11 +87,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call.error("`MARK` needs an operation").help(
-            "add one of `--set-xmark`, `--set-mark`, `--and-mark`, `--or-mark`, `--xor-mark`",
-        ));
-    }
+    call.require_one_of(u32::MAX, "-j MARK --set-xmark 0x1/0xff")?;
     Ok(())
 }
 
@@ -144,7 +140,7 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses("-j MARK", "needs an operation");
+        refuses("-j MARK", "needs one of `--set-xmark`");
         refuses("-j MARK --set-xmark 4294967296", "32-bit numbers");
         refuses("-j MARK --set-xmark -1", "32-bit numbers");
         refuses("-j MARK --set-xmark 08", "32-bit numbers");

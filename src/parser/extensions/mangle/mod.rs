@@ -52,12 +52,6 @@ pub static DEFS: &[&ExtensionDef] = &[
     &clusterip::CLUSTERIP,
 ];
 
-/// [`crate::model::Hook::bit`] in a constant context (the framework's
-/// method is not `const`).
-pub(crate) const fn hook_bit(hook: crate::model::Hook) -> u8 {
-    1 << hook as u8
-}
-
 /// The kernel check of the security-context targets: they work only in the
 /// mangle and security tables.
 pub(crate) fn mangle_or_security(call: &KernelCall<'_>) -> Result<(), ExtError> {
@@ -73,24 +67,11 @@ pub(crate) fn mangle_or_security(call: &KernelCall<'_>) -> Result<(), ExtError> 
         .help("move the rule to the security table (or mangle)"))
 }
 
-pub(crate) use crate::parser::values::parse_plen;
-
-/// The first `max` bytes of `text` (cut back to a character boundary): what
-/// iptables keeps of a string it copies into a fixed-size field.
-pub(crate) fn kept_bytes(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{DEFS, parse_plen};
-    use crate::model::{ExtensionKind, Family};
+    use super::DEFS;
+    use crate::model::ExtensionKind;
     use crate::parser::extensions::Termination;
-    use crate::parser::values::inet_aton;
 
     #[test]
     fn every_target_lets_traversal_go_on_but_clusterip() {
@@ -103,27 +84,6 @@ mod tests {
             };
             assert_eq!(def.termination, expected, "{}", def.name);
         }
-    }
-
-    #[test]
-    fn numeric_ipv4_and_prefix_lengths() {
-        assert_eq!(inet_aton("33"), Some([0, 0, 0, 33].into()));
-        assert_eq!(inet_aton("10.1"), Some([10, 0, 0, 1].into()));
-        assert_eq!(inet_aton("0x20"), Some([0, 0, 0, 32].into()));
-        assert_eq!(inet_aton("4294967295"), Some([255, 255, 255, 255].into()));
-        assert_eq!(inet_aton("255.255.0"), Some([255, 255, 0, 0].into()));
-        assert_eq!(inet_aton("4294967296"), None);
-        assert_eq!(inet_aton("1.256.0.0"), None);
-        assert_eq!(inet_aton("1.2.3.4.5"), None);
-        assert_eq!(inet_aton("0x"), None);
-        assert_eq!(inet_aton("08"), None);
-        assert_eq!(inet_aton(" 1"), None);
-        assert_eq!(parse_plen("24", Family::V4), Some(24));
-        assert_eq!(parse_plen("255.255.0.0", Family::V4), Some(16));
-        assert_eq!(parse_plen("33", Family::V4), Some(255));
-        assert_eq!(parse_plen("129", Family::V6), None);
-        assert_eq!(parse_plen("ffff::", Family::V6), Some(16));
-        assert_eq!(parse_plen("ffff::1", Family::V6), Some(255));
     }
 }
 

@@ -21,7 +21,7 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtWarning, ExtensionDef, FinalCall, OptCall, OptSpec, Termination,
 };
 
-use super::kept_bytes;
+use crate::parser::values;
 
 const O_NAME: u8 = 0;
 const O_INTERVAL: u8 = 1;
@@ -49,132 +49,12 @@ pub static RATEEST: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-/// C's `strtod` on the start of `text`: the value and the rest, or `None`
-/// when no number starts it. Handles white space, signs, decimal and
-/// hexadecimal (`0x1.8p3`) numbers, `inf`, `infinity` and `nan(...)`.
-pub(crate) fn strtod_prefix(text: &str) -> Option<(f64, &str)> {
-    let start = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let (sign, body) = match start.as_bytes().first() {
-        Some(b'-') => (-1.0, &start[1..]),
-        Some(b'+') => (1.0, &start[1..]),
-        _ => (1.0, start),
-    };
-    let lower = body
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| body.to_ascii_lowercase());
-    if lower.starts_with("infinity") {
-        return Some((sign * f64::INFINITY, &body[8..]));
-    }
-    if lower.starts_with("inf") {
-        return Some((sign * f64::INFINITY, &body[3..]));
-    }
-    if lower.starts_with("nan") {
-        let mut rest = &body[3..];
-        if let Some(inner) = rest.strip_prefix('(') {
-            if let Some(close) = inner.find(')') {
-                if inner[..close]
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                {
-                    rest = &inner[close + 1..];
-                }
-            }
-        }
-        return Some((f64::NAN, rest));
-    }
-    let bytes = body.as_bytes();
-    if matches!(body.get(..2), Some("0x" | "0X")) {
-        let hex = &bytes[2..];
-        let mut value = 0.0_f64;
-        let mut index = 0;
-        let mut digits = 0;
-        let mut exponent: i64 = 0;
-        while index < hex.len() && hex[index].is_ascii_hexdigit() {
-            value = value * 16.0 + f64::from(char::from(hex[index]).to_digit(16).unwrap_or(0));
-            index += 1;
-            digits += 1;
-        }
-        if index < hex.len() && hex[index] == b'.' {
-            index += 1;
-            while index < hex.len() && hex[index].is_ascii_hexdigit() {
-                value = value * 16.0 + f64::from(char::from(hex[index]).to_digit(16).unwrap_or(0));
-                exponent -= 4;
-                index += 1;
-                digits += 1;
-            }
-        }
-        if digits == 0 {
-            // Only the `0` of `0x` is a number.
-            return Some((sign * 0.0, &body[1..]));
-        }
-        let mut end = index;
-        if index < hex.len() && matches!(hex[index], b'p' | b'P') {
-            let mut cursor = index + 1;
-            let negative = match hex.get(cursor) {
-                Some(b'-') => {
-                    cursor += 1;
-                    true
-                }
-                Some(b'+') => {
-                    cursor += 1;
-                    false
-                }
-                _ => false,
-            };
-            let first = cursor;
-            let mut power: i64 = 0;
-            while cursor < hex.len() && hex[cursor].is_ascii_digit() {
-                power = (power * 10 + i64::from(hex[cursor] - b'0')).min(100_000);
-                cursor += 1;
-            }
-            if cursor > first {
-                exponent += if negative { -power } else { power };
-                end = cursor;
-            }
-        }
-        let scale = i32::try_from(exponent.clamp(-100_000, 100_000)).unwrap_or(0);
-        return Some((sign * value * 2.0_f64.powi(scale), &body[2 + end..]));
-    }
-    let mut index = 0;
-    while index < bytes.len() && bytes[index].is_ascii_digit() {
-        index += 1;
-    }
-    let mut mantissa_digits = index;
-    if index < bytes.len() && bytes[index] == b'.' {
-        let after = index + 1;
-        let mut cursor = after;
-        while cursor < bytes.len() && bytes[cursor].is_ascii_digit() {
-            cursor += 1;
-        }
-        mantissa_digits += cursor - after;
-        index = cursor;
-    }
-    if mantissa_digits == 0 {
-        return None;
-    }
-    if index < bytes.len() && matches!(bytes[index], b'e' | b'E') {
-        let mut cursor = index + 1;
-        if matches!(bytes.get(cursor), Some(b'-' | b'+')) {
-            cursor += 1;
-        }
-        let first = cursor;
-        while cursor < bytes.len() && bytes[cursor].is_ascii_digit() {
-            cursor += 1;
-        }
-        if cursor > first {
-            index = cursor;
-        }
-    }
-    let value: f64 = body[..index].parse().ok()?;
-    Some((sign * value, &body[index..]))
-}
-
 /// `RATEEST_get_time`: a time in microseconds, converted to `unsigned
 /// int` as the C code does on x86-64 (through a 64-bit integer; values
 /// that do not fit give 0).
 fn parse_time(text: &str) -> Option<u32> {
-    let (value, unit) = strtod_prefix(text)?;
+    let (value, used) = values::strtod_prefix(text)?;
+    let unit = &text[used..];
     let factor = match unit.to_ascii_lowercase().as_str() {
         "" => 1.0,
         "s" | "sec" | "secs" => UNITS_PER_SEC,
@@ -182,25 +62,13 @@ fn parse_time(text: &str) -> Option<u32> {
         "us" | "usec" | "usecs" => 1.0,
         _ => return None,
     };
-    let time = value * factor;
-    let wide = if time.is_finite() && time.abs() < 2f64.powi(63) {
-        time as i64
-    } else {
-        i64::MIN
-    };
-    Some(wide as u32)
+    Some(values::c_double_to_u32(value * factor))
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_NAME {
-        let kept = kept_bytes(text, MAX_NAME);
-        if kept.len() < text.len() {
-            call.warn(format!(
-                "estimator name is {} bytes long: iptables keeps only the first {MAX_NAME}, `{kept}`",
-                text.len()
-            ));
-        }
+        let kept = call.kept_text(MAX_NAME, "estimator name");
         return Ok(Value::Text(kept.to_string()));
     }
     let name = call.spec.name;
@@ -252,25 +120,22 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     })?;
     let used_interval = 250_000u64 << u8::try_from(interval_code + 2).unwrap_or(0);
     let used_ewma = used_interval << ewma_code;
-    let mut warn = |name: &str, given: u32, used: u64| {
-        if u64::from(given) != used {
-            let span = call
-                .option(name)
-                .map_or(call.name_span, |option| option.span);
-            call.warnings.push(ExtWarning {
-                message: format!(
+    let mut warn =
+        |name: &str, given: u32, used: u64| {
+            if u64::from(given) != used {
+                let span = call
+                    .option(name)
+                    .map_or(call.name_span, |option| option.span);
+                call.warnings.push(ExtWarning::new(format!(
                     "the kernel measures in powers of two: this `--{name}` of {} becomes {}",
                     describe(u64::from(given)),
                     describe(used)
-                ),
-                span,
-                help: Some(format!(
+                ), span).help(format!(
                     "write `{}` to say what the kernel does",
                     describe(used)
-                )),
-            });
-        }
-    };
+                )));
+            }
+        };
     warn("rateest-interval", interval, used_interval);
     warn("rateest-ewmalog", ewma, used_ewma);
     Ok(())
@@ -278,25 +143,13 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{kernel_codes, parse_time, strtod_prefix};
+    use super::{kernel_codes, parse_time};
     use crate::diagnostics::Severity;
     use crate::model::{Family, Value};
     use crate::parser::extensions::testing::{accepts_in, load, refuses_in, target};
 
     #[test]
     fn c_numbers_and_units() {
-        assert_eq!(strtod_prefix("250.0ms"), Some((250.0, "ms")));
-        assert_eq!(strtod_prefix(" 1e6us"), Some((1e6, "us")));
-        assert_eq!(strtod_prefix("0x10000"), Some((65536.0, "")));
-        assert_eq!(strtod_prefix("0x1.8p1s"), Some((3.0, "s")));
-        assert_eq!(strtod_prefix("0xg"), Some((0.0, "xg")));
-        assert_eq!(strtod_prefix(".5s"), Some((0.5, "s")));
-        assert_eq!(strtod_prefix("1e"), Some((1.0, "e")));
-        assert_eq!(strtod_prefix("s"), None);
-        assert_eq!(strtod_prefix("."), None);
-        assert!(
-            strtod_prefix("nan").is_some_and(|(value, rest)| value.is_nan() && rest.is_empty())
-        );
         assert_eq!(parse_time("1SEC"), Some(1_000_000));
         assert_eq!(parse_time("2Secs"), Some(2_000_000));
         assert_eq!(parse_time("-1s"), Some(4_293_967_296));

@@ -12,7 +12,7 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
 };
 
-use super::{kept_bytes, mangle_or_security};
+use super::mangle_or_security;
 
 /// The longest context the kernel stores (`SECMARK_SECCTX_MAX` - 1).
 const MAX_CONTEXT: usize = 255;
@@ -33,14 +33,7 @@ pub static SECMARK: ExtensionDef = ExtensionDef {
 };
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    let kept = kept_bytes(text, MAX_CONTEXT);
-    if kept.len() < text.len() {
-        call.warn(format!(
-            "security context is {} bytes long: iptables keeps only the first {MAX_CONTEXT}",
-            text.len()
-        ));
-    }
+    let kept = call.kept_text(MAX_CONTEXT, "security context");
     Ok(Value::Text(kept.to_string()))
 }
 

@@ -22,7 +22,7 @@
 use crate::model::{ExtensionKind, Hook, TableKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
-    Termination, bit,
+    Termination, bit, hook_names,
 };
 
 const O_ADD_SET: u8 = 0;
@@ -91,11 +91,11 @@ fn parse_directions(
                     .help("list `src` or `dst` for each dimension of the set, separated by commas, as `src,dst`")
             })?;
         if item.len() > 3 {
-            call.warnings.push(crate::parser::extensions::ExtWarning {
-                message: format!("iptables reads `{item}` as `{direction}` and ignores the rest"),
-                span,
-                help: None,
-            });
+            call.warnings
+                .push(crate::parser::extensions::ExtWarning::new(
+                    format!("iptables reads `{item}` as `{direction}` and ignores the rest"),
+                    span,
+                ));
         }
         directions.push(direction.to_string());
     }
@@ -129,11 +129,13 @@ fn parse_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.invert {
-        call.warnings.push(crate::parser::extensions::ExtWarning {
-            message: format!("iptables ignores the `!` before `--{}`", call.spec.name),
-            span: call.span,
-            help: Some("drop the `!`: the target options of `SET` cannot be negated".to_string()),
-        });
+        call.warnings.push(
+            crate::parser::extensions::ExtWarning::new(
+                format!("iptables ignores the `!` before `--{}`", call.spec.name),
+                call.span,
+            )
+            .help("drop the `!`: the target options of `SET` cannot be negated"),
+        );
     }
     match call.spec.id {
         O_ADD_SET | O_DEL_SET | O_MAP_SET => parse_set(call),
@@ -152,11 +154,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_ADD_SET) | bit(O_DEL_SET) | bit(O_MAP_SET)) == 0 {
-        return Err(call
-            .error("`SET` needs `--add-set`, `--del-set` or `--map-set`")
-            .help("for example `--add-set NAME src`"));
-    }
+    call.require_one_of(
+        bit(O_ADD_SET) | bit(O_DEL_SET) | bit(O_MAP_SET),
+        "-j SET --add-set NAME src",
+    )?;
     let needs = |option: u8, owner: u8, owner_name: &str| -> Result<(), ExtError> {
         if call.has(option) && !call.has(owner) {
             let name = OPTIONS
@@ -202,15 +203,10 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
         let wrong = call.hooks & !allowed;
         if wrong != 0 {
-            let from: Vec<&str> = Hook::ALL
-                .iter()
-                .filter(|hook| wrong & hook.bit() != 0)
-                .map(|hook| hook.chain_name())
-                .collect();
             return Err(ExtError::new(format!(
                 "`--{}` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
                 option.name,
-                from.join(", ")
+                hook_names(wrong)
             ))
             .at(option.span));
         }
@@ -293,8 +289,8 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_and_the_kernel_refuse() {
-        refuses("-j SET", "needs `--add-set`");
-        refuses("-j SET --map-mark", "needs `--add-set`");
+        refuses("-j SET", "needs one of `--add-set`");
+        refuses("-j SET --map-mark", "needs one of `--add-set`");
         refuses("-j SET --add-set foo", "needs two arguments");
         refuses("-j SET --add-set foo --exist", "needs two arguments");
         refuses("-j SET --add-set foo !src", "needs two arguments");

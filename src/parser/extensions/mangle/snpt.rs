@@ -7,7 +7,6 @@ use crate::model::{ExtensionKind, Hook, TableKind};
 use crate::parser::extensions::{ExtensionDef, Families, KernelReqs, Termination};
 
 use super::dnpt::{OPTIONS, check_prefixes, parse_prefix};
-use super::hook_bit;
 
 pub static SNPT: ExtensionDef = ExtensionDef {
     name: "SNPT",
@@ -17,7 +16,7 @@ pub static SNPT: ExtensionDef = ExtensionDef {
     parse: Some(parse_prefix),
     kernel: KernelReqs {
         table: Some(TableKind::Mangle),
-        hooks: hook_bit(Hook::Input) | hook_bit(Hook::Postrouting),
+        hooks: Hook::Input.bit() | Hook::Postrouting.bit(),
         check: Some(check_prefixes),
         ..KernelReqs::NONE
     },

@@ -13,7 +13,7 @@
 use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, FinalCall, KernelCall, KernelReqs, OptSpec,
-    Termination,
+    Termination, hook_names,
 };
 
 const O_SET_MSS: u8 = 0;
@@ -61,11 +61,7 @@ pub static TCPMSS6: ExtensionDef = ExtensionDef {
 };
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`TCPMSS` needs `--set-mss` or `--clamp-mss-to-pmtu`")
-            .help("for example `--clamp-mss-to-pmtu`"));
-    }
+    call.require_one_of(u32::MAX, "-j TCPMSS --clamp-mss-to-pmtu")?;
     Ok(())
 }
 
@@ -90,15 +86,10 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         let allowed = Hook::Forward.bit() | Hook::Output.bit() | Hook::Postrouting.bit();
         let wrong = call.hooks & !allowed;
         if wrong != 0 {
-            let from: Vec<&str> = Hook::ALL
-                .iter()
-                .filter(|hook| wrong & hook.bit() != 0)
-                .map(|hook| hook.chain_name())
-                .collect();
             return Err(call
                 .error(format!(
                     "`TCPMSS --clamp-mss-to-pmtu` works only in chains reached from FORWARD, OUTPUT and POSTROUTING, not from {}",
-                    from.join(", ")
+                    hook_names(wrong)
                 ))
                 .help("clamp in the FORWARD, OUTPUT or POSTROUTING chain, or use `--set-mss`"));
         }

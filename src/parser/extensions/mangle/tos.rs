@@ -67,11 +67,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY == 0 {
-        return Err(call
-            .error("`TOS` needs an operation")
-            .help("add one of `--set-tos`, `--and-tos`, `--or-tos`, `--xor-tos`"));
-    }
+    call.require_one_of(ANY, "-j TOS --set-tos 0x10")?;
     Ok(())
 }
 
@@ -109,7 +105,7 @@ mod tests {
     fn refuses_what_iptables_refuses() {
         let refuses =
             |rule: &str, expected: &str| refuses_in(Family::V4, "mangle", "OUTPUT", rule, expected);
-        refuses("-j TOS", "needs an operation");
+        refuses("-j TOS", "needs one of");
         refuses("-j TOS --set-tos 256", "unknown");
         refuses("-j TOS --set-tos 1/256", "illegal value");
         refuses("-j TOS --set-tos 0x1/", "illegal value");

@@ -11,10 +11,7 @@
 //! `INPUT`, and for IPv6 the types `BROADCAST`, `BLACKHOLE`, `PROHIBIT`,
 //! `THROW`, `NAT` and `XRESOLVE`.
 
-use crate::model::{ExtensionKind, Family, Value};
-use crate::parser::extensions::packet::support::{
-    INPUT, OUTPUT, POSTROUTING, PREROUTING, arg_sub_span, refuse_hooks,
-};
+use crate::model::{ExtensionKind, Family, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
 };
@@ -93,7 +90,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         offset += item.len() + 1;
         let Some(index) = find_type(item) else {
             let (shown, span) = match (item.is_empty(), call.arg) {
-                (false, Some(arg)) => (item, arg_sub_span(arg, start..start + item.len())),
+                (false, Some(arg)) => (item, arg.sub_span(start..start + item.len())),
                 _ => (text, call.arg_span()),
             };
             return Err(ExtError::new(format!(
@@ -118,11 +115,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_SRC) | bit(O_DST)) == 0 {
-        return Err(call
-            .error("`addrtype` needs `--src-type` or `--dst-type`")
-            .help("for example `-m addrtype --dst-type LOCAL`"));
-    }
+    call.require_one_of(bit(O_SRC) | bit(O_DST), "-m addrtype --dst-type LOCAL")?;
     Ok(())
 }
 
@@ -145,9 +138,8 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         }
     }
     if options.iter().any(|option| option.name == "limit-iface-in") {
-        refuse_hooks(
-            call,
-            OUTPUT | POSTROUTING,
+        call.refuse_hooks(
+            Hook::Output.bit() | Hook::Postrouting.bit(),
             "`--limit-iface-in` (the input interface)",
         )?;
     }
@@ -155,9 +147,8 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         .iter()
         .any(|option| option.name == "limit-iface-out")
     {
-        refuse_hooks(
-            call,
-            PREROUTING | INPUT,
+        call.refuse_hooks(
+            Hook::Prerouting.bit() | Hook::Input.bit(),
             "`--limit-iface-out` (the output interface)",
         )?;
     }
@@ -167,7 +158,7 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Value};
-    use crate::parser::extensions::packet::support::error_text;
+    use crate::parser::extensions::testing::error_text;
     use crate::parser::extensions::testing::{
         accepts, accepts_in, accepts6, match_named, refuses, refuses_in, refuses6,
     };

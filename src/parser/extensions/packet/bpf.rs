@@ -16,6 +16,7 @@ use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_BYTECODE: u8 = 0;
 const O_PINNED: u8 = 1;
@@ -60,43 +61,12 @@ pub struct Program {
     pub wrapped: Vec<String>,
 }
 
-fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 /// `sscanf`'s `%u` family: blanks, a sign, decimal digits, as `strtoul`
 /// (saturating at `u64::MAX`, a minus sign negates modulo 2^64). Returns
 /// the value and the byte after the number.
-fn scan_number(bytes: &[u8], mut at: usize) -> Option<(u64, usize)> {
-    while bytes.get(at).copied().is_some_and(is_space) {
-        at += 1;
-    }
-    let negative = bytes.get(at) == Some(&b'-');
-    if matches!(bytes.get(at), Some(b'-' | b'+')) {
-        at += 1;
-    }
-    let start = at;
-    let mut value: u64 = 0;
-    let mut overflow = false;
-    while let Some(digit) = bytes.get(at).filter(|byte| byte.is_ascii_digit()) {
-        match value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(digit - b'0')))
-        {
-            Some(next) => value = next,
-            None => overflow = true,
-        }
-        at += 1;
-    }
-    if at == start {
-        return None;
-    }
-    if overflow {
-        value = u64::MAX;
-    } else if negative {
-        value = value.wrapping_neg();
-    }
-    Some((value, at))
+fn scan_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let (value, _, used) = values::strtoul_full(bytes.get(at..)?, 10)?;
+    Some((value, at + used))
 }
 
 /// Reads one field of `bits` bits, noting when the number had to wrap.
@@ -353,18 +323,8 @@ fn check_memory(program: &[Instruction]) -> Result<(), String> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_PINNED {
-        if text.len() > MAX_PATH {
-            call.warn(format!(
-                "the path is {} bytes long: iptables keeps only the first {MAX_PATH}",
-                text.len()
-            ));
-            let mut end = MAX_PATH;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            return Ok(Value::Text(text[..end].to_string()));
-        }
-        return Ok(Value::Text(text.to_string()));
+        let kept = call.kept_text(MAX_PATH, "the path");
+        return Ok(Value::Text(kept.to_string()));
     }
     let program = parse_program(text).map_err(|message| {
         call.error(format!("invalid `--bytecode`: {message}"))

@@ -21,19 +21,8 @@ pub static COMMENT: ExtensionDef = ExtensionDef {
 };
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    if text.len() <= MAX_COMMENT {
-        return Ok(Value::Text(text.to_string()));
-    }
-    call.warn(format!(
-        "comment is {} bytes long: iptables keeps only the first {MAX_COMMENT}",
-        text.len()
-    ));
-    let mut end = MAX_COMMENT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    Ok(Value::Text(text[..end].to_string()))
+    let kept = call.kept_text(MAX_COMMENT, "comment");
+    Ok(Value::Text(kept.to_string()))
 }
 
 #[cfg(test)]

@@ -8,10 +8,8 @@
 //! `POSTROUTING` (no input interface there) and `--dst-group` in chains
 //! reached from `PREROUTING` or `INPUT` (no output interface yet).
 
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{
-    INPUT, NameMap, OUTPUT, POSTROUTING, PREROUTING, parse_val_mask_named, refuse_hooks,
-};
+use crate::model::{ExtensionKind, Hook, Value};
+use crate::parser::extensions::packet::support::{NameMap, parse_val_mask_named};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
 };
@@ -44,25 +42,21 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call.error("`devgroup` needs `--src-group` or `--dst-group`"));
-    }
+    call.require_one_of(u32::MAX, "-m devgroup --src-group 1")?;
     Ok(())
 }
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let options = &call.extension.options;
     if options.iter().any(|option| option.name == "src-group") {
-        refuse_hooks(
-            call,
-            OUTPUT | POSTROUTING,
+        call.refuse_hooks(
+            Hook::Output.bit() | Hook::Postrouting.bit(),
             "`--src-group` (the input interface's group)",
         )?;
     }
     if options.iter().any(|option| option.name == "dst-group") {
-        refuse_hooks(
-            call,
-            PREROUTING | INPUT,
+        call.refuse_hooks(
+            Hook::Prerouting.bit() | Hook::Input.bit(),
             "`--dst-group` (the output interface's group)",
         )?;
     }
@@ -122,7 +116,7 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|w| w.message.contains("/etc/iproute2/group")),
+                .any(|w| w.name == "depends-on-host" && w.message.contains("/etc/iproute2/group")),
             "{found:?}"
         );
     }

@@ -1,44 +1,15 @@
 //! `-m hl` (libip6t_hl.c, IPv6 only): compares the IPv6 hop limit with an
 //! 8-bit number: `--hl-eq` (or `--hl`; negated, it means "not equal"),
-//! `--hl-lt` or `--hl-gt`, exactly one of them. The IPv4 counterpart is
-//! `ttl`. The kernel has no restriction.
+//! `--hl-lt` or `--hl-gt`, exactly one of them. It is the IPv6 counterpart
+//! of `ttl` and shares its definition (see [`super::ttl`]). The kernel has
+//! no restriction.
 
-use crate::model::ExtensionKind;
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, Families, FinalCall, OptSpec, bit,
-};
+use super::ttl;
+use crate::parser::extensions::{ExtensionDef, Families, OptSpec};
 
-const O_EQ: u8 = 0;
-const O_LT: u8 = 1;
-const O_GT: u8 = 2;
-const ANY: u32 = bit(O_EQ) | bit(O_LT) | bit(O_GT);
+static OPTIONS: [OptSpec; 4] = ttl::options("hl-eq", "hl-lt", "hl-gt", "hl");
 
-static OPTIONS: [OptSpec; 4] = [
-    OptSpec::new("hl-lt", O_LT, ArgType::UInt8).excl(ANY),
-    OptSpec::new("hl-gt", O_GT, ArgType::UInt8).excl(ANY),
-    OptSpec::new("hl-eq", O_EQ, ArgType::UInt8)
-        .excl(ANY)
-        .invert(),
-    OptSpec::new("hl", O_EQ, ArgType::UInt8).excl(ANY),
-];
-
-pub static HL: ExtensionDef = ExtensionDef {
-    name: "hl",
-    kind: ExtensionKind::Match,
-    families: Families::V6,
-    options: &OPTIONS,
-    final_check: Some(final_check),
-    ..ExtensionDef::BASE
-};
-
-fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY == 0 {
-        return Err(call
-            .error("`hl` needs one of `--hl-eq`, `--hl-lt` and `--hl-gt`")
-            .help("for example `-m hl --hl-eq 255`"));
-    }
-    Ok(())
-}
+pub static HL: ExtensionDef = ttl::definition("hl", Families::V6, &OPTIONS);
 
 #[cfg(test)]
 mod tests {
@@ -64,7 +35,7 @@ mod tests {
 
     #[test]
     fn refuses_what_iptables_refuses() {
-        refuses6("-m hl", "needs one of `--hl-eq`");
+        refuses6("-m hl", "needs one of `--hl-lt`, `--hl-gt` or `--hl-eq`");
         refuses6("-m hl --hl-gt 42 --hl-eq 42", "cannot be used together");
         refuses6("-m hl --hl-gt", "needs an argument");
         refuses6("-m hl --hl-eq 256", "needs a number from 0 to 255");

@@ -9,7 +9,6 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::model::{ExtensionKind, Family, Value};
-use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 use crate::parser::values;
 
@@ -38,25 +37,21 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     let family = call.rule.family;
     let (first_text, last_text) = text.split_once('-').unwrap_or((text, text));
-    let read = |part: &str, start: usize| {
+    let read = |part: &str| {
         address(part, family).ok_or_else(|| {
-            let span = call.arg.map_or(call.span, |arg| {
-                arg_sub_span(arg, start..start + part.len())
-            });
-            let family_name = match family {
-                Family::V4 => "IPv4",
-                Family::V6 => "IPv6",
-            };
-            ExtError::new(format!(
-                "`{part}` is not a numeric {family_name} address in `--{}`",
-                call.spec.name
-            ))
-            .at(span)
+            call.part_error(
+                part,
+                format!(
+                    "`{part}` is not a numeric {} address in `--{}`",
+                    values::family_name(family),
+                    call.spec.name
+                ),
+            )
             .help("write `first-last` with two numeric addresses; host names are not allowed here")
         })
     };
-    let first = read(first_text, 0)?;
-    let last = read(last_text, text.len() - last_text.len())?;
+    let first = read(first_text)?;
+    let last = read(last_text)?;
     if first > last {
         let what = if call.invert {
             "matches every address"
@@ -71,22 +66,17 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen == 0 {
-        return Err(call
-            .error("`iprange` needs `--src-range` or `--dst-range`")
-            .help("for example `-m iprange --src-range 192.0.2.1-192.0.2.9`"));
-    }
+    call.require_one_of(u32::MAX, "-m iprange --src-range 192.0.2.1-192.0.2.9")?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::parser::extensions::packet::support::error_text;
     use std::net::IpAddr;
 
     use crate::model::{Family, Value};
     use crate::parser::extensions::testing::{
-        accepts, accepts6, match_named, refuses, refuses6, warnings,
+        accepts, accepts6, error_text, match_named, refuses, refuses6, warnings,
     };
 
     fn range(first: &str, last: &str) -> Value {

@@ -6,11 +6,10 @@
 //! controlling connection). At least one option is needed, and `! --ipvs`
 //! cannot be combined with the others (they imply `--ipvs`). `--vaddr` is
 //! read as libxtables reads `XTTYPE_HOSTMASK` (see
-//! [`parse_host_mask`]). The kernel
+//! [`crate::parser::extensions::generic::parse_host_mask`]). The kernel
 //! needs the `xt_ipvs` module and has no further restriction.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::parse_host_mask;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
 
 const O_IPVS: u8 = 0;
@@ -40,23 +39,10 @@ pub static IPVS: ExtensionDef = ExtensionDef {
     ..ExtensionDef::BASE
 };
 
-fn choice(call: &OptCall<'_, '_>, choices: &[&str]) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    choices
-        .iter()
-        .find(|choice| choice.eq_ignore_ascii_case(text))
-        .map(|choice| Value::Symbol((*choice).to_string()))
-        .ok_or_else(|| {
-            call.error(format!("invalid `--{}` `{text}`", call.spec.name))
-                .help(format!("write {}", choices.join(" or ")))
-        })
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_VDIR => choice(call, &["ORIGINAL", "REPLY"]),
-        O_VMETHOD => choice(call, &["GATE", "IPIP", "MASQ"]),
-        O_VADDR => parse_host_mask(call),
+        O_VDIR => call.symbol(&["ORIGINAL", "REPLY"], true),
+        O_VMETHOD => call.symbol(&["GATE", "IPIP", "MASQ"], true),
         _ => call.generic(),
     }
 }
@@ -118,8 +104,14 @@ mod tests {
         refuses("-m ipvs", "needs at least one option");
         refuses("-m ipvs ! --ipvs --vproto tcp", "cannot be combined");
         refuses("-m ipvs ! --vdir REPLY", "cannot be negated");
-        refuses("-m ipvs --vdir sideways", "invalid `--vdir`");
-        refuses("-m ipvs --vmethod NAT", "invalid `--vmethod`");
+        refuses(
+            "-m ipvs --vdir sideways",
+            "unknown value `sideways` for `--vdir`",
+        );
+        refuses(
+            "-m ipvs --vmethod NAT",
+            "unknown value `NAT` for `--vmethod`",
+        );
         refuses(
             "-m ipvs --vport 0x16",
             "neither a number nor a known service",
@@ -129,6 +121,9 @@ mod tests {
             "neither a number nor a known service",
         );
         refuses("-m ipvs --vaddr 2001:db8::1", "not an IPv4 address");
-        refuses("-m ipvs --vaddr 1.2.3.4/24/2", "bad mask");
+        refuses(
+            "-m ipvs --vaddr 1.2.3.4/24/2",
+            "neither a prefix length from 0 to 32 nor a network mask",
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! range, which matches nothing. The kernel has no restriction.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec, generic};
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("length", 0, ArgType::UInt16Range)
     .mandatory()
@@ -20,20 +20,7 @@ pub static LENGTH: ExtensionDef = ExtensionDef {
 };
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let value = call.generic()?;
-    if let Value::Range(first, last) = value {
-        if first > last {
-            let what = if call.invert {
-                "matches every packet"
-            } else {
-                "never matches"
-            };
-            call.warn(format!(
-                "length range `{first}:{last}` is reversed: iptables accepts it, but the rule {what}"
-            ));
-        }
-    }
-    Ok(value)
+    generic::int_range(call, "packet")
 }
 
 #[cfg(test)]
@@ -71,7 +58,9 @@ mod tests {
         assert_eq!(length("-m length --length 4:3"), Value::Range(4, 3));
         let found = warnings(Family::V4, "-m length --length 4:3");
         assert!(
-            found.iter().any(|w| w.message.contains("never matches")),
+            found
+                .iter()
+                .any(|w| w.message.contains("matches no packet")),
             "{found:?}"
         );
         assert!(warnings(Family::V4, "-m length --length 3:4").is_empty());

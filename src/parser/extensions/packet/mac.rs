@@ -5,8 +5,7 @@
 //! accepts the match only in chains reached from `PREROUTING`, `INPUT` and
 //! `FORWARD`.
 
-use crate::model::ExtensionKind;
-use crate::parser::extensions::packet::support::{FORWARD, INPUT, PREROUTING};
+use crate::model::{ExtensionKind, Hook};
 use crate::parser::extensions::{ArgType, ExtensionDef, KernelReqs, OptSpec};
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("mac-source", 0, ArgType::EtherMac)
@@ -18,7 +17,7 @@ pub static MAC: ExtensionDef = ExtensionDef {
     kind: ExtensionKind::Match,
     options: &OPTIONS,
     kernel: KernelReqs {
-        hooks: PREROUTING | INPUT | FORWARD,
+        hooks: Hook::Prerouting.bit() | Hook::Input.bit() | Hook::Forward.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE

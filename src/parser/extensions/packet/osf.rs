@@ -3,8 +3,7 @@
 //! compared) and `--log 0-2`. The kernel accepts it only with `-p tcp` and
 //! in chains reached from `PREROUTING`, `INPUT` and `FORWARD`.
 
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{FORWARD, INPUT, PREROUTING};
+use crate::model::{ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
 };
@@ -28,7 +27,7 @@ pub static OSF: ExtensionDef = ExtensionDef {
     parse: Some(parse),
     kernel: KernelReqs {
         proto: Some(6),
-        hooks: PREROUTING | INPUT | FORWARD,
+        hooks: Hook::Prerouting.bit() | Hook::Input.bit() | Hook::Forward.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE
@@ -38,20 +37,8 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     if call.spec.id != 0 {
         return call.generic();
     }
-    let text = call.arg_text();
-    if text.len() <= MAX_GENRE {
-        return Ok(Value::Text(text.to_string()));
-    }
-    let mut end = MAX_GENRE;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    call.warn(format!(
-        "genre is {} bytes long: iptables keeps only the first {MAX_GENRE}, `{}`",
-        text.len(),
-        &text[..end]
-    ));
-    Ok(Value::Text(text[..end].to_string()))
+    let kept = call.kept_text(MAX_GENRE, "genre");
+    Ok(Value::Text(kept.to_string()))
 }
 
 #[cfg(test)]

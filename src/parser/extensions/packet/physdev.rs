@@ -8,8 +8,7 @@
 //! reached from `OUTPUT` unless the rule also says `--physdev-is-bridged`
 //! (not negated): locally generated packets have no bridge output port yet.
 
-use crate::model::{ExtensionKind, Interface, Value};
-use crate::parser::extensions::packet::support::{OUTPUT, refuse_hooks};
+use crate::model::{ExtensionKind, Hook, Interface, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec,
 };
@@ -76,7 +75,7 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         .any(|option| option.name == "physdev-is-bridged" && !option.negated);
     if let Some(option) = output {
         if !bridged {
-            return refuse_hooks(call, OUTPUT, &format!("`--{}` without `--physdev-is-bridged`", option.name))
+            return call.refuse_hooks(Hook::Output.bit(), &format!("`--{}` without `--physdev-is-bridged`", option.name))
                 .map_err(|error| error.help("locally generated packets have no bridge output port; add `--physdev-is-bridged` or use the rule in FORWARD or POSTROUTING"));
         }
     }

@@ -5,7 +5,7 @@
 //! element. An element is described by `--reqid`, `--spi` (32-bit numbers),
 //! `--proto` (`ah`, `esp` or `ipcomp`), `--mode` (`transport` or
 //! `tunnel`), `--tunnel-src` and `--tunnel-dst` (address/mask as
-//! libxtables reads `XTTYPE_HOSTMASK`, see [`parse_host_mask`]; tunnel mode
+//! libxtables reads `XTTYPE_HOSTMASK`, see [`crate::parser::extensions::generic::parse_host_mask`]; tunnel mode
 //! only), each at most once per element; `--next` (with `--strict` only)
 //! starts the next element, up to 4 elements.
 //!
@@ -13,10 +13,7 @@
 //! `POSTROUTING`, and `--dir out` in chains reached from `PREROUTING` or
 //! `INPUT`.
 
-use crate::model::{ExtOption, ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{
-    INPUT, OUTPUT, POSTROUTING, PREROUTING, parse_host_mask, refuse_hooks,
-};
+use crate::model::{ExtOption, ExtensionKind, Hook, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, KernelCall, KernelReqs, OptCall, OptSpec, bit,
 };
@@ -85,16 +82,6 @@ fn current_element(previous: &[ExtOption]) -> &[ExtOption] {
     &previous[start..]
 }
 
-fn symbol(call: &OptCall<'_, '_>, choices: &[&str]) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    if choices.contains(&text) {
-        return Ok(Value::Symbol(text.to_string()));
-    }
-    Err(call
-        .error(format!("invalid `--{}` `{text}`", call.spec.name))
-        .help(format!("write {} (in lower case)", choices.join(" or "))))
-}
-
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let id = call.spec.id;
     let name = call.spec.name;
@@ -110,10 +97,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         .help("start a new element with `--next` (which needs `--strict`)"));
     }
     match id {
-        O_DIRECTION => symbol(call, &["in", "out"]),
-        O_POLICY => symbol(call, &["none", "ipsec"]),
-        O_MODE => symbol(call, &["transport", "tunnel"]),
-        O_TUNNEL_SRC | O_TUNNEL_DST => parse_host_mask(call),
+        O_DIRECTION => call.symbol(&["in", "out"], false),
+        O_POLICY => call.symbol(&["none", "ipsec"], false),
+        O_MODE => call.symbol(&["transport", "tunnel"], false),
+        O_TUNNEL_SRC | O_TUNNEL_DST => call.generic(),
         O_PROTO => {
             let value = call.generic()?;
             if !matches!(value, Value::Protocol(50 | 51 | 108)) {
@@ -167,14 +154,16 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
             .find(|option| ELEMENT_OPTIONS.contains(&option.name.as_ref()))
         {
             let span = option.span;
-            call.warnings.push(crate::parser::extensions::ExtWarning {
-                message: format!(
-                    "`--{}` is ignored with `--pol none`: iptables drops it",
-                    option.name
-                ),
-                span,
-                help: Some("remove it, or match `--pol ipsec`".to_string()),
-            });
+            call.warnings.push(
+                crate::parser::extensions::ExtWarning::new(
+                    format!(
+                        "`--{}` is ignored with `--pol none`: iptables drops it",
+                        option.name
+                    ),
+                    span,
+                )
+                .help("remove it, or match `--pol ipsec`"),
+            );
         }
         return Ok(());
     }
@@ -219,15 +208,13 @@ fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
         return Ok(());
     };
     if direction.value == Value::Symbol("in".into()) {
-        refuse_hooks(
-            call,
-            OUTPUT | POSTROUTING,
+        call.refuse_hooks(
+            Hook::Output.bit() | Hook::Postrouting.bit(),
             "`--dir in` (the decapsulation policy)",
         )
     } else {
-        refuse_hooks(
-            call,
-            PREROUTING | INPUT,
+        call.refuse_hooks(
+            Hook::Prerouting.bit() | Hook::Input.bit(),
             "`--dir out` (the encapsulation policy)",
         )
     }
@@ -333,16 +320,18 @@ mod tests {
             "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/33",
         );
         assert!(
-            found.iter().any(|w| w.message.contains("not a prefix")),
+            found
+                .iter()
+                .any(|w| w.message.contains("not a contiguous network mask")),
             "{found:?}"
         );
         refuses(
             "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/24/2",
-            "bad mask",
+            "neither a prefix length from 0 to 32 nor a network mask",
         );
         refuses(
             "-m policy --dir in --mode tunnel --tunnel-src 1.2.3.4/-1",
-            "bad mask",
+            "neither a prefix length from 0 to 32 nor a network mask",
         );
         refuses(
             "-m policy --dir in --mode tunnel --tunnel-src 08.0.0.1",
@@ -406,9 +395,9 @@ mod tests {
         );
         refuses(
             "-m policy --dir in --pol ipsec --mode Tunnel",
-            "invalid `--mode` `Tunnel`",
+            "unknown value `Tunnel` for `--mode`",
         );
-        refuses("-m policy --dir sideways", "invalid `--dir`");
+        refuses("-m policy --dir sideways", "unknown value `sideways`");
         refuses("-m policy --pol ipsec", "needs `--dir in` or `--dir out`");
         refuses("-m policy --dir in --dir out", "only be given once");
         refuses(

@@ -4,10 +4,8 @@
 //! kernel accepts it only in chains reached from `INPUT`, `FORWARD`,
 //! `OUTPUT` and `POSTROUTING` (the route is not known before).
 
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::{
-    FORWARD, INPUT, NameMap, OUTPUT, POSTROUTING, parse_val_mask_named,
-};
+use crate::model::{ExtensionKind, Hook, Value};
+use crate::parser::extensions::packet::support::{NameMap, parse_val_mask_named};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
 };
@@ -23,7 +21,10 @@ pub static REALM: ExtensionDef = ExtensionDef {
     options: &OPTIONS,
     parse: Some(parse),
     kernel: KernelReqs {
-        hooks: INPUT | FORWARD | OUTPUT | POSTROUTING,
+        hooks: Hook::Input.bit()
+            | Hook::Forward.bit()
+            | Hook::Output.bit()
+            | Hook::Postrouting.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE

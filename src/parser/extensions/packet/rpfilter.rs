@@ -8,8 +8,7 @@
 //! The kernel accepts it only in the `raw` and `mangle` tables, and only in
 //! chains reached from `PREROUTING`.
 
-use crate::model::{ExtensionKind, TableKind};
-use crate::parser::extensions::packet::support::PREROUTING;
+use crate::model::{ExtensionKind, Hook, TableKind};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptSpec};
 
 static OPTIONS: [OptSpec; 4] = [
@@ -24,7 +23,7 @@ pub static RPFILTER: ExtensionDef = ExtensionDef {
     kind: ExtensionKind::Match,
     options: &OPTIONS,
     kernel: KernelReqs {
-        hooks: PREROUTING,
+        hooks: Hook::Prerouting.bit(),
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },

@@ -16,7 +16,6 @@
 //! spellings apart (options are looked up by id), so it does not.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{
     Arg, ArgType, ExtError, ExtWarning, ExtensionDef, OptCall, OptSpec, bit,
 };
@@ -86,7 +85,7 @@ fn parse_directions(call: &mut OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<St
         let span = if item.is_empty() {
             flags.span
         } else {
-            arg_sub_span(flags, start..start + item.len())
+            flags.sub_span(start..start + item.len())
         };
         let Some(direction) = ["src", "dst"]
             .into_iter()
@@ -97,13 +96,12 @@ fn parse_directions(call: &mut OptCall<'_, '_>, flags: Arg<'_>) -> Result<Vec<St
                 .help("write a comma list of `src` and `dst`, one per dimension of the set, as `src,dst`"));
         };
         if item.len() > direction.len() {
-            call.warnings.push(ExtWarning {
-                message: format!(
+            call.warnings.push(ExtWarning::new(
+                format!(
                     "iptables reads only the first three letters of `{item}`: this is `{direction}`"
                 ),
                 span,
-                help: None,
-            });
+            ));
         }
         directions.push(direction.to_string());
     }
@@ -193,7 +191,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 #[cfg(test)]
 mod tests {
     use crate::model::{Family, Value};
-    use crate::parser::extensions::packet::support::error_text;
+    use crate::parser::extensions::testing::error_text;
     use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses, warnings};
 
     fn list(items: &[&str]) -> Value {

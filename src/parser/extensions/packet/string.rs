@@ -127,19 +127,8 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     match call.spec.id {
         O_ALGO => {
-            if text.len() <= MAX_ALGO {
-                return Ok(Value::Symbol(text.to_string()));
-            }
-            let mut end = MAX_ALGO;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            call.warn(format!(
-                "algorithm name is {} bytes long: iptables keeps only the first {MAX_ALGO}, `{}`",
-                text.len(),
-                &text[..end]
-            ));
-            Ok(Value::Symbol(text[..end].to_string()))
+            let kept = call.kept_text(MAX_ALGO, "algorithm name");
+            Ok(Value::Symbol(kept.to_string()))
         }
         O_STRING => {
             if text.len() > MAX_PATTERN {
@@ -164,11 +153,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & (bit(O_STRING) | bit(O_HEX_STRING)) == 0 {
-        return Err(call
-            .error("`string` needs `--string` or `--hex-string`")
-            .help("for example `-m string --algo bm --string \"GET /\"`"));
-    }
+    call.require_one_of(
+        bit(O_STRING) | bit(O_HEX_STRING),
+        "-m string --algo bm --string \"GET /\"",
+    )?;
     Ok(())
 }
 

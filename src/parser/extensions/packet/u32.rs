@@ -7,7 +7,6 @@
 //! test. The kernel has no restriction.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::packet::support::arg_sub_span;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec};
 use crate::parser::values;
 
@@ -52,10 +51,6 @@ fn number(text: &str, at: usize) -> Result<(u32, usize), U32Error> {
     }
 }
 
-fn is_blank(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
 /// Checks a `--u32` argument as `u32_parse` does; returns the number of
 /// tests.
 pub fn check(text: &str) -> Result<usize, U32Error> {
@@ -66,7 +61,7 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
     let mut values = 0;
     let mut reading_values = false;
     loop {
-        while bytes.get(at).copied().is_some_and(is_blank) {
+        while bytes.get(at).copied().is_some_and(values::is_c_space) {
             at += 1;
         }
         let Some(&byte) = bytes.get(at) else {
@@ -136,7 +131,7 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
                 at += 1;
             }
             at = number(text, at)?.1;
-            while bytes.get(at).copied().is_some_and(is_blank) {
+            while bytes.get(at).copied().is_some_and(values::is_c_space) {
                 at += 1;
             }
             if bytes.get(at) == Some(&b':') {
@@ -158,7 +153,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     check(text).map_err(|error| {
         let span = call.arg.map_or(call.span, |arg| {
-            arg_sub_span(arg, error.at..(error.at + 1).min(text.len()))
+            arg.sub_span(error.at..(error.at + 1).min(text.len()))
         });
         ExtError::new(format!(
             "invalid `--u32` at byte {}: {}",
@@ -177,7 +172,7 @@ mod tests {
     use super::check;
     use crate::model::Family;
     use crate::model::Value;
-    use crate::parser::extensions::packet::support::error_text;
+    use crate::parser::extensions::testing::error_text;
     use crate::parser::extensions::testing::{accepts, accepts6, match_named, refuses};
 
     #[test]

@@ -12,8 +12,8 @@
 //! `--ahspi` is `spi[:spi]` of 32-bit numbers; a reversed range is accepted
 //! by iptables 1.8.9 and matches no packet.
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
 };
@@ -54,7 +54,7 @@ pub static AH_V6: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_AHSPI => common::int_range(call, "SPI"),
+        O_AHSPI => generic::int_range(call, "SPI"),
         _ => call.generic(),
     }
 }

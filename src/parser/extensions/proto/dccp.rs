@@ -10,11 +10,8 @@
 //! them as iptables-save prints them. `--dccp-option` is a number from 1
 //! to 255.
 
-use super::ports;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, KernelReqs, OptCall, OptSpec,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec};
 
 const O_SPORT: u8 = 0;
 const O_DPORT: u8 = 1;
@@ -68,11 +65,10 @@ fn parse_types(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
         } else {
             "no packet"
         };
-        call.warnings.push(ExtWarning {
-            message: format!("`--dccp-types` has an empty list: it matches {fate}"),
-            span: call.arg_span(),
-            help: Some("name at least one type, such as `REQUEST`".to_string()),
-        });
+        call.warn_help(
+            format!("`--dccp-types` has an empty list: it matches {fate}"),
+            "name at least one type, such as `REQUEST`",
+        );
     }
     Ok(TYPES
         .iter()
@@ -84,7 +80,6 @@ fn parse_types(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_SPORT | O_DPORT => ports::parse_port_rc(call).map(Value::PortRange),
         O_TYPES => parse_types(call).map(Value::List),
         _ => call.generic(),
     }

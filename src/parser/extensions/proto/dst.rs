@@ -3,33 +3,12 @@
 //! and `--dst-opts`. No `-p` is needed; the match works in every table and
 //! chain.
 
-use super::hbh::parse_option_list;
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec};
+use super::hbh;
+use crate::parser::extensions::{ExtensionDef, OptSpec};
 
-const O_LEN: u8 = 0;
-const O_OPTS: u8 = 1;
+static OPTIONS: [OptSpec; 2] = hbh::options("dst-len", "dst-opts");
 
-static OPTIONS: [OptSpec; 2] = [
-    OptSpec::new("dst-len", O_LEN, ArgType::UInt32).invert(),
-    OptSpec::new("dst-opts", O_OPTS, ArgType::String),
-];
-
-pub static DST: ExtensionDef = ExtensionDef {
-    name: "dst",
-    kind: ExtensionKind::Match,
-    families: Families::V6,
-    options: &OPTIONS,
-    parse: Some(parse),
-    ..ExtensionDef::BASE
-};
-
-fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    match call.spec.id {
-        O_OPTS => parse_option_list(call).map(Value::List),
-        _ => call.generic(),
-    }
-}
+pub static DST: ExtensionDef = hbh::definition("dst", &OPTIONS);
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@
 //! either bound may be left out (`:5`, `5:`, `:`). A reversed range is
 //! accepted by iptables 1.8.9 and matches no packet.
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec};
 
 const O_ESPSPI: u8 = 0;
@@ -27,7 +27,7 @@ pub static ESP: ExtensionDef = ExtensionDef {
 };
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    common::int_range(call, "SPI")
+    generic::int_range(call, "SPI")
 }
 
 #[cfg(test)]

@@ -12,9 +12,7 @@ pub static EUI64: ExtensionDef = ExtensionDef {
     kind: ExtensionKind::Match,
     families: Families::V6,
     kernel: KernelReqs {
-        hooks: (1 << Hook::Prerouting as u8)
-            | (1 << Hook::Input as u8)
-            | (1 << Hook::Forward as u8),
+        hooks: Hook::Prerouting.bit() | Hook::Input.bit() | Hook::Forward.bit(),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE

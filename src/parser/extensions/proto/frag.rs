@@ -9,6 +9,7 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec, bit};
 
 const O_FRAGID: u8 = 0;
@@ -38,7 +39,7 @@ pub static FRAG: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_FRAGID => common::int_range(call, "fragment identification"),
+        O_FRAGID => generic::int_range(call, "fragment identification"),
         O_FRAGLEN => {
             let value = call.generic()?;
             common::ignored_by_kernel(call, "it never compares the length of the fragment header");

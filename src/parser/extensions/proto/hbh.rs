@@ -1,8 +1,8 @@
 //! `-m hbh` (libip6t_hbh.c, IPv6 only): the Hop-by-Hop Options extension
 //! header. The kernel finds the header among the extension headers: no `-p`
 //! is needed, and the match works in every table and chain. `dst`
-//! (libip6t_dst.c) is the same match for the Destination Options header and
-//! shares the option-list parser below.
+//! (libip6t_dst.c) is the same match for the Destination Options header,
+//! with its own option names: it is defined with the functions below.
 //!
 //! `--hbh-len` is the header length (a 32-bit number). `--hbh-opts` lists
 //! up to 16 options as `type[:length]`; numbers are read by C's `strtoul`
@@ -12,9 +12,7 @@
 //! iptables-save prints them.
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, OptCall, OptSpec,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec};
 use crate::parser::values;
 
 /// `IP6T_OPTS_OPTSNR`: the slots of the kernel's option list.
@@ -23,19 +21,29 @@ pub const MAX_OPTIONS: usize = 16;
 const O_LEN: u8 = 0;
 const O_OPTS: u8 = 1;
 
-static OPTIONS: [OptSpec; 2] = [
-    OptSpec::new("hbh-len", O_LEN, ArgType::UInt32).invert(),
-    OptSpec::new("hbh-opts", O_OPTS, ArgType::String),
-];
+/// The options of `hbh` or `dst`: the header length and the option list.
+pub(super) const fn options(len: &'static str, opts: &'static str) -> [OptSpec; 2] {
+    [
+        OptSpec::new(len, O_LEN, ArgType::UInt32).invert(),
+        OptSpec::new(opts, O_OPTS, ArgType::String),
+    ]
+}
 
-pub static HBH: ExtensionDef = ExtensionDef {
-    name: "hbh",
-    kind: ExtensionKind::Match,
-    families: Families::V6,
-    options: &OPTIONS,
-    parse: Some(parse),
-    ..ExtensionDef::BASE
-};
+/// The definition of `hbh` or `dst`, which differ only in their names.
+pub(super) const fn definition(name: &'static str, options: &'static [OptSpec]) -> ExtensionDef {
+    ExtensionDef {
+        name,
+        kind: ExtensionKind::Match,
+        families: Families::V6,
+        options,
+        parse: Some(parse),
+        ..ExtensionDef::BASE
+    }
+}
+
+static OPTIONS: [OptSpec; 2] = options("hbh-len", "hbh-opts");
+
+pub static HBH: ExtensionDef = definition("hbh", &OPTIONS);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
@@ -44,34 +52,10 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
 }
 
-/// C's `strtoul(text, &end, 0)`: white space, a sign, then hex, octal or
-/// decimal digits. Returns the value (a minus sign negates it modulo 2^64),
-/// whether it overflowed (the value is then `u64::MAX`), and the bytes
-/// read; `None` when there is no digit.
-fn strtoul_signed(text: &str) -> Option<(u64, bool, usize)> {
-    let unsigned = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let mut start = text.len() - unsigned.len();
-    let negative = unsigned.starts_with('-');
-    if negative || unsigned.starts_with('+') {
-        start += 1;
-    }
-    let digits = &text[start..];
-    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    let (value, overflow, used) = values::c_strtoul(digits)?;
-    let value = if negative && !overflow {
-        value.wrapping_neg()
-    } else {
-        value
-    };
-    Some((value, overflow, start + used))
-}
-
 /// `parse_opts_num`: one number of the list, cut to 8 bits (with a warning
 /// when that changes it).
 fn option_number(call: &mut OptCall<'_, '_>, text: &str, what: &str) -> Result<u8, ExtError> {
-    let Some((value, overflow, used)) = strtoul_signed(text) else {
+    let Some((value, overflow, used)) = values::strtoul_full(text.as_bytes(), 0) else {
         return Err(call
             .error(format!(
                 "no number in the {what} `{text}` of `--{}`",
@@ -95,17 +79,16 @@ fn option_number(call: &mut OptCall<'_, '_>, text: &str, what: &str) -> Result<u
     }
     let byte = (value & 0xff) as u8;
     if value > 0xff {
-        call.warnings.push(ExtWarning {
-            message: format!("the {what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
-            span: call.arg_span(),
-            help: Some(format!("option {what}s go from 0 to 255")),
-        });
+        call.warn_help(
+            format!("the {what} `{text}` does not fit in 8 bits: iptables keeps {byte}"),
+            format!("option {what}s go from 0 to 255"),
+        );
     }
     Ok(byte)
 }
 
 /// `parse_options` of libip6t_hbh.c and libip6t_dst.c.
-pub fn parse_option_list(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
+fn parse_option_list(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
     let text = call.arg_text();
     let too_many = |call: &OptCall<'_, '_>| {
         call.error(format!(
@@ -140,11 +123,10 @@ pub fn parse_option_list(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtE
         }
         let length = option_number(call, length_text, "length")?;
         if length == 0xff {
-            call.warnings.push(ExtWarning {
-                message: format!("length 255 in `{item}` means any length to the kernel"),
-                span: call.arg_span(),
-                help: Some(format!("write `{kind}` alone to say so")),
-            });
+            call.warn_help(
+                format!("length 255 in `{item}` means any length to the kernel"),
+                format!("write `{kind}` alone to say so"),
+            );
             list.push(kind.to_string());
         } else {
             list.push(format!("{kind}:{length}"));

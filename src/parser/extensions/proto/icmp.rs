@@ -10,11 +10,11 @@
 //! numbers from 0 to 255 in C's base-0 syntax; each may be written as a
 //! range `a:b`, but the type range must be a single value, and a code range
 //! is kept whole (`3/1:2`). Type 255 (`any`) matches every ICMP packet.
-//! This parser also serves `icmp6`.
+//! This parser and the definition below also serve `icmp6`.
 
 use crate::model::{ExtensionKind, IcmpType, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
+    ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec, ParseHook,
 };
 use crate::parser::values;
 
@@ -24,7 +24,8 @@ pub struct IcmpName {
     pub icmp: IcmpType,
 }
 
-const fn entry(name: &'static str, kind: u8, code_min: u8, code_max: u8) -> IcmpName {
+/// An entry of a name table.
+pub(super) const fn entry(name: &'static str, kind: u8, code_min: u8, code_max: u8) -> IcmpName {
     IcmpName {
         name,
         icmp: IcmpType {
@@ -162,35 +163,44 @@ pub fn parse_icmp_type(
     };
     if code_min > code_max && !(what == "ICMP" && icmp.is_any()) {
         let fate = if call.invert { "every" } else { "no" };
-        call.warnings.push(ExtWarning {
-            message: format!(
+        call.warn_help(format!(
                 "the code range of `{text}` is reversed: iptables accepts it, and it matches {fate} {what} packet of type {kind}"
-            ),
-            span: call.arg_span(),
-            help: Some(format!("write the lower code first: `{kind}/{code_max}:{code_min}`")),
-        });
+            ), format!("write the lower code first: `{kind}/{code_max}:{code_min}`"));
     }
     Ok(icmp)
 }
 
-const O_ICMP_TYPE: u8 = 0;
+/// The option of `icmp` or `icmp6`: the type, mandatory.
+pub(super) const fn options(name: &'static str) -> [OptSpec; 1] {
+    [OptSpec::new(name, 0, ArgType::String).mandatory().invert()]
+}
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("icmp-type", O_ICMP_TYPE, ArgType::String)
-    .mandatory()
-    .invert()];
+/// The definition of `icmp` or `icmp6`: `parse` reads the type with the
+/// family's name table, and the kernel wants `-p` to be `proto`.
+pub(super) const fn definition(
+    name: &'static str,
+    families: Families,
+    options: &'static [OptSpec],
+    parse: ParseHook,
+    proto: u8,
+) -> ExtensionDef {
+    ExtensionDef {
+        name,
+        kind: ExtensionKind::Match,
+        families,
+        options,
+        parse: Some(parse),
+        kernel: KernelReqs {
+            proto: Some(proto),
+            ..KernelReqs::NONE
+        },
+        ..ExtensionDef::BASE
+    }
+}
 
-pub static ICMP: ExtensionDef = ExtensionDef {
-    name: "icmp",
-    kind: ExtensionKind::Match,
-    families: Families::V4,
-    options: &OPTIONS,
-    parse: Some(parse),
-    kernel: KernelReqs {
-        proto: Some(1),
-        ..KernelReqs::NONE
-    },
-    ..ExtensionDef::BASE
-};
+static OPTIONS: [OptSpec; 1] = options("icmp-type");
+
+pub static ICMP: ExtensionDef = definition("icmp", Families::V4, &OPTIONS, parse, 1);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     parse_icmp_type(call, &ICMP_NAMES, "ICMP").map(Value::Icmp)

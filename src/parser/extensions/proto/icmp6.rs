@@ -8,22 +8,9 @@
 //! names of iptables 1.8.9, which has no `any` and no MLD names: type 255
 //! is the real type 255 here.
 
-use super::icmp::{IcmpName, parse_icmp_type};
-use crate::model::{ExtensionKind, IcmpType, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec,
-};
-
-const fn entry(name: &'static str, kind: u8, code_min: u8, code_max: u8) -> IcmpName {
-    IcmpName {
-        name,
-        icmp: IcmpType {
-            kind,
-            code_min,
-            code_max,
-        },
-    }
-}
+use super::icmp::{IcmpName, definition, entry, options, parse_icmp_type};
+use crate::model::Value;
+use crate::parser::extensions::{ExtError, ExtensionDef, Families, OptCall, OptSpec};
 
 /// `icmpv6_codes` of iptables 1.8.9, in its order.
 pub static ICMPV6_NAMES: [IcmpName; 28] = [
@@ -57,24 +44,9 @@ pub static ICMPV6_NAMES: [IcmpName; 28] = [
     entry("redirect", 137, 0, 0xff),
 ];
 
-const O_ICMPV6_TYPE: u8 = 0;
+static OPTIONS: [OptSpec; 1] = options("icmpv6-type");
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("icmpv6-type", O_ICMPV6_TYPE, ArgType::String)
-    .mandatory()
-    .invert()];
-
-pub static ICMP6: ExtensionDef = ExtensionDef {
-    name: "icmp6",
-    kind: ExtensionKind::Match,
-    families: Families::V6,
-    options: &OPTIONS,
-    parse: Some(parse),
-    kernel: KernelReqs {
-        proto: Some(58),
-        ..KernelReqs::NONE
-    },
-    ..ExtensionDef::BASE
-};
+pub static ICMP6: ExtensionDef = definition("icmp6", Families::V6, &OPTIONS, parse, 58);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     parse_icmp_type(call, &ICMPV6_NAMES, "ICMPv6").map(Value::Icmp)

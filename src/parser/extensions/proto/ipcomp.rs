@@ -10,6 +10,7 @@
 
 use super::common;
 use crate::model::{ExtensionKind, Value};
+use crate::parser::extensions::generic;
 use crate::parser::extensions::{
     ArgType, ExtError, ExtWarning, ExtensionDef, FinalCall, KernelReqs, OptCall, OptSpec,
 };
@@ -43,7 +44,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         );
         return Ok(Value::Flag);
     }
-    let value = common::int_range(call, "CPI")?;
+    let value = generic::int_range(call, "CPI")?;
     if let Value::Range(first, _) = value {
         if first > u64::from(u16::MAX) {
             let fate = if call.invert {
@@ -51,14 +52,13 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             } else {
                 "no packet"
             };
-            call.warnings.push(ExtWarning {
-                message: format!(
+            call.warn_help(
+                format!(
                     "the IPComp CPI is a 16-bit number, so `--ipcompspi {}` matches {fate}",
                     call.arg_text()
                 ),
-                span: call.arg_span(),
-                help: Some("CPIs go from 0 to 65535".to_string()),
-            });
+                "CPIs go from 0 to 65535",
+            );
         }
     }
     Ok(value)
@@ -66,11 +66,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
     if !call.has(O_SPI) {
-        call.warnings.push(ExtWarning {
-            message: "without `--ipcompspi`, iptables 1.8.9 leaves the range at 0:0: this matches only CPI 0".to_string(),
-            span: call.name_span,
-            help: Some("to match every IPComp packet, write `--ipcompspi :`, or just `-p ipcomp`".to_string()),
-        });
+        call.warnings.push(ExtWarning::new("without `--ipcompspi`, iptables 1.8.9 leaves the range at 0:0: this matches only CPI 0", call.name_span).help("to match every IPComp packet, write `--ipcompspi :`, or just `-p ipcomp`"));
     }
     Ok(())
 }

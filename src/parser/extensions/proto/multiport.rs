@@ -129,11 +129,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
-    if call.seen & ANY == 0 {
-        return Err(call
-            .error("`multiport` needs one of `--sports`, `--dports` or `--ports`")
-            .help("for example `-m multiport --dports 80,443`"));
-    }
+    call.require_one_of(ANY, "-m multiport --dports 80,443")?;
     Ok(())
 }
 

@@ -11,11 +11,9 @@
 
 use std::net::Ipv6Addr;
 
-use super::common;
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, OptCall, OptSpec, bit,
-};
+use crate::parser::extensions::generic;
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec, bit};
 
 /// `IP6T_RT_HOPS`: the slots of the kernel's address list.
 pub const MAX_ADDRESSES: usize = 16;
@@ -63,18 +61,17 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 } else {
                     "no packet"
                 };
-                call.warnings.push(ExtWarning {
-                    message: format!(
+                call.warn_help(
+                    format!(
                         "the routing type is an 8-bit field, so `--rt-type {}` matches {fate}",
                         call.arg_text()
                     ),
-                    span: call.arg_span(),
-                    help: Some("routing types go from 0 to 255".to_string()),
-                });
+                    "routing types go from 0 to 255",
+                );
             }
             Ok(value)
         }
-        O_SEGSLEFT => common::int_range(call, "segments-left value"),
+        O_SEGSLEFT => generic::int_range(call, "segments-left value"),
         O_RES | O_ADDRS if !has_type_zero(call) => Err(ExtError::new(format!(
             "`--{}` needs `--rt-type 0` before it",
             call.spec.name

@@ -191,13 +191,9 @@ fn parse_chunks(call: &mut OptCall<'_, '_>, list: Arg<'_>) -> Result<Vec<String>
         }
     }
     for name in lost {
-        call.warnings.push(ExtWarning {
-            message: format!(
+        call.warnings.push(ExtWarning::new(format!(
                 "iptables 1.8.9 files the flags of `{name}` under the wrong chunk type: the kernel ignores them"
-            ),
-            span: list.span,
-            help: Some(format!("`{name}` matches with any flags")),
-        });
+            ), list.span).help(format!("`{name}` matches with any flags")));
     }
     // The kernel's chunk map, printed in type order as iptables-save does.
     let mut chunks: Vec<(u8, usize)> = CHUNKS

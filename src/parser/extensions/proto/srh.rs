@@ -8,9 +8,7 @@
 //! written as an address).
 
 use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtWarning, ExtensionDef, Families, OptCall, OptSpec,
-};
+use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, Families, OptCall, OptSpec};
 
 const O_NEXTHDR: u8 = 0;
 const O_LEN_EQ: u8 = 1;
@@ -77,18 +75,15 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             .map(|option| format!("`--{}`", option.name))
             .collect();
         if !overwritten.is_empty() {
-            call.warnings.push(ExtWarning {
-                message: format!(
+            call.warn_help(
+                format!(
                     "{} and `--{}` share one field: the kernel compares all of them with {}",
                     overwritten.join(", "),
                     call.spec.name,
                     call.arg_text()
                 ),
-                span: call.arg_span(),
-                help: Some(
-                    "give these tests the same value, or split them over several rules".to_string(),
-                ),
-            });
+                "give these tests the same value, or split them over several rules".to_string(),
+            );
         }
     }
     Ok(value)

@@ -130,15 +130,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 } else {
                     "no packet"
                 };
-                call.warnings.push(ExtWarning {
-                    message: format!(
+                call.warnings.push(ExtWarning::new(format!(
                         "`--tcp-flags {} {}` requires flags that it does not examine: it matches {fate}",
                         call.arg_text(),
                         compare_arg.text
-                    ),
-                    span: compare_arg.span,
-                    help: Some("every flag of the second list must also be in the first".to_string()),
-                });
+                    ), compare_arg.span).help("every flag of the second list must also be in the first"));
             }
             Ok(Value::TcpFlags { mask, compare })
         }

@@ -7,9 +7,8 @@
 //! is not a number here (`0x16` is refused). A reversed range is accepted
 //! and matches no port.
 
-use super::ports;
-use crate::model::{ExtensionKind, Value};
-use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec};
+use crate::model::ExtensionKind;
+use crate::parser::extensions::{ArgType, ExtensionDef, KernelReqs, OptSpec};
 
 const O_SPORT: u8 = 0;
 const O_DPORT: u8 = 1;
@@ -25,17 +24,12 @@ pub static UDP: ExtensionDef = ExtensionDef {
     name: "udp",
     kind: ExtensionKind::Match,
     options: &OPTIONS,
-    parse: Some(parse),
     kernel: KernelReqs {
         proto: Some(17),
         ..KernelReqs::NONE
     },
     ..ExtensionDef::BASE
 };
-
-fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    ports::parse_port_rc(call).map(Value::PortRange)
-}
 
 #[cfg(test)]
 mod tests {

@@ -20,15 +20,7 @@ pub static AUDIT: ExtensionDef = ExtensionDef {
 };
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    TYPES
-        .iter()
-        .find(|name| name.eq_ignore_ascii_case(text))
-        .map(|name| Value::Symbol((*name).to_string()))
-        .ok_or_else(|| {
-            call.error(format!("unknown audit type `{text}`"))
-                .help("the types are accept, drop and reject")
-        })
+    call.symbol(&TYPES, true)
 }
 
 #[cfg(test)]
@@ -56,9 +48,12 @@ mod tests {
     #[test]
     fn refuses_what_iptables_refuses() {
         refuses("-j AUDIT", "needs `--type`");
-        refuses("-j AUDIT --type wrong", "unknown audit type `wrong`");
-        refuses("-j AUDIT --type acc", "unknown audit type");
-        refuses6(r#"-j AUDIT --type """#, "unknown audit type ``");
+        refuses(
+            "-j AUDIT --type wrong",
+            "unknown value `wrong` for `--type`",
+        );
+        refuses("-j AUDIT --type acc", "unknown value `acc`");
+        refuses6(r#"-j AUDIT --type """#, "unknown value ``");
         refuses("-j AUDIT --type drop --type drop", "only be given once");
     }
 }

@@ -7,7 +7,7 @@
 //! given, a `--helper` or `--timeout` needs the rule's `-p` (not negated),
 //! and the helper must exist for that protocol and family; user-space
 //! helpers (`nfct helper add`) and timeout policies (`nfct timeout add`)
-//! are objects fwlint cannot see.
+//! are objects fwlint cannot see: they get a warning.
 
 use crate::model::{ExtensionKind, Family, TableKind, Value};
 use crate::parser::extensions::{
@@ -15,8 +15,6 @@ use crate::parser::extensions::{
     OptSpec, Termination,
 };
 use crate::parser::values;
-
-use super::kept_text;
 
 const O_NOTRACK: u8 = 0;
 const O_HELPER: u8 = 1;
@@ -105,15 +103,23 @@ const HELPERS: [(&str, u8, bool); 13] = [
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_HELPER => {
-            let helper = kept_text(call, HELPER_SIZE);
+            let helper = call.kept_text(HELPER_SIZE - 1, "`--helper`");
             if !helper.is_empty() && !HELPERS.iter().any(|(name, _, _)| *name == helper) {
-                call.warn(format!(
-                    "the kernel has no helper `{helper}`: the load fails unless a user-space helper of that name is registered (`nfct helper add`)"
-                ));
+                call.warn_host(format!(
+                    "the kernel has no helper `{helper}`: the load fails unless a user-space helper of that name is registered"
+                ), "register it with `nfct helper add` before the rules are loaded, or use a kernel helper such as `ftp` or `sip`");
             }
-            Ok(Value::Text(helper))
+            Ok(Value::Text(helper.to_string()))
         }
-        O_TIMEOUT => Ok(Value::Text(kept_text(call, TIMEOUT_SIZE))),
+        O_TIMEOUT => {
+            let timeout = call.kept_text(TIMEOUT_SIZE - 1, "`--timeout`");
+            if !timeout.is_empty() {
+                call.warn_host(format!(
+                    "the load fails unless a timeout policy `{timeout}` exists on the machine that loads the rules"
+                ), format!("create it with `nfct timeout add {timeout} ...` before the rules are loaded"));
+            }
+            Ok(Value::Text(timeout.to_string()))
+        }
         O_CTEVENTS => parse_events(call, &CT_EVENTS),
         O_EXPEVENTS => parse_events(call, &EXP_EVENTS),
         O_ZONE | O_ZONE_ORIG | O_ZONE_REPLY => {
@@ -167,11 +173,7 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
         .count();
     if zones > 1 {
         let span = call.name_span;
-        call.warnings.push(ExtWarning {
-            message: "several zone options make one zone: iptables keeps the last number and combines the directions".to_string(),
-            span,
-            help: Some("give one of `--zone`, `--zone-orig` and `--zone-reply`".to_string()),
-        });
+        call.warnings.push(ExtWarning::new("several zone options make one zone: iptables keeps the last number and combines the directions", span).help("give one of `--zone`, `--zone-orig` and `--zone-reply`"));
     }
     if call.has(O_NOTRACK) {
         let ignored: Vec<String> = call
@@ -182,11 +184,10 @@ fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
             .collect();
         if !ignored.is_empty() {
             let span = call.name_span;
-            call.warnings.push(ExtWarning {
-                message: format!("with `--notrack` the kernel ignores {}", ignored.join(", ")),
+            call.warnings.push(ExtWarning::new(
+                format!("with `--notrack` the kernel ignores {}", ignored.join(", ")),
                 span,
-                help: None,
-            });
+            ));
         }
     }
     Ok(())
@@ -386,6 +387,19 @@ mod tests {
             "-p tcp -j CT --helper 1234567890123456789",
             "keeps only the first 15"
         ));
+        let (_, diagnostics, _) = load(
+            Family::V4,
+            "raw",
+            "PREROUTING",
+            "-p tcp -j CT --helper H.245 --timeout web",
+        );
+        let host: Vec<&str> = diagnostics
+            .iter()
+            .filter(|d| d.name == "depends-on-host")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(host.len(), 2, "{diagnostics:?}");
+        assert!(host[1].contains("timeout policy `web`"), "{host:?}");
         assert!(warned(
             Family::V4,
             "-j CT --zone 5 --zone-orig 6",

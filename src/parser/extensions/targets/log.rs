@@ -7,8 +7,6 @@
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec, Termination};
 
-use super::kept_text;
-
 // Ids follow the XT_LOG_* flag bits, as in iptables.
 const O_TCPSEQ: u8 = 0;
 const O_TCPOPTS: u8 = 1;
@@ -57,7 +55,8 @@ pub(super) fn parse_prefix(call: &mut OptCall<'_, '_>, size: usize) -> Result<Va
             .error(format!("`--{name}` cannot contain a newline"))
             .help("a newline would split the log line in two"));
     }
-    Ok(Value::Text(kept_text(call, size)))
+    let what = format!("`--{}`", call.spec.name);
+    Ok(Value::Text(call.kept_text(size - 1, &what).to_string()))
 }
 
 #[cfg(test)]

@@ -21,8 +21,6 @@ use crate::parser::extensions::{
 };
 use crate::parser::values;
 
-use super::{hooks, part_error};
-
 const O_TO_DEST: u8 = 0;
 const O_TO_SRC: u8 = 1;
 const O_TO_PORTS: u8 = 2;
@@ -54,53 +52,44 @@ static REDIRECT_OPTIONS: [OptSpec; 2] = [
     OptSpec::new("random", O_RANDOM, ArgType::None),
 ];
 
-const fn nat_reqs(allowed: u8) -> KernelReqs {
-    KernelReqs {
-        table: Some(TableKind::Nat),
-        hooks: allowed,
-        ..KernelReqs::NONE
+/// A NAT target: it works only in the nat table, in chains reached from
+/// the hooks `allowed`.
+const fn nat_target(name: &'static str, options: &'static [OptSpec], allowed: u8) -> ExtensionDef {
+    ExtensionDef {
+        name,
+        kind: ExtensionKind::Target,
+        options,
+        parse: Some(parse),
+        kernel: KernelReqs {
+            table: Some(TableKind::Nat),
+            hooks: allowed,
+            ..KernelReqs::NONE
+        },
+        termination: Termination::Terminal,
+        ..ExtensionDef::BASE
     }
 }
 
-pub static SNAT: ExtensionDef = ExtensionDef {
-    name: "SNAT",
-    kind: ExtensionKind::Target,
-    options: &SNAT_OPTIONS,
-    parse: Some(parse),
-    kernel: nat_reqs(hooks(&[Hook::Postrouting, Hook::Input])),
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static SNAT: ExtensionDef = nat_target(
+    "SNAT",
+    &SNAT_OPTIONS,
+    Hook::Postrouting.bit() | Hook::Input.bit(),
+);
 
-pub static DNAT: ExtensionDef = ExtensionDef {
-    name: "DNAT",
-    kind: ExtensionKind::Target,
-    options: &DNAT_OPTIONS,
-    parse: Some(parse),
-    kernel: nat_reqs(hooks(&[Hook::Prerouting, Hook::Output])),
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static DNAT: ExtensionDef = nat_target(
+    "DNAT",
+    &DNAT_OPTIONS,
+    Hook::Prerouting.bit() | Hook::Output.bit(),
+);
 
-pub static MASQUERADE: ExtensionDef = ExtensionDef {
-    name: "MASQUERADE",
-    kind: ExtensionKind::Target,
-    options: &MASQUERADE_OPTIONS,
-    parse: Some(parse),
-    kernel: nat_reqs(hooks(&[Hook::Postrouting])),
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static MASQUERADE: ExtensionDef =
+    nat_target("MASQUERADE", &MASQUERADE_OPTIONS, Hook::Postrouting.bit());
 
-pub static REDIRECT: ExtensionDef = ExtensionDef {
-    name: "REDIRECT",
-    kind: ExtensionKind::Target,
-    options: &REDIRECT_OPTIONS,
-    parse: Some(parse),
-    kernel: nat_reqs(hooks(&[Hook::Prerouting, Hook::Output])),
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static REDIRECT: ExtensionDef = nat_target(
+    "REDIRECT",
+    &REDIRECT_OPTIONS,
+    Hook::Prerouting.bit() | Hook::Output.bit(),
+);
 
 /// A port range with the optional base of a shifted mapping (`a-b/base`).
 struct Ports {
@@ -238,7 +227,7 @@ fn parse_address(call: &OptCall<'_, '_>, text: &str, family: Family) -> Result<I
             Family::V4 => ("IPv4", "NAT addresses are written in full (`10.0.0.1`); host names are not resolved here"),
             Family::V6 => ("IPv6", "NAT addresses are numeric; put them in brackets when a port follows: `[2001:db8::1]:80`"),
         };
-        part_error(call, text, format!("`{text}` is not an {kind} address")).help(help)
+        call.part_error(text, format!("`{text}` is not an {kind} address")).help(help)
     })
 }
 
@@ -247,16 +236,13 @@ fn parse_address(call: &OptCall<'_, '_>, text: &str, family: Family) -> Result<I
 /// must be a number; text after the base is ignored, as iptables does.
 fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError> {
     if !ports_allowed(call) {
-        return Err(part_error(
-            call,
-            text,
+        return Err(call.part_error(text,
             "a port needs `-p tcp`, `udp`, `sctp` or `dccp` before the target",
         )
         .help("iptables reads `-p` before the target's options: put it earlier in the rule, or drop the port"));
     }
     let invalid = |part: &str| {
-        part_error(
-            call,
+        call.part_error(
             part,
             format!("port `{part}` is neither a number from 0 to 65535 nor a service name"),
         )
@@ -279,22 +265,16 @@ fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError
         }
         Some(b'-') => &rest[1..],
         Some(b':') => {
-            return Err(
-                part_error(call, text, format!("port range `{text}` uses a colon"))
-                    .help("NAT port ranges take a dash: `first-last`"),
-            );
+            return Err(call
+                .part_error(text, format!("port range `{text}` uses a colon"))
+                .help("NAT port ranges take a dash: `first-last`"));
         }
         Some(_) => {
-            return Err(part_error(
-                call,
-                rest,
-                format!("unexpected `{rest}` after port {first}"),
-            ));
+            return Err(call.part_error(rest, format!("unexpected `{rest}` after port {first}")));
         }
     };
     let (last, rest) = values::parse_uint_prefix(after_first, 0, max).ok_or_else(|| {
-        part_error(
-            call,
+        call.part_error(
             after_first,
             format!("`{after_first}` is not a port number from 0 to 65535"),
         )
@@ -302,20 +282,16 @@ fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError
     })?;
     let last = port_u16(last);
     if last < first {
-        return Err(part_error(
-            call,
-            text,
-            format!("port range `{first}-{last}` is reversed"),
-        )
-        .help(format!("write the lower port first: `{last}-{first}`")));
+        return Err(call
+            .part_error(text, format!("port range `{first}-{last}` is reversed"))
+            .help(format!("write the lower port first: `{last}-{first}`")));
     }
     let range = PortRange { first, last };
     let base_text = match rest.as_bytes().first() {
         None => return Ok(Ports { range, base: None }),
         Some(b'/') => &rest[1..],
         Some(_) => {
-            return Err(part_error(
-                call,
+            return Err(call.part_error(
                 rest,
                 format!("unexpected `{rest}` after port range {first}-{last}"),
             ));
@@ -324,8 +300,7 @@ fn parse_ports(call: &mut OptCall<'_, '_>, text: &str) -> Result<Ports, ExtError
     let base = match values::parse_uint_prefix(base_text, 1, max) {
         Some((base, _ignored)) => port_u16(base),
         None => values::service_port(base_text, None).ok_or_else(|| {
-            part_error(
-                call,
+            call.part_error(
                 base_text,
                 format!(
                     "base port `{base_text}` is neither a number from 1 to 65535 nor a service name"

@@ -4,17 +4,12 @@
 //! and OUTPUT chains it rewrites the destination, in POSTROUTING and INPUT
 //! the source. The kernel accepts it only in the nat table.
 //!
-//! The value is the target network, its address masked as iptables does.
+//! The value is the target network, its address masked as iptables does;
+//! a mask whose bits are not contiguous silently becomes the full width
+//! (a warning).
 
-use std::net::{IpAddr, Ipv6Addr};
-
-use crate::model::{AddrMask, ExtensionKind, Family, Hook, TableKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
-};
-use crate::parser::values;
-
-use super::{hooks, inet_aton, lookup_host, part_error};
+use crate::model::{ExtensionKind, Hook, TableKind};
+use crate::parser::extensions::{ArgType, ExtensionDef, KernelReqs, OptSpec, Termination};
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("to", 0, ArgType::HostMask).mandatory()];
 
@@ -22,103 +17,17 @@ pub static NETMAP: ExtensionDef = ExtensionDef {
     name: "NETMAP",
     kind: ExtensionKind::Target,
     options: &OPTIONS,
-    parse: Some(parse),
     kernel: KernelReqs {
         table: Some(TableKind::Nat),
-        hooks: hooks(&[
-            Hook::Prerouting,
-            Hook::Input,
-            Hook::Output,
-            Hook::Postrouting,
-        ]),
+        hooks: Hook::Prerouting.bit()
+            | Hook::Input.bit()
+            | Hook::Output.bit()
+            | Hook::Postrouting.bit(),
         ..KernelReqs::NONE
     },
     termination: Termination::Terminal,
     ..ExtensionDef::BASE
 };
-
-/// `xtopt_parse_hostmask`: a host as `getaddrinfo` reads it, then after the
-/// first `/` a prefix length, or a mask in address form. A mask with holes
-/// (or a number beyond the prefix length, read as an address: `/33` is
-/// `0.0.0.33`) becomes a full-length mask, as in iptables.
-fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    let family = call.rule.family;
-    let (host_text, mask_text) = match text.split_once('/') {
-        Some((host, mask)) => (host, Some(mask)),
-        None => (text, None),
-    };
-    let addr = lookup_host(call, host_text)?.addr(family);
-    let width: u8 = match family {
-        Family::V4 => 32,
-        Family::V6 => 128,
-    };
-    let prefix = match mask_text {
-        None => width,
-        Some(mask_text) => parse_mask(call, mask_text, width)?,
-    };
-    let mask = mask_of(family, prefix);
-    Ok(Value::HostMask(AddrMask {
-        addr: masked(addr, mask),
-        mask,
-    }))
-}
-
-fn parse_mask(call: &mut OptCall<'_, '_>, text: &str, width: u8) -> Result<u8, ExtError> {
-    if let Some(length) = values::parse_uint(text, 0, u64::from(width)) {
-        return Ok(u8::try_from(length).unwrap_or(width));
-    }
-    let mask = match call.rule.family {
-        Family::V4 => inet_aton(text).map(IpAddr::V4),
-        Family::V6 => text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
-    };
-    let Some(mask) = mask else {
-        return Err(part_error(
-            call,
-            text,
-            format!("`{text}` is neither a prefix length from 0 to {width} nor a network mask"),
-        )
-        .help("write the network as `address/length`, such as `10.0.0.0/24`"));
-    };
-    Ok(match (AddrMask { addr: mask, mask }).prefix_len() {
-        Some(length) => length,
-        None => {
-            call.warn(format!(
-                "mask `{text}` is not a prefix: iptables maps single addresses (`/{width}`) instead"
-            ));
-            width
-        }
-    })
-}
-
-fn mask_of(family: Family, prefix: u8) -> IpAddr {
-    match family {
-        Family::V4 => IpAddr::V4(
-            u32::MAX
-                .checked_shl(32 - u32::from(prefix))
-                .unwrap_or(0)
-                .into(),
-        ),
-        Family::V6 => IpAddr::V6(
-            u128::MAX
-                .checked_shl(128 - u32::from(prefix))
-                .unwrap_or(0)
-                .into(),
-        ),
-    }
-}
-
-fn masked(addr: IpAddr, mask: IpAddr) -> IpAddr {
-    match (addr, mask) {
-        (IpAddr::V4(addr), IpAddr::V4(mask)) => {
-            IpAddr::V4((u32::from(addr) & u32::from(mask)).into())
-        }
-        (IpAddr::V6(addr), IpAddr::V6(mask)) => {
-            IpAddr::V6((u128::from(addr) & u128::from(mask)).into())
-        }
-        (addr, _) => addr,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -43,11 +43,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_PREFIX => parse_prefix(call, PREFIX_SIZE),
         O_RANGE => {
             let value = call.generic()?;
-            call.warnings.push(ExtWarning {
-                message: "`--nflog-range` has never worked: the kernel ignores it and copies whole packets".to_string(),
-                span: call.span,
-                help: Some("use `--nflog-size` to limit the bytes copied to user space".to_string()),
-            });
+            call.warnings.push(ExtWarning::new("`--nflog-range` has never worked: the kernel ignores it and copies whole packets", call.span).help("use `--nflog-size` to limit the bytes copied to user space"));
             Ok(value)
         }
         _ => call.generic(),

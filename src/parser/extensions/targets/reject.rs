@@ -10,11 +10,10 @@
 
 use crate::model::{ExtensionKind, Hook, TableKind, Value};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, Families, KernelCall, KernelReqs, OptCall, OptSpec,
+    ArgType, ExtError, ExtensionDef, Families, KernelCall, KernelReqs, OptCall, OptSpec, ParseHook,
     Termination,
 };
-
-use super::{hooks, is_prefix_ignore_case};
+use crate::parser::values::starts_with_ignore_case;
 
 /// A reject type: its name (printed by iptables-save) and its alias.
 pub(super) struct RejectType {
@@ -22,7 +21,7 @@ pub(super) struct RejectType {
     pub alias: &'static str,
 }
 
-const fn ty(name: &'static str, alias: &'static str) -> RejectType {
+pub(super) const fn ty(name: &'static str, alias: &'static str) -> RejectType {
     RejectType { name, alias }
 }
 
@@ -38,28 +37,31 @@ static TYPES: [RejectType; 8] = [
     ty("icmp-admin-prohibited", "admin-prohib"),
 ];
 
-pub(super) const TCP_RESET: &str = "tcp-reset";
+const TCP_RESET: &str = "tcp-reset";
 
 static OPTIONS: [OptSpec; 1] = [OptSpec::new("reject-with", 0, ArgType::String)];
 
-/// Where the kernel runs REJECT (both families).
-pub(super) const REJECT_HOOKS: u8 = hooks(&[Hook::Input, Hook::Forward, Hook::Output]);
+/// The definition of REJECT for one family; `parse` reads the family's
+/// types with [`parse_type`]. The kernel's rules are the same for both.
+pub(super) const fn definition(families: Families, parse: ParseHook) -> ExtensionDef {
+    ExtensionDef {
+        name: "REJECT",
+        kind: ExtensionKind::Target,
+        families,
+        options: &OPTIONS,
+        parse: Some(parse),
+        kernel: KernelReqs {
+            table: Some(TableKind::Filter),
+            hooks: Hook::Input.bit() | Hook::Forward.bit() | Hook::Output.bit(),
+            check: Some(kernel_check),
+            ..KernelReqs::NONE
+        },
+        termination: Termination::Terminal,
+        ..ExtensionDef::BASE
+    }
+}
 
-pub static REJECT: ExtensionDef = ExtensionDef {
-    name: "REJECT",
-    kind: ExtensionKind::Target,
-    families: Families::V4,
-    options: &OPTIONS,
-    parse: Some(parse),
-    kernel: KernelReqs {
-        table: Some(TableKind::Filter),
-        hooks: REJECT_HOOKS,
-        check: Some(kernel_check),
-        ..KernelReqs::NONE
-    },
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static REJECT: ExtensionDef = definition(Families::V4, parse);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     parse_type(call, &TYPES, true)
@@ -76,7 +78,9 @@ pub(super) fn parse_type(
     let text = call.arg_text();
     let matching: Vec<&RejectType> = types
         .iter()
-        .filter(|ty| is_prefix_ignore_case(text, ty.name) || is_prefix_ignore_case(text, ty.alias))
+        .filter(|ty| {
+            starts_with_ignore_case(ty.name, text) || starts_with_ignore_case(ty.alias, text)
+        })
         .collect();
     let Some(chosen) = matching.first() else {
         let names = types
@@ -85,8 +89,8 @@ pub(super) fn parse_type(
             .collect::<Vec<_>>()
             .join(", ");
         let retired = echo_reply
-            && (is_prefix_ignore_case(text, "echo-reply")
-                || is_prefix_ignore_case(text, "echoreply"));
+            && (starts_with_ignore_case("echo-reply", text)
+                || starts_with_ignore_case("echoreply", text));
         let help = if retired {
             format!("`echo-reply` is no longer supported; the types are {names}")
         } else {
@@ -114,7 +118,7 @@ pub(super) fn parse_type(
 }
 
 /// The kernel's `reject_tg_check`: a TCP reset answers TCP packets only.
-pub(super) fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
+fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
     let with = call
         .extension
         .option("reject-with")

@@ -1,19 +1,13 @@
 //! `-j REJECT` for IPv6 (libip6t_REJECT.c): drops the packet and answers
 //! with an ICMPv6 error or a TCP reset. The types, their aliases and the
-//! prefix matching are those of the IPv4 target (see `reject.rs`) with the
-//! ICMPv6 names. The kernel's rules are the same: filter table only, chains
-//! reached from INPUT, FORWARD and OUTPUT, `tcp-reset` only with `-p tcp`.
+//! prefix matching are those of the IPv4 target (see [`super::reject`],
+//! which defines both) with the ICMPv6 names. The kernel's rules are the
+//! same: filter table only, chains reached from INPUT, FORWARD and OUTPUT,
+//! `tcp-reset` only with `-p tcp`.
 
-use crate::model::{ExtensionKind, TableKind, Value};
-use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, Families, KernelReqs, OptCall, OptSpec, Termination,
-};
-
-use super::reject::{REJECT_HOOKS, RejectType, kernel_check, parse_type};
-
-const fn ty(name: &'static str, alias: &'static str) -> RejectType {
-    RejectType { name, alias }
-}
+use super::reject::{RejectType, definition, parse_type, ty};
+use crate::model::Value;
+use crate::parser::extensions::{ExtError, ExtensionDef, Families, OptCall};
 
 /// The IPv6 types in the order of ip6tables' table.
 static TYPES: [RejectType; 7] = [
@@ -26,23 +20,7 @@ static TYPES: [RejectType; 7] = [
     ty("icmp6-reject-route", "reject-route"),
 ];
 
-static OPTIONS: [OptSpec; 1] = [OptSpec::new("reject-with", 0, ArgType::String)];
-
-pub static REJECT6: ExtensionDef = ExtensionDef {
-    name: "REJECT",
-    kind: ExtensionKind::Target,
-    families: Families::V6,
-    options: &OPTIONS,
-    parse: Some(parse),
-    kernel: KernelReqs {
-        table: Some(TableKind::Filter),
-        hooks: REJECT_HOOKS,
-        check: Some(kernel_check),
-        ..KernelReqs::NONE
-    },
-    termination: Termination::Terminal,
-    ..ExtensionDef::BASE
-};
+pub static REJECT6: ExtensionDef = definition(Families::V6, parse);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     parse_type(call, &TYPES, false)

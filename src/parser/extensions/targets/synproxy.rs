@@ -13,8 +13,6 @@ use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, KernelReqs, OptCall, OptSpec, Termination,
 };
 
-use super::hooks;
-
 const O_SACK_PERM: u8 = 0;
 const O_TIMESTAMP: u8 = 1;
 const O_WSCALE: u8 = 2;
@@ -39,7 +37,7 @@ pub static SYNPROXY: ExtensionDef = ExtensionDef {
     parse: Some(parse),
     kernel: KernelReqs {
         proto: Some(6),
-        hooks: hooks(&[Hook::Input, Hook::Forward]),
+        hooks: Hook::Input.bit() | Hook::Forward.bit(),
         ..KernelReqs::NONE
     },
     termination: Termination::Depends,

@@ -7,7 +7,8 @@
 use crate::model::{ExtensionKind, Interface, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, OptCall, OptSpec, Termination};
 
-use super::{Host, kept_text, lookup_host};
+use crate::parser::extensions::generic::lookup_host;
+use crate::parser::values;
 
 const O_GATEWAY: u8 = 0;
 const O_OIF: u8 = 1;
@@ -34,20 +35,20 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_GATEWAY => {
             let text = call.arg_text();
             let family = call.rule.family;
-            let host = lookup_host(call, text)?;
             // The kernel's `tee_tg_check`; checked here, where a numeric
             // address can be told from a host name.
-            if let Host::Addr(addr) = host {
-                if addr.is_unspecified() {
-                    return Err(call
-                        .error(format!("the kernel refuses `{addr}` as a TEE gateway"))
-                        .help("give the address of the host that receives the copies"));
-                }
+            let Some(addr) = lookup_host(call, text)? else {
+                return Ok(Value::Host(values::unspecified(family)));
+            };
+            if addr.is_unspecified() {
+                return Err(call
+                    .error(format!("the kernel refuses `{addr}` as a TEE gateway"))
+                    .help("give the address of the host that receives the copies"));
             }
-            Ok(Value::Host(host.addr(family)))
+            Ok(Value::Host(addr))
         }
         _ => Ok(Value::Interface(Interface {
-            name: kept_text(call, OIF_SIZE),
+            name: call.kept_text(OIF_SIZE - 1, "`--oif`").to_string(),
         })),
     }
 }
@@ -96,15 +97,23 @@ mod tests {
         assert!(
             warnings(Family::V4, "-j TEE --gateway localhost")
                 .iter()
-                .any(|w| w.message.contains("host name"))
+                .any(|w| w.name == "depends-on-host" && w.message.contains("host name"))
         );
+        let zoned = warnings(Family::V6, "-j TEE --gateway fe80::1%eth1");
+        assert!(
+            zoned
+                .iter()
+                .any(|w| w.name == "depends-on-host" && w.message.contains("interface `eth1`")),
+            "{zoned:?}"
+        );
+        assert!(warnings(Family::V6, "-j TEE --gateway fe80::1%lo").is_empty());
         let long = warnings(
             Family::V4,
             "-j TEE --gateway 1.2.3.4 --oif 12345678901234567890",
         );
         assert!(
-            long.iter()
-                .any(|w| w.message.contains("keeps only the first 15")),
+            long.iter().any(|w| w.name == "value-changed"
+                && w.message.contains("keeps only the first 15")),
             "{long:?}"
         );
     }

@@ -6,14 +6,10 @@
 //! The kernel accepts TPROXY only in the mangle table, in chains reached
 //! from PREROUTING, and only with `-p tcp` or `-p udp` (not negated).
 
-use crate::model::{ExtensionKind, Hook, TableKind, Value};
+use crate::model::{ExtensionKind, Hook, TableKind};
 use crate::parser::extensions::{
-    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptCall, OptSpec, Termination,
+    ArgType, ExtError, ExtensionDef, KernelCall, KernelReqs, OptSpec, Termination,
 };
-
-use crate::parser::values;
-
-use super::{hooks, lookup_host};
 
 const O_PORT: u8 = 0;
 const O_ADDR: u8 = 1;
@@ -29,84 +25,15 @@ pub static TPROXY: ExtensionDef = ExtensionDef {
     name: "TPROXY",
     kind: ExtensionKind::Target,
     options: &OPTIONS,
-    parse: Some(parse),
     kernel: KernelReqs {
         table: Some(TableKind::Mangle),
-        hooks: hooks(&[Hook::Prerouting]),
+        hooks: Hook::Prerouting.bit(),
         check: Some(kernel_check),
         ..KernelReqs::NONE
     },
     termination: Termination::Terminal,
     ..ExtensionDef::BASE
 };
-
-fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
-    let text = call.arg_text();
-    match call.spec.id {
-        O_PORT => parse_port(call, text).map(Value::Port),
-        O_ADDR => {
-            let family = call.rule.family;
-            Ok(Value::Host(lookup_host(call, text)?.addr(family)))
-        }
-        _ => call.generic(),
-    }
-}
-
-/// `xtables_getportbyname`, which asks `getaddrinfo` for the service:
-/// glibc reads a decimal number with `strtoul` (spaces and a sign allowed,
-/// and the empty text is 0) into an `int`, looks a negative one up as a
-/// name (and fails), and keeps the low 16 bits of the others; any other
-/// text is a service name.
-fn parse_port(call: &mut OptCall<'_, '_>, text: &str) -> Result<u16, ExtError> {
-    let unknown = |call: &OptCall<'_, '_>| {
-        call.error(format!(
-            "port `{text}` is neither a number nor a known service name"
-        ))
-        .help("ports go from 0 to 65535")
-    };
-    let Some(number) = strtoul_decimal(text) else {
-        return values::service_port(text, None).ok_or_else(|| unknown(call));
-    };
-    // The `int` glibc stores the number in: the low 32 bits, signed.
-    let low = number & u64::from(u32::MAX);
-    if low > u64::from(i32::MAX.unsigned_abs()) {
-        return Err(unknown(call));
-    }
-    let port = u16::try_from(low & u64::from(u16::MAX)).unwrap_or(0);
-    if number != u64::from(port) {
-        call.warn(format!(
-            "port `{text}` is above 65535: iptables keeps only its low 16 bits, so this is port {port}"
-        ));
-    }
-    Ok(port)
-}
-
-/// C's `strtoul(text, &end, 10)` when it reads the whole text: leading
-/// spaces, a sign (a minus wraps around), decimal digits, saturating at
-/// the maximum. The empty text reads as 0, as `end` then points at its end.
-fn strtoul_decimal(text: &str) -> Option<u64> {
-    if text.is_empty() {
-        return Some(0);
-    }
-    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match trimmed.as_bytes().first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let value = digits.bytes().try_fold(0u64, |acc, b| {
-        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    });
-    // On overflow strtoul returns its maximum, whatever the sign.
-    Some(match value {
-        Some(value) if negative => value.wrapping_neg(),
-        Some(value) => value,
-        None => u64::MAX,
-    })
-}
 
 /// `tproxy_tg4_check` / `tproxy_tg6_check`.
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {

@@ -1,0 +1,272 @@
+//! Finding the rules of a chain that may match some packets without
+//! looking at every rule.
+//!
+//! Evaluating a chain on a set of packets needs only the rules whose cube
+//! meets the set, and deciding whether one rule is reached needs only the
+//! earlier rules whose cube meets it. Real chains are long lists of rules
+//! that differ in one field (a blocklist of sources, a service table of
+//! destination ports, kube-proxy's cluster addresses), so a chain keeps an
+//! interval tree per such field; a query uses the field where it is
+//! narrowest. Short chains are simply scanned. The index only narrows the
+//! search: every rule it returns is checked against the query cube.
+
+use std::ops::Range;
+
+use super::space::{Cube, Intervals};
+
+/// Chains shorter than this are scanned rule by rule.
+const SCAN_BELOW: usize = 24;
+
+/// Intervals `[lo, hi]` with an id, sorted by `lo`, searchable for
+/// overlaps in `O(log n + k)`: an implicit balanced tree over the sorted
+/// array where every node knows the largest `hi` below it.
+#[derive(Debug, Default)]
+struct IntervalTree {
+    items: Vec<(u128, u128, u32)>,
+    /// Per node (the middle of a range of `items`): the largest `hi` in
+    /// that range.
+    max_hi: Vec<u128>,
+}
+
+impl IntervalTree {
+    fn new(mut items: Vec<(u128, u128, u32)>) -> IntervalTree {
+        items.sort_unstable();
+        let mut max_hi = vec![0; items.len()];
+        fill_max(&items, &mut max_hi, 0, items.len());
+        IntervalTree { items, max_hi }
+    }
+
+    /// Appends the ids of intervals that meet `[lo, hi]` and pass `keep`,
+    /// stopping after `limit` of them; returns false when it stopped early.
+    fn overlapping(
+        &self,
+        lo: u128,
+        hi: u128,
+        keep: impl Fn(u32) -> bool,
+        limit: usize,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        // An explicit stack of ranges keeps the walk free of recursion.
+        let mut stack = vec![(0, self.items.len())];
+        while let Some((start, end)) = stack.pop() {
+            if start >= end {
+                continue;
+            }
+            let middle = start + (end - start) / 2;
+            if self.max_hi[middle] < lo {
+                continue;
+            }
+            stack.push((start, middle));
+            let (item_lo, item_hi, id) = self.items[middle];
+            // Everything right of the middle starts at or after it.
+            if item_lo > hi {
+                continue;
+            }
+            if item_hi >= lo && keep(id) {
+                if out.len() >= limit {
+                    return false;
+                }
+                out.push(id);
+            }
+            stack.push((middle + 1, end));
+        }
+        true
+    }
+}
+
+/// Fills `max_hi` for the subtree over `items[start..end]`; returns its
+/// largest `hi`. The depth is the tree's height, about 40 at most.
+fn fill_max(items: &[(u128, u128, u32)], max_hi: &mut [u128], start: usize, end: usize) -> u128 {
+    if start >= end {
+        return 0;
+    }
+    let middle = start + (end - start) / 2;
+    let left = fill_max(items, max_hi, start, middle);
+    let right = fill_max(items, max_hi, middle + 1, end);
+    let max = items[middle].1.max(left).max(right);
+    max_hi[middle] = max;
+    max
+}
+
+/// The fields a chain can be indexed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Source,
+    Destination,
+    DestinationPort,
+}
+
+impl Field {
+    const ALL: [Field; 3] = [Field::Source, Field::Destination, Field::DestinationPort];
+
+    fn of(self, cube: &Cube) -> &Intervals {
+        match self {
+            Field::Source => &cube.src,
+            Field::Destination => &cube.dst,
+            Field::DestinationPort => &cube.dport,
+        }
+    }
+}
+
+/// One field's index: the rules narrow in it, in a tree, and the others.
+#[derive(Debug)]
+struct FieldIndex {
+    field: Field,
+    /// The whole range of the field: a query that spans it gains nothing.
+    full: (u128, u128),
+    tree: IntervalTree,
+    /// Rules that allow every value of the field, in order.
+    wide: Vec<u32>,
+}
+
+/// The index of one chain's rules.
+#[derive(Debug, Default)]
+pub struct ChainIndex {
+    fields: Vec<FieldIndex>,
+}
+
+impl ChainIndex {
+    /// Indexes `cubes`, the cubes of a chain's rules in order, within the
+    /// packet space `universe`.
+    #[must_use]
+    pub fn new(cubes: &[&Cube], universe: &Cube) -> ChainIndex {
+        if cubes.len() < SCAN_BELOW {
+            return ChainIndex::default();
+        }
+        let mut fields = Vec::new();
+        for field in Field::ALL {
+            let Some(full) = field.of(universe).bounds() else {
+                continue;
+            };
+            let mut narrow = Vec::new();
+            let mut wide = Vec::new();
+            for (position, cube) in cubes.iter().enumerate() {
+                let id = u32::try_from(position).unwrap_or(u32::MAX);
+                match field.of(cube).bounds() {
+                    Some(bounds) if bounds != full => narrow.push((bounds.0, bounds.1, id)),
+                    _ => wide.push(id),
+                }
+            }
+            // A field that few rules restrict would send most queries to
+            // the list of wide rules anyway.
+            if narrow.len() * 4 >= cubes.len() {
+                fields.push(FieldIndex {
+                    field,
+                    full,
+                    tree: IntervalTree::new(narrow),
+                    wide,
+                });
+            }
+        }
+        ChainIndex { fields }
+    }
+
+    /// The rules of `range` whose cube meets `query`, in order, into `out`
+    /// (cleared first). `cube_of` gives the cube of a rule of the chain.
+    /// At most `limit` rules are given: then it returns false, and `out`
+    /// holds some of them, not necessarily the first.
+    pub fn meeting<'c>(
+        &self,
+        cube_of: impl Fn(usize) -> &'c Cube,
+        query: &Cube,
+        range: Range<usize>,
+        limit: usize,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        out.clear();
+        let best = self
+            .fields
+            .iter()
+            .filter_map(|index| {
+                let bounds = index.field.of(query).bounds()?;
+                (bounds != index.full).then_some((index, bounds))
+            })
+            .min_by_key(|(index, _)| index.wide.len());
+        let Some((index, (lo, hi))) = best.filter(|_| range.len() >= SCAN_BELOW) else {
+            for position in range {
+                if cube_of(position).overlaps(query) {
+                    if out.len() >= limit {
+                        return false;
+                    }
+                    out.push(u32::try_from(position).unwrap_or(u32::MAX));
+                }
+            }
+            return true;
+        };
+        let start = u32::try_from(range.start).unwrap_or(u32::MAX);
+        let end = u32::try_from(range.end).unwrap_or(u32::MAX);
+        let keep = |id: u32| id >= start && id < end && cube_of(id as usize).overlaps(query);
+        let mut complete = index.tree.overlapping(lo, hi, keep, limit, out);
+        let first_wide = index.wide.partition_point(|&id| id < start);
+        for &id in index.wide[first_wide..].iter().take_while(|&&id| id < end) {
+            if cube_of(id as usize).overlaps(query) {
+                if out.len() >= limit {
+                    complete = false;
+                    break;
+                }
+                out.push(id);
+            }
+        }
+        out.sort_unstable();
+        complete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cube_with(src: (u128, u128), dport: (u128, u128)) -> Cube {
+        let mut cube = Cube::universe(32);
+        cube.src = Intervals::range(src.0, src.1);
+        cube.dport = Intervals::range(dport.0, dport.1);
+        cube
+    }
+
+    proptest! {
+        #[test]
+        fn finds_exactly_the_rules_a_scan_finds(
+            rules in prop::collection::vec(((0u128..64, 0u128..8), (0u128..64, 0u128..8), any::<bool>()), 0..80),
+            query in ((0u128..64, 0u128..8), (0u128..64, 0u128..8)),
+            start in 0usize..80,
+            length in 0usize..80,
+        ) {
+            let full = (0, u128::from(u32::MAX));
+            let cubes: Vec<Cube> = rules
+                .iter()
+                .map(|((s, sw), (d, dw), wide)| {
+                    let src = if *wide { full } else { (*s, s + sw) };
+                    cube_with(src, (*d, d + dw))
+                })
+                .collect();
+            let refs: Vec<&Cube> = cubes.iter().collect();
+            let index = ChainIndex::new(&refs, &Cube::universe(32));
+            let query = cube_with((query.0.0, query.0.0 + query.0.1), (query.1.0, query.1.0 + query.1.1));
+            let start = start.min(cubes.len());
+            let end = (start + length).min(cubes.len());
+            let mut found = Vec::new();
+            prop_assert!(index.meeting(|i| refs[i], &query, start..end, usize::MAX, &mut found));
+            let expected: Vec<u32> = (start..end)
+                .filter(|&i| cubes[i].overlaps(&query))
+                .map(|i| i as u32)
+                .collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    #[test]
+    fn a_long_blocklist_is_searched_by_source() {
+        let cubes: Vec<Cube> = (0..1000u128)
+            .map(|i| cube_with((i * 4, i * 4), (0, 65535)))
+            .collect();
+        let refs: Vec<&Cube> = cubes.iter().collect();
+        let index = ChainIndex::new(&refs, &Cube::universe(32));
+        let mut found = Vec::new();
+        let query = cube_with((400, 407), (0, 65535));
+        assert!(index.meeting(|i| refs[i], &query, 0..1000, usize::MAX, &mut found));
+        assert_eq!(found, vec![100, 101]);
+        assert!(!index.meeting(|i| refs[i], &query, 0..1000, 1, &mut found));
+        assert_eq!(found.len(), 1);
+    }
+}
