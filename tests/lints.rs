@@ -117,11 +117,13 @@ pub fn render(report: &FileReport, diagnostics: &[Diagnostic]) -> String {
         loadable: report.loadable,
         rules: report.rules(),
         diagnostics,
+        baselined: &[],
     }];
     let sources = [report.source.clone()];
     let run = Run {
         files: &files,
         sources: &sources,
+        root: None,
     };
     let mut out = Vec::new();
     output::write(

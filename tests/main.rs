@@ -10,4 +10,5 @@ mod corpus;
 mod lints;
 mod meta;
 mod oracle;
+mod output;
 mod reader;

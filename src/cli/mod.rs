@@ -4,9 +4,10 @@
 //! errors, unreadable files and internal errors.
 
 mod inputs;
+mod report;
 mod rule;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,17 +16,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostics::Severity;
 use crate::engine::{self, Input, Settings};
 use crate::model::Family;
-use crate::output::{self, FileOutput, Format, Run, Style};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
-    /// Findings drawn over the source (the default).
-    Full,
-    /// One line per finding: `path:line:col: severity[code/name] message`.
-    Concise,
-    /// One JSON document.
-    Json,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FamilyArg {
@@ -94,9 +84,8 @@ struct CheckArgs {
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value = "full")]
-    format: FormatArg,
+    #[command(flatten)]
+    output: report::OutputArgs,
 
     /// Address family of the files (default: from the file name, then the content, then 4).
     #[arg(long, value_enum)]
@@ -274,39 +263,14 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
             }
         }
     }
-    let (reports, errors) = engine::check_inputs(inputs, &settings);
+    let (mut reports, errors) = engine::check_inputs(inputs, &settings);
     for error in &errors {
         writeln!(stderr, "fwlint: error: {}: {}", error.path, error.message)?;
         failed = true;
     }
-    let sources: Vec<_> = reports.iter().map(|report| report.source.clone()).collect();
-    let files: Vec<FileOutput<'_>> = reports
-        .iter()
-        .map(|report| FileOutput {
-            source: &report.source,
-            family: report.family.as_str(),
-            loadable: report.loadable,
-            rules: report.rules(),
-            diagnostics: &report.diagnostics,
-        })
-        .collect();
-    let run = Run {
-        files: &files,
-        sources: &sources,
-    };
-    let format = match cli.format {
-        FormatArg::Full => Format::Full,
-        FormatArg::Concise => Format::Concise,
-        FormatArg::Json => Format::Json,
-    };
-    let stdout = std::io::stdout();
-    let style = Style {
-        color: stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        width: 100,
-    };
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    output::write(format, &run, style, &mut out)?;
-    out.flush()?;
+    if let Some(code) = report::report(&cli.output, &mut reports, failed)? {
+        return Ok(code);
+    }
     if failed {
         return Ok(2);
     }

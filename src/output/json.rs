@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Run;
+use super::{Run, Suppression, fingerprint, location};
 use crate::diagnostics::Summary;
 
 #[derive(Serialize)]
@@ -55,12 +55,19 @@ struct DiagnosticEntry<'a> {
     labels: Vec<LabelEntry<'a>>,
     help: Option<&'a str>,
     suppressed: bool,
+    /// `inSource` or `external` (a baseline), as SARIF names them.
+    suppression: Option<&'static str>,
+    fingerprint: String,
 }
 
 pub fn write(run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut diagnostics = Vec::new();
     for file in run.files {
-        for diagnostic in file.diagnostics {
+        let path = location::report_path(file.source.name(), run.root);
+        let fingerprints = fingerprint::fingerprints(&path, file.source, file.diagnostics);
+        for (index, (diagnostic, fingerprint)) in
+            file.diagnostics.iter().zip(fingerprints).enumerate()
+        {
             let (line, column, end_line, end_column) =
                 super::position(file.source, diagnostic.span);
             let labels = diagnostic
@@ -95,6 +102,11 @@ pub fn write(run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
                 labels,
                 help: diagnostic.help.as_deref(),
                 suppressed: diagnostic.suppressed,
+                suppression: file.suppression(index).map(|kind| match kind {
+                    Suppression::InSource => "inSource",
+                    Suppression::Baseline => "external",
+                }),
+                fingerprint,
             });
         }
     }
