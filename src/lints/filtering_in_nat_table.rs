@@ -10,9 +10,10 @@ use crate::model::{Chain, Rule, Table, TableKind, Value, Verdict};
 declare_code! {
     /// ## What it does
     /// Reports filtering written into the nat table: a `DROP` policy on a
-    /// nat chain, and rules that match connection states other than `NEW`
-    /// (`ESTABLISHED`, `RELATED`, `INVALID`), which the nat table never
-    /// sees.
+    /// nat chain, and rules that match only connection states the nat
+    /// table never sees (`ESTABLISHED`, `INVALID`, `UNTRACKED`). The first
+    /// packet of a `RELATED` connection does pass the nat table, so a
+    /// match that allows `RELATED` is left alone.
     ///
     /// ## Why is this bad?
     /// The nat table is consulted only for the first packet of a
@@ -78,7 +79,9 @@ impl Lint for FilteringInNatTable {
         let Some(states) = required_states(rule) else {
             return;
         };
-        let unseen = Value::STATE_ESTABLISHED | Value::STATE_RELATED | Value::STATE_INVALID;
+        // The first packet of an expected (RELATED) connection walks the
+        // nat table like a NEW one; INVALID and UNTRACKED packets skip it.
+        let unseen = Value::STATE_ESTABLISHED | Value::STATE_INVALID | Value::STATE_UNTRACKED;
         if states & !unseen == 0 && states != 0 {
             let span = rule
                 .matches
@@ -87,7 +90,7 @@ impl Lint for FilteringInNatTable {
                 .map_or(rule.span, |m| m.span);
             cx.report(span, "this state match never matches in the nat table")
                 .label("the nat table sees only the first packet of a connection")
-                .help("filter established, related and invalid traffic in the filter table");
+                .help("filter established and invalid traffic in the filter table");
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum Dead {
         by: Vec<(Place, Decision)>,
         /// Some of its packets return to the caller before it.
         returned: bool,
+        /// The packets it would match, as they enter its chain.
+        packets: PacketSet,
     },
 }
 
@@ -39,6 +41,7 @@ pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead
         return Some(Dead::Taken {
             by: vec![(Place::Rule { chain, rule: first }, decision.clone())],
             returned: false,
+            packets: would,
         });
     }
     let (decided, left) = evaluator.replay(chain, 0..rule, Flow::exact(would.clone()))?;
@@ -49,7 +52,11 @@ pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead
     {
         by.retain(|(taker, _)| *taker == place);
     }
-    Some(Dead::Taken { by, returned })
+    Some(Dead::Taken {
+        by,
+        returned,
+        packets: would,
+    })
 }
 
 /// The first of `places` that on its own matches every packet of
@@ -192,4 +199,45 @@ pub fn name_place(
             evaluator.table.chains[chain].name
         ),
     }
+}
+
+/// The chains reachable from chain `from` by jumps and gotos, `from`
+/// included.
+fn reachable_from(evaluator: &Evaluator<'_>, from: usize) -> Vec<bool> {
+    let mut seen = vec![false; evaluator.table.chains.len()];
+    let mut stack = vec![from];
+    seen[from] = true;
+    while let Some(chain) = stack.pop() {
+        for rule in 0..evaluator.table.chains[chain].rules.len() {
+            if let Action::Jump(callee) | Action::Goto(callee) = evaluator.action(chain, rule).0
+                && !seen[callee]
+            {
+                seen[callee] = true;
+                stack.push(callee);
+            }
+        }
+    }
+    seen
+}
+
+/// How a decision taken in another chain reached rule `rule` of chain
+/// `chain`: the first earlier jump or goto of `chain` that may send
+/// packets of `packets` towards the chain that decided.
+#[must_use]
+pub fn via_jump(
+    evaluator: &Evaluator<'_>,
+    chain: usize,
+    rule: usize,
+    decided_in: usize,
+    packets: &PacketSet,
+) -> Option<(usize, usize)> {
+    (0..rule).find_map(|earlier| {
+        let (Action::Jump(callee) | Action::Goto(callee)) = evaluator.action(chain, earlier).0
+        else {
+            return None;
+        };
+        let cube = &evaluator.matches[chain][earlier].cube;
+        let meets = packets.overlaps_cube(cube);
+        (meets && reachable_from(evaluator, callee)[decided_in]).then_some((earlier, callee))
+    })
 }

@@ -75,7 +75,7 @@ impl Lint for RedundantRule {
                         }
                         let own = own_decision(evaluator, chain_index, rule_index);
                         match dead(evaluator, chain_index, rule_index) {
-                            Some(Dead::Taken { by, returned }) => {
+                            Some(Dead::Taken { by, returned, .. }) => {
                                 let same = own.is_some()
                                     && !returned
                                     && !by.is_empty()

@@ -1,12 +1,15 @@
 //! FW107 `shadowed-rule`: a rule whose packets earlier rules all decide
 //! otherwise, following jumps, gotos, RETURN and policies.
 
-use super::flow::{Dead, dead, name_place, own_decision};
+use super::flow::{Dead, dead, name_place, own_decision, via_jump};
 use super::rules::{first_catch_all, join_lines as join};
 use super::{FileContext, Lint};
-use crate::analysis::Place;
+use crate::analysis::eval::{Action, Evaluator};
+use crate::analysis::space::PacketSet;
+use crate::analysis::{Decision, Place};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
+use crate::source::{SourceFile, Span};
 
 declare_code! {
     /// ## What it does
@@ -70,8 +73,11 @@ impl Lint for ShadowedRule {
                         if catch_all.is_some_and(|position| rule_index > position) {
                             continue;
                         }
-                        let Some(Dead::Taken { by, returned }) =
-                            dead(evaluator, chain_index, rule_index)
+                        let Some(Dead::Taken {
+                            by,
+                            returned,
+                            packets,
+                        }) = dead(evaluator, chain_index, rule_index)
                         else {
                             continue;
                         };
@@ -85,31 +91,34 @@ impl Lint for ShadowedRule {
                             // Decided the same way before: `redundant-rule`.
                             continue;
                         }
-                        let takers: Vec<(crate::source::Span, String, String)> = by
-                            .iter()
-                            .map(|(place, decision)| {
-                                (
-                                    evaluator.span_of(*place),
-                                    name_place(evaluator, cx.source, *place, chain_index),
-                                    match place {
-                                        Place::Rule { .. } => format!(
-                                            "takes these packets first ({})",
-                                            decision.describe()
-                                        ),
-                                        Place::Policy { .. } => {
-                                            format!("the policy ({})", decision.describe())
-                                        }
-                                    },
-                                )
-                            })
-                            .collect();
+                        let takers = name_takers(
+                            evaluator,
+                            cx.source,
+                            chain_index,
+                            rule_index,
+                            &by,
+                            &packets,
+                        );
+                        let own_callee = match evaluator.action(chain_index, rule_index).0 {
+                            Action::Jump(callee) | Action::Goto(callee) => Some(callee),
+                            _ => None,
+                        };
+                        if !returned
+                            && own_callee.is_some()
+                            && takers.iter().all(|taker| taker.via == own_callee)
+                        {
+                            // An earlier jump to the same chain already
+                            // sends it every packet: a repeat, not a
+                            // contradiction.
+                            continue;
+                        }
                         findings.push((rule.span, chain.name.clone(), takers, returned));
                     }
                 }
             }
         }
         for (span, chain, takers, returned) in findings {
-            let lines: Vec<String> = takers.iter().map(|(_, name, _)| name.clone()).collect();
+            let lines: Vec<String> = takers.iter().map(|taker| taker.name.clone()).collect();
             let by = match (lines.is_empty(), returned) {
                 (false, false) => format!("by {}", join(&lines)),
                 (false, true) => format!("by {} and by a `RETURN` before it", join(&lines)),
@@ -117,12 +126,82 @@ impl Lint for ShadowedRule {
             };
             let diagnostic = cx.report(span, format!("this rule never matches: every packet it would match in `{chain}` is decided earlier, {by}"));
             diagnostic.label("shadowed");
-            for (taker, _, message) in takers.into_iter().take(4) {
-                diagnostic.secondary(taker, message);
+            for (taker_span, message) in takers.into_iter().flat_map(|taker| taker.labels).take(4) {
+                diagnostic.secondary(taker_span, message);
             }
             diagnostic.help("move it above the rules that take its packets, or delete it if they decide as they should");
         }
     }
+}
+
+/// An earlier place that takes a shadowed rule's packets, as the message
+/// names it.
+struct Taker {
+    name: String,
+    labels: Vec<(Span, String)>,
+    /// The chain an earlier jump of the rule's own chain sent the packets
+    /// to, when the decision was taken there.
+    via: Option<usize>,
+}
+
+/// Names the places that take a rule's packets from where the reader
+/// stands: a decision taken in a called chain is named by the jump of the
+/// rule's own chain that leads there, with the deciding line beside it.
+fn name_takers(
+    evaluator: &Evaluator<'_>,
+    source: &SourceFile,
+    chain: usize,
+    rule: usize,
+    by: &[(Place, Decision)],
+    packets: &PacketSet,
+) -> Vec<Taker> {
+    let mut takers: Vec<Taker> = Vec::new();
+    for (place, decision) in by {
+        let decided_in = match *place {
+            Place::Rule { chain, .. } | Place::Policy { chain } => chain,
+        };
+        let verdict = decision.describe();
+        let via = (decided_in != chain)
+            .then(|| via_jump(evaluator, chain, rule, decided_in, packets))
+            .flatten();
+        let Some((jump, callee)) = via else {
+            let message = match place {
+                Place::Rule { .. } => format!("takes these packets first ({verdict})"),
+                Place::Policy { .. } => format!("the policy ({verdict})"),
+            };
+            takers.push(Taker {
+                name: name_place(evaluator, source, *place, chain),
+                labels: vec![(evaluator.span_of(*place), message)],
+                via: None,
+            });
+            continue;
+        };
+        let inner = (
+            evaluator.span_of(*place),
+            format!("decides them here ({verdict})"),
+        );
+        if let Some(existing) = takers.iter_mut().find(|taker| taker.via == Some(callee)) {
+            existing.labels.push(inner);
+            continue;
+        }
+        let jump_place = Place::Rule { chain, rule: jump };
+        let callee_name = &evaluator.table.chains[callee].name;
+        takers.push(Taker {
+            name: format!(
+                "the jump at {} to `{callee_name}`",
+                name_place(evaluator, source, jump_place, chain)
+            ),
+            labels: vec![
+                (
+                    evaluator.span_of(jump_place),
+                    format!("sends these packets to `{callee_name}` first"),
+                ),
+                inner,
+            ],
+            via: Some(callee),
+        });
+    }
+    takers
 }
 
 #[cfg(test)]
