@@ -279,3 +279,48 @@ fn a_fifty_megabyte_file_is_read() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn exposure_shows_what_the_world_can_open_and_where() {
+    let output = fwlint(
+        &[
+            "exposure",
+            "examples/nat-firewall-incident.rules",
+            "examples/nat-router.rules",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    // The incident: every TCP port of the firewall is open, by INPUT's
+    // policy, though FORWARD "protects" 8080.
+    assert!(
+        text.contains("tcp any port         from anywhere                 to this host, accepted by the policy (line 17)"),
+        "{text}"
+    );
+    // The router: SSH only from the LAN side, and the VoIP box forwarded.
+    assert!(
+        text.contains("tcp port 22          from anywhere on eth1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("udp port 5060        from anywhere on eth0         forwarded to 192.168.10.30 by the DNAT at line 10, accepted by line 29"),
+        "{text}"
+    );
+    // The published web server is not listed: FORWARD's accept for it
+    // matches the address before DNAT and never matches.
+    assert!(!text.contains("port 443"), "{text}");
+
+    let json = fwlint(
+        &["exposure", "--format", "json", "examples/nat-router.rules"],
+        None,
+    );
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let openings = document["files"][0]["openings"]
+        .as_array()
+        .expect("openings");
+    assert_eq!(openings.len(), 3);
+    assert_eq!(openings[2]["path"], "forward");
+    assert_eq!(openings[2]["nat_line"], 10);
+    assert_eq!(openings[2]["certain"], true);
+}

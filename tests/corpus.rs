@@ -49,11 +49,11 @@ fn findings_per_code_on_the_real_corpus() {
         }
     }
     let mut table = format!(
-        "{files} iptables-save files of ../shared/corpus\ncode   name                          findings  files\n"
+        "{files} iptables-save files of ../shared/corpus\ncode   name                              findings  files\n"
     );
     for (code, (findings, in_files)) in &counts {
         let name = registry::find(code).expect("known code").name;
-        table.push_str(&format!("{code}  {name:28}  {findings:8}  {in_files:5}\n"));
+        table.push_str(&format!("{code}  {name:32}  {findings:8}  {in_files:5}\n"));
     }
     eprintln!("{table}");
     insta::with_settings!({snapshot_path => "snapshots", prepend_module_to_snapshot => false}, {

@@ -57,6 +57,7 @@ fn lint(path: &Path) -> FileReport {
     }];
     let mut settings = Settings {
         fragment,
+        host: host_profile(&text_of(&inputs[0])),
         ..Settings::default()
     };
     let partner = path.with_file_name("rules.v4");
@@ -71,6 +72,44 @@ fn lint(path: &Path) -> FileReport {
         settings.pairs.push((partner_name, name));
     }
     engine::check_inputs_text(inputs, &settings).swap_remove(0)
+}
+
+fn text_of(input: &Input) -> String {
+    match input {
+        Input::Stdin { text, .. } => text.clone(),
+        Input::File(path) => std::fs::read_to_string(path).expect("readable"),
+    }
+}
+
+/// The host profile a fixture declares in a comment line such as
+/// `# fwlint-host: services=tcp/5432,udp/161 trusted=10.0.0.0/8
+/// addresses=203.0.113.1`.
+pub fn host_profile(text: &str) -> fwlint::analysis::HostProfile {
+    let mut profile = fwlint::analysis::HostProfile::default();
+    let Some(line) = text
+        .lines()
+        .find_map(|line| line.strip_prefix("# fwlint-host:"))
+    else {
+        return profile;
+    };
+    for field in line.split_whitespace() {
+        let (key, values) = field.split_once('=').expect("key=value");
+        for value in values.split(',') {
+            match key {
+                "services" => profile
+                    .services
+                    .push(fwlint::analysis::Service::parse(value).expect("service")),
+                "trusted" => profile
+                    .trusted
+                    .push(fwlint::cli::parse_network(value).expect("network")),
+                "addresses" => profile
+                    .addresses
+                    .push(fwlint::cli::parse_network(value).expect("address")),
+                other => panic!("unknown fixture host key `{other}`"),
+            }
+        }
+    }
+    profile
 }
 
 fn markers(source: &SourceFile, name: &str) -> Vec<(usize, String)> {

@@ -93,6 +93,7 @@ fn documentation_examples_do_what_they_say() {
                 fwlint::source::SourceFile::new(name, text),
                 &fwlint::engine::Settings {
                     fragment: text.starts_with("# with --fragment"),
+                    host: crate::lints::host_profile(text),
                     ..fwlint::engine::Settings::default()
                 },
             )

@@ -9,10 +9,12 @@
 //! parsed or how findings are printed.
 
 pub mod eval;
+pub mod exposure;
 pub mod host;
 pub mod index;
 pub mod interfaces;
 pub mod matcher;
+pub mod nat;
 pub mod space;
 
 use eval::Evaluator;

@@ -3,6 +3,7 @@
 //! no finding reaches the failure threshold, 1 when one does, 2 for usage
 //! errors, unreadable files and internal errors.
 
+mod exposure;
 mod inputs;
 mod report;
 mod rule;
@@ -55,6 +56,8 @@ struct Cli {
 enum Command {
     /// Show the documentation of a code (`FW101`) or name (`unreachable-rule`), or list them all.
     Rule(RuleArgs),
+    /// Show the new connections from outside that the rules let in: to this host, and through DNAT to others.
+    Exposure(exposure::ExposureArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +139,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
+        Some(Command::Exposure(args)) => exposure::run(&args),
         None => run(cli.check),
     };
     match result {

@@ -2,7 +2,7 @@
 //! and redundant rules: which earlier rules take a rule's packets.
 
 use crate::analysis::eval::{Action, Decided, Evaluator};
-use crate::analysis::space::PacketSet;
+use crate::analysis::space::{Intervals, PacketSet};
 use crate::analysis::{Decision, Flow, Place};
 
 /// Why a rule never matches a packet.
@@ -203,7 +203,8 @@ pub fn name_place(
 
 /// The chains reachable from chain `from` by jumps and gotos, `from`
 /// included.
-fn reachable_from(evaluator: &Evaluator<'_>, from: usize) -> Vec<bool> {
+#[must_use]
+pub fn reachable_from(evaluator: &Evaluator<'_>, from: usize) -> Vec<bool> {
     let mut seen = vec![false; evaluator.table.chains.len()];
     let mut stack = vec![from];
     seen[from] = true;
@@ -240,4 +241,135 @@ pub fn via_jump(
         let meets = packets.overlaps_cube(cube);
         (meets && reachable_from(evaluator, callee)[decided_in]).then_some((earlier, callee))
     })
+}
+
+/// The chains of `evaluator`'s table that the built-in chain of `hook`
+/// reaches by jumps and gotos (itself included); all `false` when the
+/// table has no such chain.
+#[must_use]
+pub fn chains_of_hook(evaluator: &Evaluator<'_>, hook: crate::model::Hook) -> Vec<bool> {
+    evaluator
+        .table
+        .chains
+        .iter()
+        .position(|chain| chain.hook == Some(hook))
+        .map_or_else(
+            || vec![false; evaluator.table.chains.len()],
+            |start| reachable_from(evaluator, start),
+        )
+}
+
+/// `set` as an address list a reader can take in: `192.0.2.1`,
+/// `10.0.0.0/8`, or a range.
+#[must_use]
+pub fn describe_addresses(set: &Intervals, family: crate::model::Family) -> String {
+    use crate::analysis::matcher::{address_bits, address_of};
+    let bits = address_bits(family);
+    let parts: Vec<String> = set
+        .ranges()
+        .iter()
+        .take(3)
+        .map(|&(low, high)| {
+            let size = high - low;
+            if size == 0 {
+                return address_of(low, family).to_string();
+            }
+            let host_bits = 128 - size.leading_zeros();
+            let aligned = size.count_ones() == host_bits && low & size == 0;
+            if aligned {
+                format!("{}/{}", address_of(low, family), bits - host_bits)
+            } else {
+                format!("{}-{}", address_of(low, family), address_of(high, family))
+            }
+        })
+        .collect();
+    let more = if set.ranges().len() > 3 { ", ..." } else { "" };
+    format!("{}{more}", parts.join(", "))
+}
+
+/// `set` as a port list: `443`, `8000:8080`.
+#[must_use]
+pub fn describe_ports(set: &Intervals) -> String {
+    let parts: Vec<String> = set
+        .ranges()
+        .iter()
+        .take(4)
+        .map(|&(low, high)| {
+            if low == high {
+                low.to_string()
+            } else {
+                format!("{low}:{high}")
+            }
+        })
+        .collect();
+    let more = if set.ranges().len() > 4 { ",..." } else { "" };
+    format!("{}{more}", parts.join(","))
+}
+
+/// `line N` for the line `span` starts on.
+#[must_use]
+pub fn line_name(source: &crate::source::SourceFile, span: crate::source::Span) -> String {
+    format!("line {}", source.line_col(span.start).line)
+}
+
+/// The places of filter `INPUT` that surely accept some of `packets`,
+/// with what they accept, INPUT's own rules first, then called chains,
+/// then the policy. `None` when fwlint cannot tell: the query ran out of
+/// budget, or another table on the way (raw, mangle, security) may refuse
+/// packets.
+#[must_use]
+pub fn surely_accepted_in_input(
+    analysis: &crate::analysis::Analysis<'_>,
+    packets: PacketSet,
+) -> Option<Vec<(Place, PacketSet)>> {
+    use crate::model::{Hook, TableKind, Verdict};
+    let filter = analysis.table(TableKind::Filter)?;
+    let evaluator = &filter.evaluator;
+    if evaluator.recording.exhausted {
+        return None;
+    }
+    let input = evaluator
+        .table
+        .chains
+        .iter()
+        .position(|chain| chain.hook == Some(Hook::Input))?;
+    for kind in [TableKind::Raw, TableKind::Mangle, TableKind::Security] {
+        let Some(table) = analysis.table(kind) else {
+            continue;
+        };
+        let other = &table.evaluator;
+        let may_refuse = other.table.chains.iter().enumerate().any(|(chain, rules)| {
+            rules
+                .policy
+                .as_ref()
+                .is_some_and(|policy| policy.verdict != Verdict::Accept)
+                || (0..rules.rules.len()).any(|rule| match &other.action(chain, rule).0 {
+                    Action::Decide(decision) => !decision.passes(),
+                    Action::Unknown => true,
+                    _ => false,
+                })
+        });
+        if may_refuse {
+            return None;
+        }
+    }
+    let decided = evaluator.query_builtin(input, Flow::exact(packets))?;
+    let mut accepted: Vec<(Place, PacketSet)> = Vec::new();
+    for decided in decided {
+        if decided.decision != Decision::Accept || decided.flow.sure.is_empty() {
+            continue;
+        }
+        match accepted
+            .iter_mut()
+            .find(|(place, _)| *place == decided.place)
+        {
+            Some((_, set)) => set.extend(decided.flow.sure),
+            None => accepted.push((decided.place, decided.flow.sure)),
+        }
+    }
+    accepted.sort_by_key(|(place, _)| match *place {
+        Place::Rule { chain, rule } => (chain != input, chain, rule),
+        Place::Policy { .. } => (true, usize::MAX, usize::MAX),
+    });
+    Some(accepted)
 }

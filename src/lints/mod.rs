@@ -14,9 +14,13 @@ mod deprecated_state_match;
 mod duplicate_rule;
 mod filtering_in_nat_table;
 mod flow;
+mod forward_matches_pre_nat_address;
+mod forward_rule_for_local_service;
 mod hostname_in_address;
 mod icmp_blocked;
+mod input_rule_for_forwarded_port;
 mod ipv6_weaker_than_ipv4;
+mod local_service_exposed;
 mod log_without_limit;
 mod missing_established_accept;
 mod missing_loopback_accept;
@@ -33,6 +37,7 @@ mod unreachable_rule;
 mod unused_chain;
 
 pub use context::{FileContext, FileFacts, RunContext, RunFile};
+pub use flow::describe_addresses;
 pub use ipv6_weaker_than_ipv4::{pair_key, v6_sibling};
 
 use crate::diagnostics::LintMeta;
@@ -66,12 +71,16 @@ pub static ALL: &[&dyn Lint] = &[
     &unreachable_rule::UnreachableRule,
     &shadowed_rule::ShadowedRule,
     &redundant_rule::RedundantRule,
+    &forward_rule_for_local_service::ForwardRuleForLocalService,
+    &forward_matches_pre_nat_address::ForwardMatchesPreNatAddress,
+    &input_rule_for_forwarded_port::InputRuleForForwardedPort,
     &duplicate_rule::DuplicateRule,
     &unused_chain::UnusedChain,
     &port_range_reversed::PortRangeReversed,
     &reject_misuse::RejectMisuse,
     &filtering_in_nat_table::FilteringInNatTable,
     &permissive_policy::PermissivePolicy,
+    &local_service_exposed::LocalServiceExposed,
     &missing_loopback_accept::MissingLoopbackAccept,
     &missing_established_accept::MissingEstablishedAccept,
     &icmp_blocked::IcmpBlocked,

@@ -1,0 +1,206 @@
+//! What the world can open: the new TCP and UDP connections that reach a
+//! service, on this host through `INPUT` and, after a `DNAT`, on another
+//! host through `FORWARD`; each with its sources and the place that lets
+//! it in. What fwlint cannot decide is kept apart as uncertain, never
+//! counted as open or closed.
+//!
+//! The module computes; `fwlint exposure` prints.
+
+use serde::Serialize;
+
+use super::Analysis;
+use super::eval::{Decision, Flow, Place};
+use super::nat::Destination;
+use super::space::{Intervals, PacketSet, state};
+use crate::model::{Hook, TableKind};
+use crate::source::Span;
+
+/// One way in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Opening {
+    /// `input`: to this host; `forward`: through a DNAT to another host.
+    pub path: &'static str,
+    pub protocol: &'static str,
+    /// Destination ports, as the packet arrives.
+    pub ports: Vec<(u16, u16)>,
+    /// Source addresses, as the analysis's integers (see `sources_text`).
+    #[serde(skip)]
+    pub sources: Intervals,
+    /// The sources, readable.
+    pub sources_text: String,
+    /// The input interfaces, when not every one: `eth1`, or
+    /// `not eth0` when all but some.
+    pub interfaces: Option<String>,
+    /// True when every packet described is accepted whatever the unknown
+    /// matches and targets do; false for what may be accepted.
+    pub certain: bool,
+    /// Where it is accepted: a rule or a policy of the filter table.
+    #[serde(skip)]
+    pub place: Place,
+    #[serde(skip)]
+    pub span: Span,
+    /// For `forward`: the DNAT rule and where it sends the connections.
+    #[serde(skip)]
+    pub nat_span: Option<Span>,
+    pub forwarded_to: Option<String>,
+}
+
+fn port_ranges(set: &Intervals) -> Vec<(u16, u16)> {
+    set.ranges()
+        .iter()
+        .map(|&(low, high)| {
+            (
+                u16::try_from(low).unwrap_or(u16::MAX),
+                u16::try_from(high).unwrap_or(u16::MAX),
+            )
+        })
+        .collect()
+}
+
+fn protocol_name(protocol: u8) -> &'static str {
+    if protocol == 6 { "tcp" } else { "udp" }
+}
+
+impl Analysis<'_> {
+    /// Every opening of the ruleset for new TCP and UDP connections from
+    /// outside (not on `lo`), or `None` when the analysis ran out of
+    /// budget and cannot say.
+    #[must_use]
+    pub fn exposure(
+        &self,
+        describe_sources: &dyn Fn(&Intervals) -> String,
+    ) -> Option<Vec<Opening>> {
+        let filter = self.table(TableKind::Filter)?;
+        let evaluator = &filter.evaluator;
+        if evaluator.recording.exhausted {
+            return None;
+        }
+        let chains = &evaluator.table.chains;
+        let hook_chain = |hook: Hook| chains.iter().position(|chain| chain.hook == Some(hook));
+        let loopback = self.atoms.pattern("lo").0;
+        let all_interfaces = self.atoms.all() & !super::interfaces::EMPTY;
+        let mut openings = Vec::new();
+        let mut collect = |decided: Vec<super::eval::Decided>,
+                           path: &'static str,
+                           protocol: u8,
+                           nat: Option<(Span, String, Intervals)>| {
+            for decided in decided {
+                if decided.decision != Decision::Accept {
+                    continue;
+                }
+                let uncertain = decided.flow.may.subtract(&decided.flow.sure);
+                for (set, certain) in [(decided.flow.sure, true), (uncertain, false)] {
+                    if set.is_empty() {
+                        continue;
+                    }
+                    let (ports, sources, interfaces) = set.cubes().iter().fold(
+                        (Intervals::empty(), Intervals::empty(), 0u128),
+                        |(ports, sources, interfaces), cube| {
+                            (
+                                ports.union(&cube.dport),
+                                sources.union(&cube.src),
+                                interfaces | cube.iif,
+                            )
+                        },
+                    );
+                    let arriving = all_interfaces & !loopback;
+                    let interfaces = if interfaces & arriving == arriving {
+                        None
+                    } else if (arriving & !interfaces).count_ones() < interfaces.count_ones() {
+                        Some(format!(
+                            "not {}",
+                            self.atoms.describe(arriving & !interfaces).join(", ")
+                        ))
+                    } else {
+                        Some(self.atoms.describe(interfaces).join(", "))
+                    };
+                    // Forwarded connections are listed by the port they
+                    // arrive on, before the DNAT.
+                    let ports = nat
+                        .as_ref()
+                        .map_or(ports, |(_, _, arriving)| arriving.clone());
+                    openings.push(Opening {
+                        path,
+                        protocol: protocol_name(protocol),
+                        ports: port_ranges(&ports),
+                        sources_text: describe_sources(&sources),
+                        interfaces,
+                        sources,
+                        certain,
+                        place: decided.place,
+                        span: evaluator.span_of(decided.place),
+                        nat_span: nat.as_ref().map(|(span, _, _)| *span),
+                        forwarded_to: nat.as_ref().map(|(_, to, _)| to.clone()),
+                    });
+                }
+            }
+        };
+        if let Some(input) = hook_chain(Hook::Input) {
+            for protocol in [6u8, 17] {
+                let mut cube = self.hook_universe(Hook::Input);
+                cube.proto = Intervals::point(u128::from(protocol));
+                cube.state = state::NEW;
+                cube.iif &= !loopback;
+                let decided =
+                    evaluator.query_builtin(input, Flow::exact(PacketSet::from_cube(cube)))?;
+                collect(decided, "input", protocol, None);
+            }
+        }
+        if let (Some(forward), Some(nat_table)) =
+            (hook_chain(Hook::Forward), self.table(TableKind::Nat))
+        {
+            for nat in self.destination_nats() {
+                if nat.destination != Destination::Elsewhere {
+                    continue;
+                }
+                let nat_span = nat_table.evaluator.table.chains[nat.chain].rules[nat.rule].span;
+                for protocol in [6u8, 17] {
+                    let mut translated = PacketSet::empty();
+                    for cube in nat.translated().cubes() {
+                        let mut cube = cube.clone();
+                        cube.proto = cube
+                            .proto
+                            .intersect(&Intervals::point(u128::from(protocol)));
+                        cube.state = state::NEW;
+                        let mut forward_view = self.hook_universe(Hook::Forward);
+                        forward_view.state = state::NEW;
+                        if let Some(cube) = cube.intersect(&forward_view) {
+                            translated.extend(PacketSet::from_cube(cube));
+                        }
+                    }
+                    if translated.is_empty() {
+                        continue;
+                    }
+                    let to = nat
+                        .to_addresses
+                        .as_ref()
+                        .map_or_else(String::new, describe_sources);
+                    let to = match &nat.to_ports {
+                        Some(ports) => format!(
+                            "{to}:{}",
+                            port_ranges(ports)
+                                .iter()
+                                .map(|(low, high)| if low == high {
+                                    low.to_string()
+                                } else {
+                                    format!("{low}-{high}")
+                                })
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        ),
+                        None => to,
+                    };
+                    let arriving = nat
+                        .original
+                        .cubes()
+                        .iter()
+                        .filter(|cube| cube.proto.contains(u128::from(protocol)))
+                        .fold(Intervals::empty(), |ports, cube| ports.union(&cube.dport));
+                    let decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
+                    collect(decided, "forward", protocol, Some((nat_span, to, arriving)));
+                }
+            }
+        }
+        Some(openings)
+    }
+}

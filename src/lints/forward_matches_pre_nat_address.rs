@@ -1,0 +1,241 @@
+//! FW109 `forward-matches-pre-nat-address`: a filter rule that matches the
+//! destination a connection had before `DNAT` or `REDIRECT`, in a chain
+//! that sees it only after the rewrite.
+
+use super::flow::{chains_of_hook, describe_addresses, describe_ports, line_name};
+use super::{FileContext, Lint};
+use crate::analysis::eval::Action;
+use crate::analysis::nat::{Destination, DestinationNat, across_hooks};
+use crate::analysis::space::{Cube, Intervals};
+use crate::declare_code;
+use crate::diagnostics::LintMeta;
+use crate::model::{Hook, Rule, TableKind, TargetKind};
+
+declare_code! {
+    /// ## What it does
+    /// Reports a rule of `FORWARD` (or of `INPUT`) that matches the
+    /// original destination address or port of connections that a `DNAT`
+    /// (or `REDIRECT`) rule of nat `PREROUTING` rewrites, and does not
+    /// match the rewritten one.
+    ///
+    /// ## Why is this bad?
+    /// nat `PREROUTING` runs before the routing decision, and the filter
+    /// table sees the packet after it: `FORWARD` sees the translated
+    /// address and port, and so does `INPUT` after a `REDIRECT`. A rule
+    /// written for the public address never matches these connections:
+    /// an accept that never accepts, or a block that never blocks.
+    ///
+    /// ## Example
+    /// ```iptables
+    /// *nat
+    /// -A PREROUTING -d 203.0.113.1 -p tcp --dport 443 -j DNAT --to-destination 192.168.10.20
+    /// COMMIT
+    /// *filter
+    /// :FORWARD DROP [0:0]
+    /// -A FORWARD -d 203.0.113.1 -p tcp --dport 443 -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```iptables
+    /// *nat
+    /// -A PREROUTING -d 203.0.113.1 -p tcp --dport 443 -j DNAT --to-destination 192.168.10.20
+    /// COMMIT
+    /// *filter
+    /// :FORWARD DROP [0:0]
+    /// -A FORWARD -d 192.168.10.20 -p tcp --dport 443 -j ACCEPT
+    /// COMMIT
+    /// ```
+    /// or match the original destination with
+    /// `-m conntrack --ctorigdst 203.0.113.1 --ctorigdstport 443`.
+    pub static FORWARD_MATCHES_PRE_NAT_ADDRESS = {
+        code: "FW109",
+        name: "forward-matches-pre-nat-address",
+        category: Correctness,
+        summary: "a filter rule that matches the destination a connection had before DNAT",
+    };
+}
+
+pub struct ForwardMatchesPreNatAddress;
+
+/// True when the rule already matches the original destination through
+/// conntrack, as the help suggests.
+fn matches_original_destination(rule: &Rule) -> bool {
+    rule.matches.iter().any(|m| {
+        m.name == "conntrack"
+            && (m.option("ctorigdst").is_some() || m.option("ctorigdstport").is_some())
+    })
+}
+
+/// Whether the rule's destination is the one the DNAT rule names: each
+/// of the rule's address and port conditions lies within what the DNAT
+/// matches there, and the DNAT does name it. A rule for a whole network
+/// is not about a DNAT that rewrites a port of every address.
+fn about_the_original(cube: &Cube, nat: &DestinationNat, universe: &Cube) -> bool {
+    let (addresses, ports) = nat.original.cubes().iter().fold(
+        (Intervals::empty(), Intervals::empty()),
+        |(addresses, ports), original| {
+            (addresses.union(&original.dst), ports.union(&original.dport))
+        },
+    );
+    let names_address = addresses != universe.dst;
+    let names_port = ports != universe.dport;
+    let rule_address = cube.dst != universe.dst;
+    let rule_port = cube.dport != universe.dport;
+    (rule_address || rule_port)
+        && (!rule_address || (names_address && cube.dst.is_subset(&addresses)))
+        && (!rule_port || (names_port && cube.dport.is_subset(&ports)))
+}
+
+/// How the rewritten destination reads: `192.168.10.20 port 443`.
+fn rewritten(nat: &DestinationNat, family: crate::model::Family) -> String {
+    match (&nat.to_addresses, &nat.to_ports) {
+        (Some(addresses), Some(ports)) => format!(
+            "{} port {}",
+            describe_addresses(addresses, family),
+            describe_ports(ports)
+        ),
+        (Some(addresses), None) => describe_addresses(addresses, family),
+        (None, Some(ports)) => format!("port {} of this host", describe_ports(ports)),
+        (None, None) => "this host".to_string(),
+    }
+}
+
+impl Lint for ForwardMatchesPreNatAddress {
+    fn meta(&self) -> &'static LintMeta {
+        &FORWARD_MATCHES_PRE_NAT_ADDRESS
+    }
+
+    fn check_file(&self, cx: &mut FileContext<'_>) {
+        if cx.facts.incomplete(TableKind::Filter) || cx.facts.incomplete(TableKind::Nat) {
+            return;
+        }
+        let mut findings = Vec::new();
+        {
+            let analysis = cx.analysis();
+            let nats = analysis.destination_nats();
+            let Some(filter) = analysis.table(TableKind::Filter) else {
+                return;
+            };
+            if nats.is_empty() {
+                return;
+            }
+            let nat_table = &analysis
+                .table(TableKind::Nat)
+                .expect("nats come from it")
+                .evaluator;
+            let evaluator = &filter.evaluator;
+            let universe = analysis.universe();
+            let forward = chains_of_hook(evaluator, Hook::Forward);
+            let input = chains_of_hook(evaluator, Hook::Input);
+            for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
+                for (rule_index, rule) in chain.rules.iter().enumerate() {
+                    if matches!(
+                        evaluator.action(chain_index, rule_index).0,
+                        Action::Continue | Action::Return
+                    ) || matches_original_destination(rule)
+                    {
+                        continue;
+                    }
+                    let cube =
+                        across_hooks(&evaluator.matches[chain_index][rule_index].cube, &universe);
+                    if cube.dst == universe.dst && cube.dport == universe.dport {
+                        continue;
+                    }
+                    for nat in &nats {
+                        let (seen_in, hook_name) = match nat.destination {
+                            Destination::Elsewhere => (&forward, "FORWARD"),
+                            Destination::ThisHost => (&input, "INPUT"),
+                        };
+                        if !seen_in[chain_index]
+                            || !about_the_original(&cube, nat, &universe)
+                            || !nat.original.overlaps_cube(&cube)
+                            || nat.translated().overlaps_cube(&cube)
+                        {
+                            continue;
+                        }
+                        let nat_rule = &nat_table.table.chains[nat.chain].rules[nat.rule];
+                        let nat_line = line_name(cx.source, nat_rule.span);
+                        let kind = match &nat_rule.target.kind {
+                            TargetKind::Extension(target) => target.name.clone(),
+                            _ => "DNAT".to_string(),
+                        };
+                        findings.push((
+                            rule.span,
+                            format!(
+                                "this rule matches the destination that connections have before the {kind} at {nat_line}: `{hook_name}` sees them after it, addressed to {}, so this rule never matches them",
+                                rewritten(nat, analysis.family)
+                            ),
+                            nat_rule.span,
+                            format!("rewrites the destination to {} before `{hook_name}`", rewritten(nat, analysis.family)),
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        for (span, message, nat_span, nat_label) in findings {
+            cx.report(span, message)
+                .label("matches the address before the rewrite")
+                .secondary(nat_span, nat_label)
+                .help("match the rewritten destination, or the original one with `-m conntrack --ctorigdst ADDRESS --ctorigdstport PORT`");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lints::testing::{fails, passes};
+
+    const NAT: &str = "*nat\n-A PREROUTING -d 203.0.113.1 -i eth0 -p tcp --dport 443 -j DNAT --to-destination 192.168.10.20:8443\nCOMMIT\n";
+
+    #[test]
+    fn original_address_in_forward() {
+        fails(
+            "forward-matches-pre-nat-address",
+            &format!(
+                "{NAT}*filter\n-A FORWARD -d 203.0.113.1 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n"
+            ),
+        );
+        // The original port alone.
+        fails(
+            "forward-matches-pre-nat-address",
+            &format!("{NAT}*filter\n-A FORWARD -i eth0 -p tcp --dport 443 -j DROP\nCOMMIT\n"),
+        );
+    }
+
+    #[test]
+    fn translated_or_conntrack_matches_are_right() {
+        passes(
+            "forward-matches-pre-nat-address",
+            &format!(
+                "{NAT}*filter\n-A FORWARD -d 192.168.10.20 -p tcp --dport 8443 -j ACCEPT\nCOMMIT\n"
+            ),
+        );
+        passes(
+            "forward-matches-pre-nat-address",
+            &format!(
+                "{NAT}*filter\n-A FORWARD -d 203.0.113.1 -p tcp -m conntrack --ctorigdst 203.0.113.1 --ctorigdstport 443 -j ACCEPT\nCOMMIT\n"
+            ),
+        );
+        // Other traffic: another interface than the DNAT's.
+        passes(
+            "forward-matches-pre-nat-address",
+            &format!(
+                "{NAT}*filter\n-A FORWARD -i eth1 -d 203.0.113.1 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n"
+            ),
+        );
+    }
+
+    #[test]
+    fn redirect_then_input() {
+        fails(
+            "forward-matches-pre-nat-address",
+            "*nat\n-A PREROUTING -i eth1 -p tcp --dport 80 -j REDIRECT --to-ports 3128\nCOMMIT\n*filter\n-A INPUT -i eth1 -p tcp --dport 80 -j ACCEPT\nCOMMIT\n",
+        );
+        passes(
+            "forward-matches-pre-nat-address",
+            "*nat\n-A PREROUTING -i eth1 -p tcp --dport 80 -j REDIRECT --to-ports 3128\nCOMMIT\n*filter\n-A INPUT -i eth1 -p tcp --dport 3128 -j ACCEPT\nCOMMIT\n",
+        );
+    }
+}
