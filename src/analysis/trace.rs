@@ -971,9 +971,15 @@ impl<'r> Tracer<'r> {
         walk.outcome
     }
 
-    /// Forks `walk` on an undecided route: the other class goes to
-    /// `pending`.
-    fn fork_route(&self, walk: &mut Walk, reason: &str, pending: &mut Vec<Walk>) -> RouteClass {
+    /// Forks `walk` on an undecided route: the walk is delivered
+    /// locally, a copy that is forwarded (or sent out) goes to `pending`.
+    fn fork_route(
+        &self,
+        walk: &mut Walk,
+        reason: &str,
+        arriving: bool,
+        pending: &mut Vec<Walk>,
+    ) -> RouteClass {
         let assumption = |assumed: &str| Assumption {
             table: None,
             chain: None,
@@ -984,48 +990,20 @@ impl<'r> Tracer<'r> {
             explored: true,
         };
         let mut other = walk.clone();
-        other.assume(assumption("the routing decision forwards it"));
+        other.assume(assumption("the routing decision sends it to another host"));
+        other.note(format!("routing: {reason}; assumed it goes to another host"));
         other.route = Some(RouteClass::Remote);
-        other.note(format!("routing: {reason}; assumed forwarded"));
+        if arriving {
+            self.plan_route(&mut other, RouteClass::Remote);
+        }
         pending.push(other);
         walk.assume(assumption("the routing decision delivers it locally"));
         walk.note(format!("routing: {reason}; assumed delivered locally"));
         RouteClass::Local
     }
 
-    fn route_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
-        // A source that is the host's own, or loopback, arriving from
-        // outside is a martian: dropped before filter (kernel-semantics 12).
-        let source = address_value(probe.source);
-        let from_lo = probe.in_interface.as_deref() == Some("lo");
-        if !from_lo
-            && (self.is_loopback(source) || Self::contains(&self.local.given, source))
-        {
-            walk.note(format!(
-                "routing: the source {} is this host's own address, arriving from outside: the kernel drops it as a martian",
-                probe.source
-            ));
-            walk.finish(TraceVerdict::Drop, Disposition::Martian);
-            return;
-        }
-        let class = if walk.redirected {
-            walk.note("routing: REDIRECT sent it to this host");
-            RouteClass::Local
-        } else if let Some(class) = walk.route {
-            class
-        } else {
-            match self.route_of(&walk.packet.dst, probe.out_interface.is_some()) {
-                Ok((class, why)) => {
-                    let what = match class {
-                        RouteClass::Local => "delivered locally",
-                        RouteClass::Remote => "forwarded",
-                    };
-                    walk.note(format!("routing: {why}: {what}"));
-                    class
-                }
-                Err(reason) => self.fork_route(walk, &reason, pending),
-            }
-        };
+    /// The hooks after the routing decision of an arriving packet.
+    fn plan_route(&self, walk: &mut Walk, class: RouteClass) {
         walk.route = Some(class);
         match class {
             RouteClass::Local => {
@@ -1053,6 +1031,38 @@ impl<'r> Tracer<'r> {
         }
     }
 
+    fn route_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
+        // A source that is the host's own, or loopback, arriving from
+        // outside is a martian: dropped before filter (kernel-semantics 12).
+        let source = address_value(probe.source);
+        let from_lo = probe.in_interface.as_deref() == Some("lo");
+        if !from_lo && (self.is_loopback(source) || Self::contains(&self.local.given, source)) {
+            walk.note(format!(
+                "routing: the source {} is this host's own address, arriving from outside: the kernel drops it as a martian",
+                probe.source
+            ));
+            walk.finish(TraceVerdict::Drop, Disposition::Martian);
+            return;
+        }
+        let class = if walk.redirected {
+            walk.note("routing: REDIRECT sent it to this host");
+            RouteClass::Local
+        } else {
+            match self.route_of(&walk.packet.dst, probe.out_interface.is_some()) {
+                Ok((class, why)) => {
+                    let what = match class {
+                        RouteClass::Local => "delivered locally",
+                        RouteClass::Remote => "forwarded",
+                    };
+                    walk.note(format!("routing: {why}: {what}"));
+                    class
+                }
+                Err(reason) => self.fork_route(walk, &reason, true, pending),
+            }
+        };
+        self.plan_route(walk, class);
+    }
+
     fn reroute_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
         if !walk.rerouted {
             return;
@@ -1067,7 +1077,7 @@ impl<'r> Tracer<'r> {
                 walk.note(format!("routing: {why}: {what}"));
                 class
             }
-            Err(reason) => self.fork_route(walk, &reason, pending),
+            Err(reason) => self.fork_route(walk, &reason, false, pending),
         };
         walk.route = Some(class);
         if class == RouteClass::Local {
@@ -1383,7 +1393,7 @@ impl<'r> Tracer<'r> {
         if !cube.contains(&walk.packet) || !rule.matched.certain {
             if let (false, Some(because)) = (rule.matched.certain, &rule.matched.uncertain_because)
             {
-                reasons.push(format!("fwlint cannot decide {because}"));
+                reasons.push(format!("the rule uses {because}"));
             } else if !rule.matched.certain {
                 reasons.push("fwlint cannot decide all of the rule's matches".to_string());
             }

@@ -6,6 +6,7 @@
 mod inputs;
 mod report;
 mod rule;
+mod trace;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -55,6 +56,8 @@ struct Cli {
 enum Command {
     /// Show the documentation of a code (`FW101`) or name (`unreachable-rule`), or list them all.
     Rule(RuleArgs),
+    /// Show the way one packet takes through a rule file: every table, chain and rule it meets, and its verdict.
+    Trace(trace::TraceArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +139,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
+        Some(Command::Trace(args)) => trace::run(&args),
         None => run(cli.check),
     };
     match result {
