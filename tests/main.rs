@@ -11,4 +11,6 @@ mod lints;
 mod meta;
 mod oracle;
 mod output;
+mod kernel_lab;
 mod reader;
+mod trace;
