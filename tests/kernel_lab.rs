@@ -38,13 +38,16 @@ use fwlint::source::SourceFile;
 
 use crate::support::skip;
 
-const RULESETS: usize = 60;
+const RULESETS: usize = 50;
 const PROBES_PER_RULESET: usize = 8;
 const SEED: u64 = 0x5eed_f00d_2026;
 
 /// The environment variable that turns `lab_probe_helper` into the probe
 /// sender.
 const HELPER_ENV: &str = "FWLINT_LAB_PROBE_HELPER";
+
+/// What the helper answers once a probe is sent.
+const SENT: &str = "fwlint-lab-probe-sent";
 
 const CLIENT_SOURCES: [&str; 3] = ["203.0.113.100", "198.51.100.7", "198.51.100.77"];
 const DESTINATIONS: [&str; 6] = [
@@ -83,7 +86,7 @@ fn probe_helper() {
             }
             _ => {}
         }
-        let _ = writeln!(stdout, "sent");
+        let _ = writeln!(stdout, "{SENT}");
         let _ = stdout.flush();
     }
 }
@@ -401,8 +404,25 @@ fn sysctl(namespace: &str, key: &str, value: &str) {
     netns(namespace, &["sh", "-c", &format!("echo '{value}' > {path}")]);
 }
 
+/// Removes the namespaces of earlier labs whose process is gone (killed
+/// before it could clean up).
+fn remove_stale_labs() {
+    let Ok(output) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else { continue };
+        let Some(rest) = name.strip_prefix("fwlint-lab-") else { continue };
+        let Some(pid) = rest.split('-').next() else { continue };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = Command::new("ip").args(["netns", "del", name]).status();
+        }
+    }
+}
+
 impl Lab {
     fn new() -> Lab {
+        remove_stale_labs();
         let id = std::process::id();
         let mut lab = Lab {
             client: format!("fwlint-lab-{id}-client"),
@@ -487,7 +507,8 @@ impl Lab {
             line.clear();
             let read = stdout.read_line(&mut line).expect("the helper answers");
             assert!(read > 0, "the probe helper ended");
-            if line.trim() == "sent" {
+            // The test harness prints its own words on the same line.
+            if line.contains(SENT) {
                 break;
             }
         }

@@ -153,7 +153,7 @@ fn redirect_delivers_locally_on_the_new_port() {
 #[test]
 fn nat_sees_only_new_packets() {
     let new = fixture("nat-first-packet.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0", &["192.0.2.1"]);
-    assert!(new.lines().contains(&new.line("first")));
+    assert!(new.lines().contains(&new.line("--log-prefix \"first \"")));
     let established = fixture(
         "nat-first-packet.rules",
         "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0 state=established",
@@ -179,7 +179,7 @@ fn nat_is_never_consulted_without_connection_tracking() {
 #[test]
 fn output_interface_in_a_user_chain_reached_from_input() {
     let t = fixture("out-in-user-chain.rules", "udp 198.51.100.7:40000 -> 192.0.2.1:53 in=eth0", &["192.0.2.1"]);
-    assert_eq!(t.lines(), [t.line("-j CHECK"), t.line("! -o eth1")]);
+    assert_eq!(t.lines(), [t.line("-j CHECK"), t.line("-A CHECK ! -o eth1")]);
     assert_eq!(t.trace.verdict(), TraceVerdict::Accept);
 }
 
