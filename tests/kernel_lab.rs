@@ -170,8 +170,9 @@ fn matches(random: &mut Random, place: Place) -> String {
             )),
             1 => {
                 let count = 2 + random.below(3);
-                let ports: Vec<String> =
-                    (0..count).map(|_| random.pick(&PORTS).to_string()).collect();
+                let ports: Vec<String> = (0..count)
+                    .map(|_| random.pick(&PORTS).to_string())
+                    .collect();
                 parts.push(format!("-m multiport --dports {}", ports.join(",")));
             }
             2 => {
@@ -191,7 +192,14 @@ fn matches(random: &mut Random, place: Place) -> String {
     if random.chance(30) {
         let states: &[&str] = match place {
             Place::Prerouting | Place::NatUser => &["NEW", "NEW,ESTABLISHED", "INVALID"],
-            _ => &["NEW", "ESTABLISHED,RELATED", "DNAT", "INVALID", "NEW,RELATED", "SNAT"],
+            _ => &[
+                "NEW",
+                "ESTABLISHED,RELATED",
+                "DNAT",
+                "INVALID",
+                "NEW,RELATED",
+                "SNAT",
+            ],
         };
         let state = random.pick(states);
         if random.chance(30) && !state.contains("NAT") {
@@ -266,7 +274,13 @@ fn rules(random: &mut Random, chain: &str, place: Place, users: &[&str], out: &m
 fn ruleset(random: &mut Random) -> String {
     let mut text = String::new();
     text.push_str("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:NATU - [0:0]\n");
-    rules(random, "PREROUTING", Place::Prerouting, &["NATU"], &mut text);
+    rules(
+        random,
+        "PREROUTING",
+        Place::Prerouting,
+        &["NATU"],
+        &mut text,
+    );
     rules(random, "NATU", Place::NatUser, &[], &mut text);
     if random.chance(50) {
         text.push_str("-A POSTROUTING -o eth1 -j MASQUERADE\n");
@@ -278,8 +292,20 @@ fn ruleset(random: &mut Random) -> String {
     text.push_str(&format!(
         "*filter\n:INPUT {input} [0:0]\n:FORWARD {forward} [0:0]\n:OUTPUT ACCEPT [0:0]\n:U1 - [0:0]\n:U2 - [0:0]\n:U3 - [0:0]\n"
     ));
-    rules(random, "INPUT", Place::Input, &["U1", "U2", "U3"], &mut text);
-    rules(random, "FORWARD", Place::Forward, &["U1", "U2", "U3"], &mut text);
+    rules(
+        random,
+        "INPUT",
+        Place::Input,
+        &["U1", "U2", "U3"],
+        &mut text,
+    );
+    rules(
+        random,
+        "FORWARD",
+        Place::Forward,
+        &["U1", "U2", "U3"],
+        &mut text,
+    );
     rules(random, "U1", Place::FilterUser, &["U2", "U3"], &mut text);
     rules(random, "U2", Place::FilterUser, &["U3"], &mut text);
     rules(random, "U3", Place::FilterUser, &[], &mut text);
@@ -401,7 +427,10 @@ const SERVER_MAC: &str = "02:00:00:00:01:02";
 
 fn sysctl(namespace: &str, key: &str, value: &str) {
     let path = format!("/proc/sys/{}", key.replace('.', "/"));
-    netns(namespace, &["sh", "-c", &format!("echo '{value}' > {path}")]);
+    netns(
+        namespace,
+        &["sh", "-c", &format!("echo '{value}' > {path}")],
+    );
 }
 
 /// Removes the namespaces of earlier labs whose process is gone (killed
@@ -411,9 +440,15 @@ fn remove_stale_labs() {
         return;
     };
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Some(name) = line.split_whitespace().next() else { continue };
-        let Some(rest) = name.strip_prefix("fwlint-lab-") else { continue };
-        let Some(pid) = rest.split('-').next() else { continue };
+        let Some(name) = line.split_whitespace().next() else {
+            continue;
+        };
+        let Some(rest) = name.strip_prefix("fwlint-lab-") else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next() else {
+            continue;
+        };
         if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
             let _ = Command::new("ip").args(["netns", "del", name]).status();
         }
@@ -436,8 +471,42 @@ impl Lab {
         }
         let (c, f, s) = (lab.client.clone(), lab.fw.clone(), lab.server.clone());
         // Both ends of each pair are made inside the lab.
-        ip(&["-n", &f, "link", "add", "eth0", "address", FW_ETH0_MAC, "type", "veth", "peer", "name", "eth0", "address", CLIENT_MAC, "netns", &c]);
-        ip(&["-n", &f, "link", "add", "eth1", "address", FW_ETH1_MAC, "type", "veth", "peer", "name", "eth0", "address", SERVER_MAC, "netns", &s]);
+        ip(&[
+            "-n",
+            &f,
+            "link",
+            "add",
+            "eth0",
+            "address",
+            FW_ETH0_MAC,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "address",
+            CLIENT_MAC,
+            "netns",
+            &c,
+        ]);
+        ip(&[
+            "-n",
+            &f,
+            "link",
+            "add",
+            "eth1",
+            "address",
+            FW_ETH1_MAC,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "address",
+            SERVER_MAC,
+            "netns",
+            &s,
+        ]);
         for namespace in [&c, &f, &s] {
             ip(&["-n", namespace, "link", "set", "lo", "up"]);
             ip(&["-n", namespace, "link", "set", "eth0", "up"]);
@@ -446,29 +515,124 @@ impl Lab {
         ip(&["-n", &f, "addr", "add", "203.0.113.1/24", "dev", "eth0"]);
         ip(&["-n", &f, "addr", "add", "192.0.2.1/24", "dev", "eth1"]);
         for address in CLIENT_SOURCES {
-            ip(&["-n", &c, "addr", "add", &format!("{address}/24"), "dev", "eth0", "noprefixroute"]);
+            ip(&[
+                "-n",
+                &c,
+                "addr",
+                "add",
+                &format!("{address}/24"),
+                "dev",
+                "eth0",
+                "noprefixroute",
+            ]);
         }
         ip(&["-n", &c, "route", "add", "203.0.113.1", "dev", "eth0"]);
-        ip(&["-n", &c, "route", "add", "default", "via", "203.0.113.1", "src", "203.0.113.100"]);
-        ip(&["-n", &c, "neigh", "add", "203.0.113.1", "lladdr", FW_ETH0_MAC, "dev", "eth0", "nud", "permanent"]);
+        ip(&[
+            "-n",
+            &c,
+            "route",
+            "add",
+            "default",
+            "via",
+            "203.0.113.1",
+            "src",
+            "203.0.113.100",
+        ]);
+        ip(&[
+            "-n",
+            &c,
+            "neigh",
+            "add",
+            "203.0.113.1",
+            "lladdr",
+            FW_ETH0_MAC,
+            "dev",
+            "eth0",
+            "nud",
+            "permanent",
+        ]);
         ip(&["-n", &s, "addr", "add", "192.0.2.2/24", "dev", "eth0"]);
         ip(&["-n", &s, "route", "add", "default", "via", "192.0.2.1"]);
-        ip(&["-n", &s, "neigh", "add", "192.0.2.1", "lladdr", FW_ETH1_MAC, "dev", "eth0", "nud", "permanent"]);
-        ip(&["-n", &f, "route", "add", "198.51.100.0/24", "via", "203.0.113.100", "dev", "eth0"]);
-        ip(&["-n", &f, "route", "add", "198.18.0.0/16", "via", "192.0.2.2", "dev", "eth1"]);
+        ip(&[
+            "-n",
+            &s,
+            "neigh",
+            "add",
+            "192.0.2.1",
+            "lladdr",
+            FW_ETH1_MAC,
+            "dev",
+            "eth0",
+            "nud",
+            "permanent",
+        ]);
+        ip(&[
+            "-n",
+            &f,
+            "route",
+            "add",
+            "198.51.100.0/24",
+            "via",
+            "203.0.113.100",
+            "dev",
+            "eth0",
+        ]);
+        ip(&[
+            "-n",
+            &f,
+            "route",
+            "add",
+            "198.18.0.0/16",
+            "via",
+            "192.0.2.2",
+            "dev",
+            "eth1",
+        ]);
         for address in CLIENT_SOURCES {
-            ip(&["-n", &f, "neigh", "replace", address, "lladdr", CLIENT_MAC, "dev", "eth0", "nud", "permanent"]);
+            ip(&[
+                "-n",
+                &f,
+                "neigh",
+                "replace",
+                address,
+                "lladdr",
+                CLIENT_MAC,
+                "dev",
+                "eth0",
+                "nud",
+                "permanent",
+            ]);
         }
         for address in ["192.0.2.2", "192.0.2.20", "192.0.2.15"] {
-            ip(&["-n", &f, "neigh", "replace", address, "lladdr", SERVER_MAC, "dev", "eth1", "nud", "permanent"]);
+            ip(&[
+                "-n",
+                &f,
+                "neigh",
+                "replace",
+                address,
+                "lladdr",
+                SERVER_MAC,
+                "dev",
+                "eth1",
+                "nud",
+                "permanent",
+            ]);
         }
         sysctl(&f, "net.ipv4.ip_forward", "1");
         for interface in ["all", "default", "eth0", "eth1"] {
-            sysctl(&f, &format!("net.ipv4.conf.{interface}.send_redirects"), "0");
+            sysctl(
+                &f,
+                &format!("net.ipv4.conf.{interface}.send_redirects"),
+                "0",
+            );
             sysctl(&f, &format!("net.ipv4.conf.{interface}.rp_filter"), "0");
         }
         sysctl(&f, "net.ipv4.icmp_ratemask", "0");
-        sysctl(&c, "net.ipv4.ip_local_port_range", &format!("{TCP_SOURCE_PORT} {TCP_SOURCE_PORT}"));
+        sysctl(
+            &c,
+            "net.ipv4.ip_local_port_range",
+            &format!("{TCP_SOURCE_PORT} {TCP_SOURCE_PORT}"),
+        );
         for namespace in [&c, &s] {
             netns(namespace, &["iptables-legacy", "-P", "INPUT", "DROP"]);
         }
@@ -483,7 +647,13 @@ impl Lab {
         let mut helper = Command::new("ip")
             .args(["netns", "exec", &c])
             .arg(std::env::current_exe().expect("the test binary"))
-            .args(["kernel_lab::trace_agrees_with_the_kernel", "--exact", "--nocapture", "--test-threads", "1"])
+            .args([
+                "kernel_lab::trace_agrees_with_the_kernel",
+                "--exact",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
             .env(HELPER_ENV, "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -518,7 +688,8 @@ impl Lab {
     /// (0: fw, 1: server).
     fn snmp(&self, which: usize, name: &str) -> u64 {
         let pid = self.watchers[which].id();
-        let text = std::fs::read_to_string(format!("/proc/{pid}/net/snmp")).expect("snmp is readable");
+        let text =
+            std::fs::read_to_string(format!("/proc/{pid}/net/snmp")).expect("snmp is readable");
         let mut lines = text.lines().filter(|line| line.starts_with("Ip: "));
         let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
         let values: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
@@ -547,7 +718,9 @@ fn counters(text: &str) -> Counters {
         } else if let Some(rest) = line.strip_prefix(':') {
             let fields: Vec<&str> = rest.split_whitespace().collect();
             if let [chain, _policy, bracket] = fields.as_slice() {
-                let entry = found.entry((table.clone(), (*chain).to_string())).or_default();
+                let entry = found
+                    .entry((table.clone(), (*chain).to_string()))
+                    .or_default();
                 entry.0 = count(bracket);
             }
         } else if line.starts_with('[') {
@@ -608,19 +781,35 @@ fn trace_agrees_with_the_kernel() {
         skip(TEST, "needs root to make network namespaces");
         return;
     }
-    for program in ["ip", "iptables-legacy", "iptables-legacy-save", "iptables-legacy-restore", "conntrack"] {
+    for program in [
+        "ip",
+        "iptables-legacy",
+        "iptables-legacy-save",
+        "iptables-legacy-restore",
+        "conntrack",
+    ] {
         if !program_exists(program) {
-            skip(TEST, &format!("`{program}` is not installed (Debian packages iproute2, iptables, conntrack; scripts/test.sh installs them)"));
+            skip(
+                TEST,
+                &format!(
+                    "`{program}` is not installed (Debian packages iproute2, iptables, conntrack; scripts/test.sh installs them)"
+                ),
+            );
             return;
         }
     }
     let probe_ns = format!("fwlint-lab-{}-probe", std::process::id());
-    let made = Command::new("ip").args(["netns", "add", &probe_ns]).stderr(Stdio::null()).status();
+    let made = Command::new("ip")
+        .args(["netns", "add", &probe_ns])
+        .stderr(Stdio::null())
+        .status();
     if !made.is_ok_and(|status| status.success()) {
         skip(TEST, "`ip netns add` is not permitted here");
         return;
     }
-    let _ = Command::new("ip").args(["netns", "del", &probe_ns]).status();
+    let _ = Command::new("ip")
+        .args(["netns", "del", &probe_ns])
+        .status();
 
     let mut lab = Lab::new();
     let mut random = Random(SEED);
@@ -630,7 +819,13 @@ fn trace_agrees_with_the_kernel() {
     for number in 0..RULESETS {
         let text = ruleset(&mut random);
         let file = SourceFile::new(format!("lab-{number}.rules"), text.clone());
-        let read = read(&file, &ReadOptions { family: Some(Family::V4), fragment: false });
+        let read = read(
+            &file,
+            &ReadOptions {
+                family: Some(Family::V4),
+                fragment: false,
+            },
+        );
         assert!(read.loadable, "fwlint reads the generated ruleset:\n{text}");
         let mut restore = Command::new("ip")
             .args(["netns", "exec", &lab.fw, "iptables-legacy-restore"])
@@ -638,9 +833,18 @@ fn trace_agrees_with_the_kernel() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("iptables-restore runs");
-        restore.stdin.take().expect("piped").write_all(text.as_bytes()).expect("written");
+        restore
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(text.as_bytes())
+            .expect("written");
         let output = restore.wait_with_output().expect("iptables-restore ends");
-        assert!(output.status.success(), "the kernel refuses ruleset {number}:\n{text}\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "the kernel refuses ruleset {number}:\n{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         for index in 0..PROBES_PER_RULESET {
             let probe = random_probe(&mut random, index);
             let packet = probe::parse(&probe.spec).expect("a valid spec");
@@ -670,8 +874,15 @@ fn trace_agrees_with_the_kernel() {
                 if !compared(step.table.as_str(), &step.chain) {
                     continue;
                 }
-                let key = (step.table.as_str().to_string(), step.chain.clone(), step.rule);
-                match expected.iter_mut().find(|e| (e.0.clone(), e.1.clone(), e.2) == key) {
+                let key = (
+                    step.table.as_str().to_string(),
+                    step.chain.clone(),
+                    step.rule,
+                );
+                match expected
+                    .iter_mut()
+                    .find(|e| (e.0.clone(), e.1.clone(), e.2) == key)
+                {
                     Some(entry) => entry.3 += 1,
                     None => expected.push((key.0, key.1, key.2, 1)),
                 }
@@ -688,7 +899,15 @@ fn trace_agrees_with_the_kernel() {
                 let path: Vec<String> = outcome
                     .steps
                     .iter()
-                    .map(|s| format!("{} {} {:?} {:?}", s.table.as_str(), s.chain, s.rule, s.action))
+                    .map(|s| {
+                        format!(
+                            "{} {} {:?} {:?}",
+                            s.table.as_str(),
+                            s.chain,
+                            s.rule,
+                            s.action
+                        )
+                    })
                     .collect();
                 disagreements.push(format!(
                     "ruleset {number}, probe `{}`:\n  trace: {} {:?}\n  path: {path:#?}\n  expected counts {expected:?}\n  kernel counts   {observed:?}\n  server received {received}, fw delivered {delivered}\n{text}",
@@ -712,7 +931,15 @@ fn trace_agrees_with_the_kernel() {
     assert!(
         disagreements.is_empty(),
         "{message}\n{}",
-        disagreements.iter().take(3).cloned().collect::<Vec<_>>().join("\n")
+        disagreements
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    assert!(agreed >= probes / 2, "too few certain traces to mean anything: {message}");
+    assert!(
+        agreed >= probes / 2,
+        "too few certain traces to mean anything: {message}"
+    );
 }

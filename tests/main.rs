@@ -7,10 +7,10 @@ mod support;
 
 mod cli;
 mod corpus;
+mod kernel_lab;
 mod lints;
 mod meta;
 mod oracle;
 mod output;
-mod kernel_lab;
 mod reader;
 mod trace;

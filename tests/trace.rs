@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use fwlint::analysis::probe;
-use fwlint::analysis::trace::{
-    self, Disposition, LocalAddresses, StepAction, Trace, TraceVerdict,
-};
+use fwlint::analysis::trace::{self, Disposition, LocalAddresses, StepAction, Trace, TraceVerdict};
 use fwlint::model::{Hook, TableKind};
 use fwlint::parser::{ReadOptions, read};
 use fwlint::source::SourceFile;
@@ -36,7 +34,11 @@ impl Traced {
 
     /// The lines of the steps of the only outcome.
     fn lines(&self) -> Vec<usize> {
-        assert!(self.trace.is_certain(), "expected a certain trace: {:#?}", self.trace.outcomes);
+        assert!(
+            self.trace.is_certain(),
+            "expected a certain trace: {:#?}",
+            self.trace.outcomes
+        );
         self.trace.outcomes[0]
             .steps
             .iter()
@@ -68,7 +70,11 @@ fn fixture(name: &str, spec: &str, local: &[&str]) -> Traced {
 
 #[test]
 fn goto_pushes_no_return_address() {
-    let t = fixture("goto.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "goto.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(
         t.lines(),
         [
@@ -89,17 +95,29 @@ fn goto_pushes_no_return_address() {
 
 #[test]
 fn return_in_a_builtin_chain_is_its_policy() {
-    let t = fixture("return-in-builtin.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "return-in-builtin.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.lines(), [t.line("-j RETURN"), t.line(":INPUT DROP")]);
     assert_eq!(t.trace.verdict(), TraceVerdict::Drop);
-    let t = fixture("return-in-builtin.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:81 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "return-in-builtin.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:81 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.lines(), [t.line("-p tcp -j ACCEPT")]);
     assert_eq!(t.trace.verdict(), TraceVerdict::Accept);
 }
 
 #[test]
 fn dnat_to_a_local_address_goes_to_input_in_state_dnat() {
-    let t = fixture("dnat-to-local.rules", "tcp 198.51.100.7:40000 -> 192.0.2.15:2222 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "dnat-to-local.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.15:2222 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(
         t.lines(),
         [
@@ -122,7 +140,11 @@ fn dnat_to_a_local_address_goes_to_input_in_state_dnat() {
 
 #[test]
 fn forward_sees_the_translated_destination_and_no_snat_state() {
-    let t = fixture("dnat-to-local.rules", "tcp 198.51.100.7:40000 -> 203.0.113.1:8000 in=eth0 out=eth1", &["192.0.2.1", "203.0.113.1"]);
+    let t = fixture(
+        "dnat-to-local.rules",
+        "tcp 198.51.100.7:40000 -> 203.0.113.1:8000 in=eth0 out=eth1",
+        &["192.0.2.1", "203.0.113.1"],
+    );
     assert_eq!(
         t.lines(),
         [
@@ -132,19 +154,39 @@ fn forward_sees_the_translated_destination_and_no_snat_state() {
         ]
     );
     let outcome = &t.trace.outcomes[0];
-    assert_eq!(outcome.disposition, Disposition::Forwarded { out: Some("eth1".into()) });
+    assert_eq!(
+        outcome.disposition,
+        Disposition::Forwarded {
+            out: Some("eth1".into())
+        }
+    );
     // Without DNAT the first FORWARD rule (`! --ctstate DNAT`) drops it.
-    let t = fixture("dnat-to-local.rules", "tcp 198.51.100.7:40000 -> 192.0.2.20:80 in=eth0 out=eth1", &["192.0.2.1"]);
-    assert_eq!(t.lines(), [t.line(":PREROUTING ACCEPT"), t.line("! --ctstate DNAT")]);
+    let t = fixture(
+        "dnat-to-local.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.20:80 in=eth0 out=eth1",
+        &["192.0.2.1"],
+    );
+    assert_eq!(
+        t.lines(),
+        [t.line(":PREROUTING ACCEPT"), t.line("! --ctstate DNAT")]
+    );
     assert_eq!(t.trace.verdict(), TraceVerdict::Drop);
 }
 
 #[test]
 fn redirect_delivers_locally_on_the_new_port() {
-    let t = fixture("redirect.rules", "tcp 192.0.2.7:50000 -> 198.51.100.9:80 in=eth1", &["192.0.2.1"]);
+    let t = fixture(
+        "redirect.rules",
+        "tcp 192.0.2.7:50000 -> 198.51.100.9:80 in=eth1",
+        &["192.0.2.1"],
+    );
     assert_eq!(
         t.lines(),
-        [t.line("-j REDIRECT"), t.line("--dport 3128 -j ACCEPT"), t.line(":INPUT ACCEPT")]
+        [
+            t.line("-j REDIRECT"),
+            t.line("--dport 3128 -j ACCEPT"),
+            t.line(":INPUT ACCEPT")
+        ]
     );
     assert_eq!(t.trace.outcomes[0].disposition, Disposition::Local);
     assert_eq!(t.trace.outcomes[0].rewrites[0].kind, "REDIRECT");
@@ -152,87 +194,165 @@ fn redirect_delivers_locally_on_the_new_port() {
 
 #[test]
 fn nat_sees_only_new_packets() {
-    let new = fixture("nat-first-packet.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0", &["192.0.2.1"]);
+    let new = fixture(
+        "nat-first-packet.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0",
+        &["192.0.2.1"],
+    );
     assert!(new.lines().contains(&new.line("--log-prefix \"first \"")));
     let established = fixture(
         "nat-first-packet.rules",
         "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0 state=established",
         &["192.0.2.1"],
     );
-    assert_eq!(established.lines(), [established.line("--state ESTABLISHED")]);
+    assert_eq!(
+        established.lines(),
+        [established.line("--state ESTABLISHED")]
+    );
     for state in ["invalid", "untracked"] {
         let t = fixture(
             "nat-first-packet.rules",
             &format!("tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0 state={state}"),
             &["192.0.2.1"],
         );
-        assert!(t.trace.outcomes[0].steps.iter().all(|s| s.table != TableKind::Nat));
+        assert!(
+            t.trace.outcomes[0]
+                .steps
+                .iter()
+                .all(|s| s.table != TableKind::Nat)
+        );
     }
 }
 
 #[test]
 fn nat_is_never_consulted_without_connection_tracking() {
-    let t = fixture("no-conntrack.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:23 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "no-conntrack.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:23 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.lines(), [t.line("--dport 23 -j DROP")]);
 }
 
 #[test]
 fn output_interface_in_a_user_chain_reached_from_input() {
-    let t = fixture("out-in-user-chain.rules", "udp 198.51.100.7:40000 -> 192.0.2.1:53 in=eth0", &["192.0.2.1"]);
-    assert_eq!(t.lines(), [t.line("-j CHECK"), t.line("-A CHECK ! -o eth1")]);
+    let t = fixture(
+        "out-in-user-chain.rules",
+        "udp 198.51.100.7:40000 -> 192.0.2.1:53 in=eth0",
+        &["192.0.2.1"],
+    );
+    assert_eq!(
+        t.lines(),
+        [t.line("-j CHECK"), t.line("-A CHECK ! -o eth1")]
+    );
     assert_eq!(t.trace.verdict(), TraceVerdict::Accept);
 }
 
 #[test]
 fn an_unknown_match_gives_every_outcome() {
-    let t = fixture("unknown-module.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "unknown-module.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0",
+        &["192.0.2.1"],
+    );
     assert!(!t.trace.is_certain());
     assert_eq!(t.trace.verdict(), TraceVerdict::Unknown);
-    let mut verdicts: Vec<&str> = t.trace.outcomes.iter().map(|o| o.verdict.as_str()).collect();
+    let mut verdicts: Vec<&str> = t
+        .trace
+        .outcomes
+        .iter()
+        .map(|o| o.verdict.as_str())
+        .collect();
     verdicts.sort_unstable();
     assert_eq!(verdicts, ["ACCEPT", "DROP"]);
     let undecided = t.trace.undecided();
     assert_eq!(undecided.len(), 1);
     assert_eq!(undecided[0].line, Some(t.line("geoip")));
     // A packet the unknown rule cannot match is certain.
-    let t = fixture("unknown-module.rules", "udp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "unknown-module.rules",
+        "udp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.lines(), [t.line("-p udp -j DROP")]);
 }
 
 #[test]
 fn a_port_the_spec_leaves_open_is_undecided() {
-    let t = fixture("return-in-builtin.rules", "tcp 198.51.100.7 -> 192.0.2.1 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "return-in-builtin.rules",
+        "tcp 198.51.100.7 -> 192.0.2.1 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.trace.verdict(), TraceVerdict::Unknown);
     assert!(t.trace.undecided()[0].reason.contains("destination port"));
 }
 
 #[test]
 fn unknown_host_addresses_leave_the_route_open() {
-    let t = fixture("goto.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0", &[]);
+    let t = fixture(
+        "goto.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:22 in=eth0",
+        &[],
+    );
     assert!(!t.trace.is_certain());
-    assert!(t.trace.outcomes.iter().any(|o| o.hooks.contains(&Hook::Input)));
-    assert!(t.trace.outcomes.iter().any(|o| o.hooks.contains(&Hook::Forward)));
+    assert!(
+        t.trace
+            .outcomes
+            .iter()
+            .any(|o| o.hooks.contains(&Hook::Input))
+    );
+    assert!(
+        t.trace
+            .outcomes
+            .iter()
+            .any(|o| o.hooks.contains(&Hook::Forward))
+    );
 }
 
 #[test]
 fn marks_set_by_mark_are_tested_later() {
-    let t = fixture("marks.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:25 in=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "marks.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:25 in=eth0",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.trace.verdict(), TraceVerdict::Drop);
     assert!(t.lines().contains(&t.line("--mark 0x1 -j DROP")));
-    let t = fixture("marks.rules", "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0 mark=0x2", &["192.0.2.1"]);
+    let t = fixture(
+        "marks.rules",
+        "tcp 198.51.100.7:40000 -> 192.0.2.1:80 in=eth0 mark=0x2",
+        &["192.0.2.1"],
+    );
     assert_eq!(t.trace.verdict(), TraceVerdict::Reject);
 }
 
 #[test]
 fn masquerade_in_postrouting_and_locally_sent_packets() {
-    let t = fixture("masquerade.rules", "tcp 10.20.0.5:40000 -> 198.51.100.9:443 in=eth1 out=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "masquerade.rules",
+        "tcp 10.20.0.5:40000 -> 198.51.100.9:443 in=eth1 out=eth0",
+        &["192.0.2.1"],
+    );
     let outcome = &t.trace.outcomes[0];
-    assert_eq!(outcome.hooks, [Hook::Prerouting, Hook::Forward, Hook::Postrouting]);
+    assert_eq!(
+        outcome.hooks,
+        [Hook::Prerouting, Hook::Forward, Hook::Postrouting]
+    );
     assert_eq!(outcome.rewrites[0].kind, "MASQUERADE");
-    let t = fixture("masquerade.rules", "udp 192.0.2.1:40000 -> 198.51.100.53:53 from=local out=eth0", &["192.0.2.1"]);
+    let t = fixture(
+        "masquerade.rules",
+        "udp 192.0.2.1:40000 -> 198.51.100.53:53 from=local out=eth0",
+        &["192.0.2.1"],
+    );
     let outcome = &t.trace.outcomes[0];
     assert_eq!(outcome.hooks, [Hook::Output, Hook::Postrouting]);
-    assert_eq!(outcome.disposition, Disposition::Sent { out: Some("eth0".into()) });
+    assert_eq!(
+        outcome.disposition,
+        Disposition::Sent {
+            out: Some("eth0".into())
+        }
+    );
     assert!(t.lines().contains(&t.line("--dport 53 -j ACCEPT")));
 }
 
@@ -278,11 +398,19 @@ fn json_contract_of_the_command() {
         "--format",
         "json",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(document["verdict"], "ACCEPT");
     assert_eq!(document["disposition"], "local");
-    assert_eq!(document["hooks"], serde_json::json!(["prerouting", "input"]));
+    assert_eq!(
+        document["hooks"],
+        serde_json::json!(["prerouting", "input"])
+    );
     assert_eq!(document["uncertain"], false);
     let path = document["path"].as_array().expect("path");
     // nat PREROUTING's policy, filter INPUT's policy, nat INPUT's policy.
@@ -326,7 +454,10 @@ fn text_tells_the_story_with_line_numbers() {
     ]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("line   10  -A INPUT -p tcp -g A  => goes to A"), "{text}");
+    assert!(
+        text.contains("line   10  -A INPUT -p tcp -g A  => goes to A"),
+        "{text}"
+    );
     assert!(text.contains("verdict: DROP"), "{text}");
 }
 

@@ -324,9 +324,10 @@ fn describe_disposition(disposition: &Disposition) -> String {
 }
 
 fn step_line(step: &Step) -> String {
-    let at = step
-        .line
-        .map_or_else(|| "   (default)".to_string(), |line| format!("line {line:>4}"));
+    let at = step.line.map_or_else(
+        || "   (default)".to_string(),
+        |line| format!("line {line:>4}"),
+    );
     match &step.action {
         StepAction::Policy(verdict) => {
             format!("{at}  policy {verdict} of {}", step.chain)
@@ -464,7 +465,10 @@ fn write_text(trace: &Trace, file: &SourceFile, out: &mut dyn Write) -> io::Resu
     }
     let verdict = trace.verdict();
     if verdict == TraceVerdict::Unknown {
-        writeln!(out, "\nverdict: UNKNOWN (depends on the undecided points above)")?;
+        writeln!(
+            out,
+            "\nverdict: UNKNOWN (depends on the undecided points above)"
+        )?;
     } else {
         writeln!(
             out,
