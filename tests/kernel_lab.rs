@@ -31,8 +31,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use fwlint::analysis::probe;
-use fwlint::analysis::trace::{self, Disposition, LocalAddresses, StepAction, TraceVerdict};
-use fwlint::model::{Family, TableKind};
+use fwlint::analysis::trace::{self, Disposition, LocalAddresses, TraceVerdict};
+use fwlint::model::Family;
 use fwlint::parser::{ReadOptions, read};
 use fwlint::source::SourceFile;
 
@@ -256,11 +256,10 @@ fn rules(random: &mut Random, chain: &str, place: Place, users: &[&str], out: &m
             Place::Prerouting | Place::NatUser => {
                 // NAT targets need a protocol for a port.
                 let target = nat_target(random, users);
-                if target.contains(':') || target.contains("REDIRECT") {
-                    if !matches.contains("-p ") {
-                        out.push_str(&format!("-A {chain} -p tcp {matches} {target}\n"));
-                        continue;
-                    }
+                if (target.contains(':') || target.contains("REDIRECT")) && !matches.contains("-p ")
+                {
+                    out.push_str(&format!("-A {chain} -p tcp {matches} {target}\n"));
+                    continue;
                 }
                 target
             }
@@ -918,7 +917,6 @@ fn trace_agrees_with_the_kernel() {
             }
         }
     }
-    let _ = (StepAction::Matched, TableKind::Filter);
     let message = format!(
         "kernel lab: {RULESETS} rulesets, {probes} probes, {agreed} agreed, {uncertain} uncertain (not compared), {} disagreed, in {:.1} s",
         disagreements.len(),
