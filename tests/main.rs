@@ -7,8 +7,10 @@ mod support;
 
 mod cli;
 mod corpus;
+mod kernel_lab;
 mod lints;
 mod meta;
 mod oracle;
 mod output;
 mod reader;
+mod trace;

@@ -15,7 +15,9 @@ pub mod index;
 pub mod interfaces;
 pub mod matcher;
 pub mod nat;
+pub mod probe;
 pub mod space;
+pub mod trace;
 
 use eval::Evaluator;
 use interfaces::{Atoms, EMPTY};
