@@ -6,9 +6,11 @@
 mod support;
 
 mod cli;
+mod config;
 mod corpus;
 mod lints;
 mod meta;
 mod oracle;
 mod output;
 mod reader;
+mod suppressions;
