@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use fwlint::config::{self, Config, Discovery, Overrides};
+use fwlint::config::{Config, Discovery, Overrides};
 use fwlint::engine::{self, Settings};
 use fwlint::source::SourceFile;
 
@@ -332,7 +332,6 @@ fn the_host_profile_reaches_the_analysis() {
     // --isolated: the default profile.
     let mut discovery = Discovery::new(Overrides::default(), None, true).expect("valid");
     assert!(discovery.for_file(&file).expect("valid").host.is_none());
-    let _ = config::FILE_NAME;
 }
 
 #[test]
@@ -466,5 +465,26 @@ fn the_github_action_runs_fwlint_with_annotations_and_sarif() {
         std::fs::read_to_string(&summary)
             .expect("summary written")
             .contains("FW002")
+    );
+}
+
+/// The complete example of the README is a valid configuration.
+#[test]
+fn the_readme_example_configuration_is_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let section = &readme[readme.find("## Configuration").expect("section")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").expect("closed")];
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("ss-listening.txt"),
+        "tcp LISTEN 0 4096 0.0.0.0:443 0.0.0.0:*\n",
+    )
+    .expect("written");
+    let config = Config::parse("fwlint.toml", dir.path().to_path_buf(), example);
+    assert!(
+        config.is_ok(),
+        "{}",
+        config.err().map(|e| e.render(false)).unwrap_or_default()
     );
 }
