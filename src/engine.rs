@@ -5,9 +5,11 @@
 //! The engine owns no output format: it hands [`FileReport`]s to `output`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::config::{FileSettings, FileSettingsMap};
 use crate::diagnostics::{Diagnostic, Summary};
 use crate::lints::{self, FileContext, FileFacts, RunContext, RunFile};
 use crate::model::{Family, Ruleset};
@@ -22,8 +24,12 @@ pub struct Settings {
     /// IPv4 and IPv6 files of one host, as the user paired them
     /// (`--pair V4FILE:V6FILE`), by path as shown.
     pub pairs: Vec<(String, String)>,
-    /// What the user said about the host the rules run on.
+    /// What the user said about the host the rules run on, where the
+    /// file's settings say nothing.
     pub host: crate::analysis::HostProfile,
+    /// Per file (by the name it is shown as): the codes, severities,
+    /// threshold and host profile of its configuration.
+    pub files: FileSettingsMap,
 }
 
 /// Everything fwlint found in one file.
@@ -35,6 +41,8 @@ pub struct FileReport {
     pub ruleset: Ruleset,
     pub facts: FileFacts,
     pub diagnostics: Vec<Diagnostic>,
+    /// The settings the file was checked with.
+    pub settings: Arc<FileSettings>,
 }
 
 impl FileReport {
@@ -68,6 +76,35 @@ const BINARY_PROBE: usize = 8192;
 /// Checks one file whose text is already in memory.
 #[must_use]
 pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
+    let mut report = analyse(source, settings);
+    finish(&mut report);
+    report
+}
+
+/// The last step of a file, once every finding is in: its configuration
+/// turns codes off and sets severities, then its suppression comments
+/// mark what they cover.
+fn finish(report: &mut FileReport) {
+    let settings = Arc::clone(&report.settings);
+    settings.apply(&mut report.diagnostics);
+    let mut own = crate::suppression::apply(
+        &report.source,
+        &mut report.diagnostics,
+        settings.inline_suppressions,
+        &|code| settings.enabled(code),
+    );
+    settings.apply(&mut own);
+    report.diagnostics.extend(own);
+    sort_diagnostics(&mut report.diagnostics);
+}
+
+/// The reader and the per-file lints of one file.
+fn analyse(source: SourceFile, settings: &Settings) -> FileReport {
+    let file_settings = Arc::clone(settings.files.get(source.name()));
+    let host = file_settings
+        .host
+        .clone()
+        .unwrap_or_else(|| settings.host.clone());
     let text = source.text();
     let probe = &text.as_bytes()[..text.len().min(BINARY_PROBE)];
     if let Some(position) = memchr::memchr(0, probe) {
@@ -89,10 +126,11 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
             facts: FileFacts {
                 fragment: settings.fragment,
                 failed_lines: Vec::new(),
-                host: settings.host.clone(),
+                host,
             },
             diagnostics: vec![diagnostic],
             source,
+            settings: file_settings,
         };
     }
     let read = parser::read(
@@ -116,10 +154,15 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
     let facts = FileFacts {
         fragment: settings.fragment,
         failed_lines: read.failed_lines.clone(),
-        host: settings.host.clone(),
+        host,
     };
     let mut cx = FileContext::new(&source, &read.ruleset, &facts);
-    lints::run_file(lints::ALL, &mut cx);
+    let enabled: Vec<&dyn lints::Lint> = lints::ALL
+        .iter()
+        .copied()
+        .filter(|lint| file_settings.enabled(lint.meta().code))
+        .collect();
+    lints::run_file(&enabled, &mut cx);
     let (found, replaced) = cx.finish();
     diagnostics.retain(|diagnostic| {
         !replaced
@@ -135,6 +178,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
         facts,
         diagnostics,
         source,
+        settings: file_settings,
     }
 }
 
@@ -174,6 +218,7 @@ pub struct InputError {
 pub fn check_inputs(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
     let (mut reports, errors) = check_each(inputs, settings);
     cross_file(&mut reports, settings, true);
+    reports.iter_mut().for_each(finish);
     (reports, errors)
 }
 
@@ -183,6 +228,7 @@ pub fn check_inputs(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>
 pub fn check_inputs_text(inputs: Vec<Input>, settings: &Settings) -> Vec<FileReport> {
     let (mut reports, _) = check_each(inputs, settings);
     cross_file(&mut reports, settings, false);
+    reports.iter_mut().for_each(finish);
     reports
 }
 
@@ -255,8 +301,8 @@ fn check_each(inputs: Vec<Input>, settings: &Settings) -> (Vec<FileReport>, Vec<
         .into_par_iter()
         .map(|input| match input {
             Input::File(path) => read_path(&path)
-                .map(|text| check_source(SourceFile::new(display(&path), text), settings)),
-            Input::Stdin { name, text } => Ok(check_source(SourceFile::new(name, text), settings)),
+                .map(|text| analyse(SourceFile::new(display(&path), text), settings)),
+            Input::Stdin { name, text } => Ok(analyse(SourceFile::new(name, text), settings)),
         })
         .collect();
     let mut reports = Vec::new();

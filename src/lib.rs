@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod engine;
 pub mod lints;
@@ -16,3 +17,4 @@ pub mod output;
 pub mod parser;
 pub mod registry;
 pub mod source;
+pub mod suppression;

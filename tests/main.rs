@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod config;
 mod corpus;
 mod kernel_lab;
 mod lints;
@@ -14,3 +15,4 @@ mod oracle;
 mod output;
 mod reader;
 mod trace;
+mod suppressions;

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostics::Severity;
+use crate::config;
 use crate::engine::{self, Input, Settings};
 use crate::model::Family;
 
@@ -109,9 +109,33 @@ struct CheckArgs {
     #[arg(long, value_name = "V4FILE:V6FILE", value_parser = parse_pair)]
     pair: Vec<(String, String)>,
 
-    /// The lowest severity that makes fwlint exit with 1.
-    #[arg(long, value_enum, default_value = "warning")]
-    fail_on: FailOn,
+    /// The lowest severity that makes fwlint exit with 1 [default: `fail-on` of fwlint.toml, else warning].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+
+    /// Use this configuration file for every file, instead of the nearest `fwlint.toml`.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+
+    /// Ignore every configuration file.
+    #[arg(long)]
+    isolated: bool,
+
+    /// Check only these codes, names, code prefixes or categories (comma-separated); replaces `select`, `extend-select` and `ignore` of fwlint.toml.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    select: Option<Vec<String>>,
+
+    /// Also check these codes, names, prefixes or categories.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    extend_select: Vec<String>,
+
+    /// Do not check these codes, names, prefixes or categories.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    ignore: Vec<String>,
+
+    /// Disregard `# fwlint: ignore[...]` suppressions in the files (for audits).
+    #[arg(long)]
+    no_ignores: bool,
 
     /// What the host listens on, as `ss -Hltun` prints it.
     #[arg(long, value_name = "FILE")]
@@ -201,31 +225,62 @@ pub fn parse_network(text: &str) -> Option<crate::model::AddrMask> {
     }
 }
 
-fn host_profile(cli: &CheckArgs) -> Result<crate::analysis::HostProfile, String> {
-    let mut profile = crate::analysis::HostProfile::default();
-    for text in &cli.local_addresses {
-        let net = parse_network(text)
-            .ok_or_else(|| format!("--local-address: `{text}` is not an address"))?;
-        profile.addresses.push(net);
+/// What the command line says over every configuration file.
+fn overrides(cli: &CheckArgs) -> Result<config::Overrides, String> {
+    let selectors = |option: &str, texts: &[String]| -> Result<Vec<config::Selector>, String> {
+        texts
+            .iter()
+            .map(|text| config::Selector::parse(text).map_err(|error| format!("{option}: {error}")))
+            .collect()
+    };
+    let mut overrides = config::Overrides {
+        select: cli
+            .select
+            .as_deref()
+            .map(|texts| selectors("--select", texts))
+            .transpose()?,
+        extend_select: selectors("--extend-select", &cli.extend_select)?,
+        ignore: selectors("--ignore", &cli.ignore)?,
+        fail_on: cli.fail_on.map(|fail_on| match fail_on {
+            FailOn::Error => config::FailOn::Error,
+            FailOn::Warning => config::FailOn::Warning,
+            FailOn::Info => config::FailOn::Info,
+            FailOn::Never => config::FailOn::Never,
+        }),
+        no_ignores: cli.no_ignores,
+        ..config::Overrides::default()
+    };
+    if !cli.local_addresses.is_empty() {
+        let mut addresses = Vec::new();
+        for text in &cli.local_addresses {
+            let net = parse_network(text)
+                .ok_or_else(|| format!("--local-address: `{text}` is not an address"))?;
+            addresses.push(net);
+        }
+        overrides.addresses = Some(addresses);
     }
     if let Some(path) = &cli.listening {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("{}: {error}", engine::display(path)))?;
-        profile.services = crate::analysis::host::parse_listening(&text);
+        overrides.services = Some(crate::analysis::host::parse_listening(&text));
     }
-    Ok(profile)
+    Ok(overrides)
 }
 
 fn run(cli: CheckArgs) -> std::io::Result<u8> {
-    let host = match host_profile(&cli) {
-        Ok(host) => host,
+    let overrides = match overrides(&cli) {
+        Ok(overrides) => overrides,
         Err(message) => {
             writeln!(std::io::stderr(), "fwlint: error: {message}")?;
             return Ok(2);
         }
     };
-    let settings = Settings {
-        host,
+    let mut discovery = match config::Discovery::new(overrides, cli.config.as_deref(), cli.isolated)
+    {
+        Ok(discovery) => discovery,
+        Err(error) => return config_failed(&error),
+    };
+    let mut settings = Settings {
         family: cli.family.map(|family| match family {
             FamilyArg::V4 => Family::V4,
             FamilyArg::V6 => Family::V6,
@@ -241,6 +296,7 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
                 )
             })
             .collect(),
+        ..Settings::default()
     };
     let mut stderr = std::io::stderr();
     let mut inputs = Vec::new();
@@ -271,6 +327,20 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
             }
         }
     }
+    for input in &inputs {
+        let found = match input {
+            Input::File(path) => discovery
+                .for_file(path)
+                .map(|found| (engine::display(path), found)),
+            Input::Stdin { name, .. } => {
+                discovery.for_stdin(name).map(|found| (name.clone(), found))
+            }
+        };
+        match found {
+            Ok((name, file_settings)) => settings.files.insert(name, file_settings),
+            Err(error) => return config_failed(&error),
+        }
+    }
     let (mut reports, errors) = engine::check_inputs(inputs, &settings);
     for error in &errors {
         writeln!(stderr, "fwlint: error: {}: {}", error.path, error.message)?;
@@ -282,17 +352,27 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
     if failed {
         return Ok(2);
     }
-    let threshold = match cli.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    let failing = threshold.is_some_and(|threshold| {
-        reports
-            .iter()
-            .flat_map(|report| &report.diagnostics)
-            .any(|diagnostic| !diagnostic.suppressed && diagnostic.severity >= threshold)
+    // Each file fails by its own configuration's threshold.
+    let failing = reports.iter().any(|report| {
+        report
+            .settings
+            .fail_on
+            .threshold()
+            .is_some_and(|threshold| {
+                report
+                    .diagnostics
+                    .iter()
+                    .any(|diagnostic| !diagnostic.suppressed && diagnostic.severity >= threshold)
+            })
     });
     Ok(u8::from(failing))
+}
+
+/// Prints a configuration error, pointing into its TOML; exit code 2.
+fn config_failed(error: &config::ConfigError) -> std::io::Result<u8> {
+    use std::io::IsTerminal;
+    let stderr = std::io::stderr();
+    let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    write!(stderr.lock(), "{}", error.render(color))?;
+    Ok(2)
 }

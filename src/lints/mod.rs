@@ -35,6 +35,7 @@ pub(crate) mod testing;
 mod undefined_chain;
 mod unreachable_rule;
 mod unused_chain;
+pub(crate) mod unused_suppression;
 
 pub use context::{FileContext, FileFacts, RunContext, RunFile};
 pub use flow::describe_addresses;
@@ -88,6 +89,7 @@ pub static ALL: &[&dyn Lint] = &[
     &hostname_in_address::HostnameInAddress,
     &ipv6_weaker_than_ipv4::Ipv6WeakerThanIpv4,
     &deprecated_state_match::DeprecatedStateMatch,
+    &unused_suppression::UnusedSuppression,
 ];
 
 /// Runs the per-file passes of `lints` on one file.
