@@ -24,6 +24,8 @@ pub struct Settings {
     pub pairs: Vec<(String, String)>,
     /// What the user said about the host the rules run on.
     pub host: crate::analysis::HostProfile,
+    /// The rule packs to apply, in order.
+    pub packs: std::sync::Arc<Vec<crate::packs::Pack>>,
 }
 
 /// Everything fwlint found in one file.
@@ -120,6 +122,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
     };
     let mut cx = FileContext::new(&source, &read.ruleset, &facts);
     lints::run_file(lints::ALL, &mut cx);
+    let from_packs = crate::packs::check(&settings.packs, &cx);
     let (found, replaced) = cx.finish();
     diagnostics.retain(|diagnostic| {
         !replaced
@@ -127,6 +130,7 @@ pub fn check_source(source: SourceFile, settings: &Settings) -> FileReport {
             .any(|(code, span)| diagnostic.code == *code && overlaps(diagnostic.span, *span))
     });
     diagnostics.extend(found);
+    diagnostics.extend(from_packs);
     sort_diagnostics(&mut diagnostics);
     FileReport {
         family: read.ruleset.family,

@@ -6,6 +6,7 @@
 mod inputs;
 mod report;
 mod rule;
+mod test_rules;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -55,6 +56,8 @@ struct Cli {
 enum Command {
     /// Show the documentation of a code (`FW101`) or name (`unreachable-rule`), or list them all.
     Rule(RuleArgs),
+    /// Run the examples of rule packs (default: the packs shipped with fwlint).
+    TestRules(test_rules::TestRulesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +117,14 @@ struct CheckArgs {
     /// An address of the host itself (repeatable).
     #[arg(long = "local-address", value_name = "ADDRESS")]
     local_addresses: Vec<String>,
+
+    /// Apply a rule pack shipped with fwlint: `cis`, `management-ports`, or `all` (repeatable).
+    #[arg(long = "pack", value_name = "NAME")]
+    packs: Vec<String>,
+
+    /// Apply every `*.toml` rule pack in DIR, beside those of /etc/fwlint/rules.d (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -136,6 +147,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
+        Some(Command::TestRules(args)) => test_rules::run(&args),
         None => run(cli.check),
     };
     match result {
@@ -208,6 +220,46 @@ fn host_profile(cli: &CheckArgs) -> Result<crate::analysis::HostProfile, String>
     Ok(profile)
 }
 
+/// The packs a check applies: the shipped ones asked for with `--pack`,
+/// then those of /etc/fwlint/rules.d, then those of each `--rules-dir`.
+fn load_packs(cli: &CheckArgs) -> Result<Vec<crate::packs::Pack>, String> {
+    let render = |error: crate::packs::PackError| error.render(100);
+    let mut loaded = Vec::new();
+    if !cli.packs.is_empty() {
+        let shipped = crate::packs::shipped().map_err(render)?;
+        for name in &cli.packs {
+            if name == "all" {
+                loaded.extend(shipped.iter().cloned());
+                continue;
+            }
+            let pack = shipped.iter().find(|pack| &pack.name == name).ok_or_else(|| {
+                let names: Vec<String> = shipped.iter().map(|pack| format!("`{}`", pack.name)).collect();
+                format!("fwlint: error: --pack: no shipped pack `{name}`: fwlint ships {} (or `all`)\n", names.join(", "))
+            })?;
+            loaded.push(pack.clone());
+        }
+    }
+    let system = Path::new(crate::packs::SYSTEM_DIR);
+    if system.is_dir() {
+        loaded.extend(crate::packs::load_dir(system).map_err(render)?);
+    }
+    for dir in &cli.rules_dirs {
+        loaded.extend(crate::packs::load_dir(dir).map_err(render)?);
+    }
+    // `--pack all --pack cis` asks for cis once.
+    let mut unique: Vec<crate::packs::Pack> = Vec::with_capacity(loaded.len());
+    for pack in loaded {
+        if !unique
+            .iter()
+            .any(|other| other.name == pack.name && other.origin == pack.origin)
+        {
+            unique.push(pack);
+        }
+    }
+    crate::packs::check_unique(&unique).map_err(render)?;
+    Ok(unique)
+}
+
 fn run(cli: CheckArgs) -> std::io::Result<u8> {
     let host = match host_profile(&cli) {
         Ok(host) => host,
@@ -216,7 +268,15 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
             return Ok(2);
         }
     };
+    let packs = match load_packs(&cli) {
+        Ok(packs) => packs,
+        Err(rendered) => {
+            write!(std::io::stderr(), "{rendered}")?;
+            return Ok(2);
+        }
+    };
     let settings = Settings {
+        packs: std::sync::Arc::new(packs),
         host,
         family: cli.family.map(|family| match family {
             FamilyArg::V4 => Family::V4,
