@@ -11,4 +11,5 @@ mod lints;
 mod meta;
 mod oracle;
 mod output;
+mod packs;
 mod reader;

@@ -507,6 +507,12 @@ fn reachable(
         return;
     };
     base.state &= state::NEW;
+    // Packets on `lo` come from the host itself, whatever their source
+    // address says: they are not "from anywhere".
+    let loopback = analysis.atoms.atom_of("lo");
+    if loopback != crate::analysis::interfaces::OTHER {
+        base.iif &= !loopback;
+    }
     if base.is_empty() {
         return;
     }
@@ -593,7 +599,9 @@ fn fate_of(
         let Some(base) = analysis.hook_universe(hook).intersect(constraint) else {
             continue;
         };
-        let mut places: BTreeMap<(u32, u32), (Place, Vec<String>)> = BTreeMap::new();
+        // Rules before the policy: the first rule that takes the packets is
+        // where the fix goes.
+        let mut places: BTreeMap<(bool, u32, u32), (Place, Vec<String>)> = BTreeMap::new();
         for item in items {
             let Some(query) = item.restrict(&base) else {
                 continue;
@@ -623,7 +631,11 @@ fn fate_of(
                 }
                 let span = report.evaluator.span_of(entry.place);
                 let slot = places
-                    .entry((span.start, span.end))
+                    .entry((
+                        matches!(entry.place, Place::Policy { .. }),
+                        span.start,
+                        span.end,
+                    ))
                     .or_insert_with(|| (entry.place, Vec::new()));
                 if !item.label.is_empty() && !slot.1.contains(&item.label) {
                     slot.1.push(item.label.clone());
@@ -638,11 +650,11 @@ fn fate_of(
         // One finding per chain, at the first place: one rule fixes it,
         // and the other places are shown beside it.
         let mut places = places.into_iter();
-        let Some(((start, end), (place, mut labels))) = places.next() else {
+        let Some(((_, start, end), (place, mut labels))) = places.next() else {
             continue;
         };
         let mut also = Vec::new();
-        for ((other_start, other_end), (other, other_labels)) in places {
+        for ((_, other_start, other_end), (other, other_labels)) in places {
             for item in other_labels {
                 if !labels.contains(&item) {
                     labels.push(item);
