@@ -13,7 +13,6 @@ use super::{
     finding, parse_network,
 };
 use crate::analysis::eval::{Action, Decided, Evaluator};
-use crate::analysis::interfaces::EMPTY;
 use crate::analysis::space::{Cube, Intervals, PacketSet, misc, state};
 use crate::analysis::{Analysis, Decision, Flow, Place};
 use crate::diagnostics::Diagnostic;
@@ -23,7 +22,15 @@ use crate::source::Span;
 
 /// Candidate slices tried per port when looking for an open port: enough
 /// for real rulesets, and a bound on the work of a pathological one.
-const MAX_CANDIDATES: usize = 64;
+const MAX_CANDIDATES: usize = 16;
+
+/// Accepted pieces that may together cover a slice: past this, the check
+/// gives up (and says nothing).
+const MAX_COVER: usize = 256;
+
+/// Tables with more rules than this get no flow condition: the queries
+/// would cost seconds, and silence is the honest answer to "too much".
+pub const MAX_FLOW_RULES: usize = 3000;
 
 /// The findings of `packs` in the file of `cx`.
 #[must_use]
@@ -60,6 +67,10 @@ pub(super) fn check_rule(rule: &PackRule, cx: &FileContext<'_>, found: &mut Vec<
         return;
     };
     if evaluator.recording.exhausted {
+        return;
+    }
+    let table_rules: usize = table.chains.iter().map(|chain| chain.rules.len()).sum();
+    if rule.check != Check::EachRule && table_rules > MAX_FLOW_RULES {
         return;
     }
     let Some(constraint) = constraint(selector, analysis) else {
@@ -517,17 +528,26 @@ fn reachable(
         return;
     }
     let mut open: BTreeMap<(u32, u32), (Place, Vec<String>)> = BTreeMap::new();
+    // One query for all the ports of the rule; each port is then looked
+    // at within its answer.
+    let mut all = PacketSet::empty();
+    for item in items {
+        if let Some(packets) = item.restrict(&base) {
+            all.extend(PacketSet::from_cube(packets));
+        }
+    }
+    if all.is_empty() {
+        return;
+    }
+    let Some(decided) = report.evaluator.query_builtin(chain, Flow::exact(all)) else {
+        return;
+    };
+    let accepted_all = surely(&decided, |decision| *decision == Decision::Accept);
     for item in items {
         let Some(query) = item.restrict(&base) else {
             continue;
         };
-        let Some(decided) = report
-            .evaluator
-            .query_builtin(chain, Flow::exact(PacketSet::from_cube(query.clone())))
-        else {
-            continue;
-        };
-        let accepted = surely(&decided, |decision| *decision == Decision::Accept);
+        let accepted = accepted_all.intersect_cube(&query);
         for candidate in accepted.cubes().iter().take(MAX_CANDIDATES) {
             let (Some(dst), Some(dport), Some(proto)) = (
                 candidate.dst.first(),
@@ -541,9 +561,20 @@ fn reachable(
             slice.dst = Intervals::point(dst);
             slice.dport = Intervals::point(dport);
             slice.proto = Intervals::point(proto);
-            slice.iif = lowest_bit(candidate.iif & !EMPTY);
+            // Every input interface but `lo`: fwlint does not know which
+            // one faces the internet, so a rule for one interface (a
+            // trusted LAN, say) is not "from anywhere".
+            slice.iif = query.iif;
             slice.oif = lowest_bit(candidate.oif);
-            if slice.is_empty() || !accepted.contains_set(&PacketSet::from_cube(slice.clone())) {
+            if slice.is_empty() {
+                continue;
+            }
+            // Only the accepted cubes that meet the slice can cover it;
+            // too many of them is more work than a finding is worth.
+            let meeting = accepted.intersect_cube(&slice);
+            if meeting.len() > MAX_COVER
+                || !meeting.contains_set(&PacketSet::from_cube(slice.clone()))
+            {
                 continue;
             }
             for entry in &decided {
