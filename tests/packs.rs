@@ -220,7 +220,7 @@ fn a_bad_pack_in_rules_dir_stops_the_run_with_exit_2() {
         stderr.contains("unknown field `reachable-from`"),
         "{stderr}"
     );
-    assert!(stderr.contains("site.toml:14"), "{stderr}");
+    assert!(stderr.contains("site.toml:15"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
 
