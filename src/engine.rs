@@ -30,6 +30,8 @@ pub struct Settings {
     /// Per file (by the name it is shown as): the codes, severities,
     /// threshold and host profile of its configuration.
     pub files: FileSettingsMap,
+    /// The rule packs to apply, in order.
+    pub packs: std::sync::Arc<Vec<crate::packs::Pack>>,
 }
 
 /// Everything fwlint found in one file.
@@ -163,6 +165,7 @@ fn analyse(source: SourceFile, settings: &Settings) -> FileReport {
         .filter(|lint| file_settings.enabled(lint.meta().code))
         .collect();
     lints::run_file(&enabled, &mut cx);
+    let from_packs = crate::packs::check(&settings.packs, &cx);
     let (found, replaced) = cx.finish();
     diagnostics.retain(|diagnostic| {
         !replaced
@@ -170,6 +173,7 @@ fn analyse(source: SourceFile, settings: &Settings) -> FileReport {
             .any(|(code, span)| diagnostic.code == *code && overlaps(diagnostic.span, *span))
     });
     diagnostics.extend(found);
+    diagnostics.extend(from_packs);
     sort_diagnostics(&mut diagnostics);
     FileReport {
         family: read.ruleset.family,

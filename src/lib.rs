@@ -14,6 +14,7 @@ pub mod engine;
 pub mod lints;
 pub mod model;
 pub mod output;
+pub mod packs;
 pub mod parser;
 pub mod registry;
 pub mod source;

@@ -13,6 +13,7 @@ mod lints;
 mod meta;
 mod oracle;
 mod output;
+mod packs;
 mod reader;
 mod trace;
 mod suppressions;

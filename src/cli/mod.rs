@@ -8,6 +8,7 @@ mod inputs;
 mod report;
 mod rule;
 mod trace;
+mod test_rules;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,8 @@ enum Command {
     Exposure(exposure::ExposureArgs),
     /// Show the way one packet takes through a rule file: every table, chain and rule it meets, and its verdict.
     Trace(trace::TraceArgs),
+    /// Run the examples of rule packs (default: the packs shipped with fwlint).
+    TestRules(test_rules::TestRulesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,6 +147,14 @@ struct CheckArgs {
     /// An address of the host itself (repeatable).
     #[arg(long = "local-address", value_name = "ADDRESS")]
     local_addresses: Vec<String>,
+
+    /// Apply a rule pack shipped with fwlint: `cis`, `management-ports`, or `all` (repeatable).
+    #[arg(long = "pack", value_name = "NAME")]
+    packs: Vec<String>,
+
+    /// Apply every `*.toml` rule pack in DIR, beside those of /etc/fwlint/rules.d (repeatable).
+    #[arg(long = "rules-dir", value_name = "DIR")]
+    rules_dirs: Vec<PathBuf>,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -168,6 +179,7 @@ pub fn main() -> ExitCode {
         Some(Command::Rule(args)) => run_rule(&args),
         Some(Command::Exposure(args)) => exposure::run(&args),
         Some(Command::Trace(args)) => trace::run(&args),
+        Some(Command::TestRules(args)) => test_rules::run(&args),
         None => run(cli.check),
     };
     match result {
@@ -267,11 +279,58 @@ fn overrides(cli: &CheckArgs) -> Result<config::Overrides, String> {
     Ok(overrides)
 }
 
+/// The packs a check applies: the shipped ones asked for with `--pack`,
+/// then those of /etc/fwlint/rules.d, then those of each `--rules-dir`.
+fn load_packs(cli: &CheckArgs) -> Result<Vec<crate::packs::Pack>, String> {
+    let render = |error: crate::packs::PackError| error.render(100);
+    let mut loaded = Vec::new();
+    if !cli.packs.is_empty() {
+        let shipped = crate::packs::shipped().map_err(render)?;
+        for name in &cli.packs {
+            if name == "all" {
+                loaded.extend(shipped.iter().cloned());
+                continue;
+            }
+            let pack = shipped.iter().find(|pack| &pack.name == name).ok_or_else(|| {
+                let names: Vec<String> = shipped.iter().map(|pack| format!("`{}`", pack.name)).collect();
+                format!("fwlint: error: --pack: no shipped pack `{name}`: fwlint ships {} (or `all`)\n", names.join(", "))
+            })?;
+            loaded.push(pack.clone());
+        }
+    }
+    let system = Path::new(crate::packs::SYSTEM_DIR);
+    if system.is_dir() {
+        loaded.extend(crate::packs::load_dir(system).map_err(render)?);
+    }
+    for dir in &cli.rules_dirs {
+        loaded.extend(crate::packs::load_dir(dir).map_err(render)?);
+    }
+    // `--pack all --pack cis` asks for cis once.
+    let mut unique: Vec<crate::packs::Pack> = Vec::with_capacity(loaded.len());
+    for pack in loaded {
+        if !unique
+            .iter()
+            .any(|other| other.name == pack.name && other.origin == pack.origin)
+        {
+            unique.push(pack);
+        }
+    }
+    crate::packs::check_unique(&unique).map_err(render)?;
+    Ok(unique)
+}
+
 fn run(cli: CheckArgs) -> std::io::Result<u8> {
     let overrides = match overrides(&cli) {
         Ok(overrides) => overrides,
         Err(message) => {
             writeln!(std::io::stderr(), "fwlint: error: {message}")?;
+            return Ok(2);
+        }
+    };
+    let packs = match load_packs(&cli) {
+        Ok(packs) => packs,
+        Err(rendered) => {
+            write!(std::io::stderr(), "{rendered}")?;
             return Ok(2);
         }
     };
@@ -281,6 +340,7 @@ fn run(cli: CheckArgs) -> std::io::Result<u8> {
         Err(error) => return config_failed(&error),
     };
     let mut settings = Settings {
+        packs: std::sync::Arc::new(packs),
         family: cli.family.map(|family| match family {
             FamilyArg::V4 => Family::V4,
             FamilyArg::V6 => Family::V6,

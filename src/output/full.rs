@@ -26,7 +26,10 @@ pub fn write(run: &Run<'_>, style: Style, out: &mut dyn Write) -> io::Result<()>
                 text = format!("{}: {}\n", diagnostic.code, diagnostic.message);
             }
             writeln!(out, "{}", text.trim_end())?;
-            writeln!(out, "  see `fwlint rule {}`", diagnostic.name)?;
+            // Rule packs' codes (`pack/rule`) are documented in their pack.
+            if !diagnostic.code.contains('/') {
+                writeln!(out, "  see `fwlint rule {}`", diagnostic.name)?;
+            }
             writeln!(out)?;
         }
     }

@@ -359,22 +359,30 @@ fn rule_of(meta: &LintMeta) -> Rule {
 }
 
 /// A code fwlint's registry does not know (a rule pack's): described by
-/// what the finding itself says.
+/// what the finding itself says, and helped by its help.
 fn unregistered_rule(diagnostic: &Diagnostic) -> Rule {
     let name = diagnostic.name.to_string();
+    let help = diagnostic.help.clone().unwrap_or_else(|| name.clone());
+    let tags = if diagnostic.code.contains('/') {
+        vec!["rule-pack"]
+    } else {
+        Vec::new()
+    };
     Rule {
         id: diagnostic.code.to_string(),
         name: name.clone(),
         short_description: Text { text: name.clone() },
-        full_description: Text { text: name.clone() },
+        full_description: Text {
+            text: diagnostic.message.clone(),
+        },
         help: Help {
-            text: name.clone(),
-            markdown: name,
+            text: help.clone(),
+            markdown: help,
         },
         default_configuration: Configuration {
             level: level(diagnostic.severity),
         },
-        properties: RuleProperties { tags: Vec::new() },
+        properties: RuleProperties { tags },
     }
 }
 
