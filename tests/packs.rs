@@ -275,12 +275,6 @@ fn a_pack_in_rules_dir_is_applied_and_shows_in_json_and_sarif() {
                 7
             ),
             (
-                "site/grafana-open".into(),
-                "grafana-open".into(),
-                "warning".into(),
-                8
-            ),
-            (
                 "site/accept-everything".into(),
                 "accept-everything".into(),
                 "error".into(),
