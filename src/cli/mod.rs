@@ -3,6 +3,7 @@
 //! no finding reaches the failure threshold, 1 when one does, 2 for usage
 //! errors, unreadable files and internal errors.
 
+mod graph;
 mod inputs;
 mod report;
 mod rule;
@@ -55,6 +56,8 @@ struct Cli {
 enum Command {
     /// Show the documentation of a code (`FW101`) or name (`unreachable-rule`), or list them all.
     Rule(RuleArgs),
+    /// Draw the packet flow of a rule file (Mermaid, DOT or SVG), with a finding highlighted.
+    Graph(graph::GraphArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +139,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
+        Some(Command::Graph(args)) => graph::run(&args),
         None => run(cli.check),
     };
     match result {
