@@ -13,7 +13,9 @@ pub mod host;
 pub mod index;
 pub mod interfaces;
 pub mod matcher;
+pub mod probe;
 pub mod space;
+pub mod trace;
 
 use eval::Evaluator;
 use interfaces::{Atoms, EMPTY};
