@@ -1,12 +1,16 @@
 //! `fwlint graph`: draws one rule file's packet flow as Mermaid, DOT or
-//! SVG, with a finding (`--finding N`) highlighted; and the diagram of the
-//! most important finding for the GitHub step summary.
+//! SVG, with a packet's way (`--packet`, as `fwlint trace` computes it) or
+//! a finding (`--finding N`) highlighted; and the diagram of the most
+//! important finding for the GitHub step summary.
 
 use std::io::{self, Read, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::analysis::probe;
+use crate::analysis::trace::{self, LocalAddresses};
 use crate::engine::{self, FileReport, Input, Settings};
 use crate::graph::{self, Marks, Options};
 use crate::model::{Family, TableKind};
@@ -31,6 +35,14 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "mermaid")]
     format: GraphFormat,
+
+    /// Highlight the way of this packet, as `fwlint trace` takes it: "tcp 198.51.100.7:40000 -> 203.0.113.1:80 in=eth0".
+    #[arg(long, value_name = "SPEC", conflicts_with = "finding")]
+    packet: Option<String>,
+
+    /// An address of the host itself, for `--packet` (repeatable; ADDRESS[/PREFIX]).
+    #[arg(long = "local-address", value_name = "ADDRESS")]
+    local_addresses: Vec<String>,
 
     /// Highlight finding N of the file (1-based, in the order of `fwlint --format json`).
     #[arg(long, value_name = "N")]
@@ -119,15 +131,24 @@ pub fn run(args: &GraphArgs) -> io::Result<u8> {
             report.source.name()
         )?;
     }
-    let marks = match args.finding {
-        None => Marks::default(),
-        Some(number) => match finding_marks(report, number) {
+    let marks = if let Some(spec) = &args.packet {
+        match packet_marks(report, spec, &args.local_addresses) {
+            Ok(marks) => marks,
+            Err(message) => {
+                writeln!(stderr, "fwlint: error: --packet: {message}")?;
+                return Ok(2);
+            }
+        }
+    } else if let Some(number) = args.finding {
+        match finding_marks(report, number) {
             Ok(marks) => marks,
             Err(message) => {
                 writeln!(stderr, "fwlint: error: --finding {number}: {message}")?;
                 return Ok(2);
             }
-        },
+        }
+    } else {
+        Marks::default()
     };
     let options = Options {
         max_rules: args.max_rules,
@@ -167,6 +188,55 @@ pub fn run(args: &GraphArgs) -> io::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// The marks of the way packet `spec` takes through `report`'s ruleset.
+fn packet_marks(report: &FileReport, spec: &str, addresses: &[String]) -> Result<Marks, String> {
+    let probe = probe::parse(spec).map_err(|error| {
+        let mut message = format!(
+            "{error} (at `{}`)",
+            spec.get(error.span.clone()).unwrap_or(spec)
+        );
+        if let Some(help) = &error.help {
+            message.push_str("; ");
+            message.push_str(help);
+        }
+        message
+    })?;
+    if probe.family != report.family {
+        return Err(format!(
+            "the packet is {} but {} is an {} file",
+            probe.family.as_str(),
+            report.source.name(),
+            report.family.as_str()
+        ));
+    }
+    let mut local = LocalAddresses::default();
+    for text in addresses {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text.as_str(), None),
+        };
+        let address: IpAddr = address
+            .parse()
+            .map_err(|_| format!("--local-address: `{text}` is not an address"))?;
+        let width = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix.map(str::parse::<u8>) {
+            None => None,
+            Some(Ok(length)) if length <= width => Some(length),
+            Some(_) => {
+                return Err(format!(
+                    "--local-address: `{text}` has no valid prefix length"
+                ));
+            }
+        };
+        if address.is_ipv4() == (probe.family == Family::V4) {
+            local.add_given(address, prefix);
+        }
+    }
+    local.infer(&report.ruleset);
+    let trace = trace::trace(&report.ruleset, &report.source, local, &probe);
+    Ok(graph::packet::marks(&trace, spec))
 }
 
 /// The marks of finding `number` (1-based) of `report`.

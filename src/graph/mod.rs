@@ -11,11 +11,12 @@
 //! and `--chain`/`--table` focus the diagram. The renderers ([`mermaid`],
 //! [`dot`], [`svg`]) each write one [`Graph`]; this module knows nothing of
 //! their syntax, of lints, or of how a packet's path was computed: it takes
-//! [`Marks`], built from a finding ([`finding`]) or a trace.
+//! [`Marks`], built from a finding ([`finding`]) or a trace ([`packet`]).
 
 pub mod dot;
 pub mod finding;
 pub mod mermaid;
+pub mod packet;
 pub mod svg;
 
 use std::collections::{HashMap, HashSet, VecDeque};

@@ -22,7 +22,7 @@ use super::mermaid::{FINDING_COLOUR, PATH_COLOUR, RELATED_COLOUR};
 use super::{EdgeKind, Graph, Line, Node, NodeKind, Placement, Role, Stage};
 
 /// Advance of one character of the 12 px monospace font.
-const CHAR_WIDTH: f64 = 7.3;
+const CHAR_WIDTH: f64 = 7.6;
 const ROW: f64 = 16.0;
 const PAD: f64 = 8.0;
 const COLUMN_GAP: f64 = 56.0;
@@ -261,7 +261,11 @@ pub fn render(graph: &Graph) -> String {
             column_y[column] += h + STACK_GAP;
         }
     }
-    let mut bottom = column_y.iter().copied().fold(below_top, f64::max);
+    let mut bottom = column_y
+        .iter()
+        .copied()
+        .filter(|&y| y > below_top)
+        .fold(lane_y[1] + lane_height[1] + STACK_GAP, f64::max);
 
     // The chains nothing reaches, in rows, in a band apart.
     let apart: Vec<usize> = graph.placed(Placement::Apart).map(|(i, _)| i).collect();
@@ -316,7 +320,7 @@ pub fn render(graph: &Graph) -> String {
         document = document.add(text_at(MARGIN, y, text, class));
         y += 22.0;
     }
-    document = document.add(legend(MARGIN, y + 4.0, graph.has_highlight()));
+    document = document.add(legend(MARGIN, y + 4.0, graph));
 
     for stage in Stage::ALL {
         if let Some(cluster) = clusters.get(&stage) {
@@ -532,7 +536,19 @@ fn node_group(node: &Node, at: Rect) -> Group {
     group
 }
 
-fn legend(x: f64, y: f64, highlighted: bool) -> Group {
+fn legend(x: f64, y: f64, graph: &Graph) -> Group {
+    let has = |wanted: &[Role]| {
+        graph
+            .nodes
+            .iter()
+            .flat_map(|node| {
+                node.lines
+                    .iter()
+                    .filter_map(|line| line.role)
+                    .chain(node.role)
+            })
+            .any(|role| wanted.contains(&role))
+    };
     let mut group = Group::new();
     let mut at = x;
     let mut item = |group: Group, sample: Path, text: &str| {
@@ -561,28 +577,22 @@ fn legend(x: f64, y: f64, highlighted: bool) -> Group {
             .set("stroke-dasharray", "2 3"),
         "goto (-g)",
     );
-    if highlighted {
-        group = item(
-            group,
-            Path::new()
-                .set("stroke", PATH_COLOUR)
-                .set("stroke-width", 4),
+    for (roles, colour, text) in [
+        (
+            &[Role::Path, Role::Decides][..],
+            PATH_COLOUR,
             "▶ the packet's way",
-        );
-        group = item(
-            group,
-            Path::new()
-                .set("stroke", FINDING_COLOUR)
-                .set("stroke-width", 4),
-            "✖ the finding",
-        );
-        group = item(
-            group,
-            Path::new()
-                .set("stroke", RELATED_COLOUR)
-                .set("stroke-width", 4),
-            "◆ what it points at",
-        );
+        ),
+        (&[Role::Finding][..], FINDING_COLOUR, "✖ the finding"),
+        (&[Role::Related][..], RELATED_COLOUR, "◆ what it points at"),
+    ] {
+        if has(roles) {
+            group = item(
+                group,
+                Path::new().set("stroke", colour).set("stroke-width", 4),
+                text,
+            );
+        }
     }
     group
 }
