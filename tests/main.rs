@@ -7,6 +7,7 @@ mod support;
 
 mod cli;
 mod corpus;
+mod graph;
 mod lints;
 mod meta;
 mod oracle;

@@ -731,10 +731,11 @@ impl Builder<'_> {
                 },
                 placement,
                 title: format!(
-                    "{}: {} more{}",
+                    "{}: {} more {}{}",
                     kind.as_str(),
-                    plural(rest.len(), "chain"),
-                    if unreached { " not reached" } else { "" }
+                    rest.len(),
+                    if rest.len() == 1 { "chain" } else { "chains" },
+                    if unreached { ", not reached" } else { "" }
                 ),
                 detail: Some(plural(rules, "rule")),
                 lines: Vec::new(),

@@ -13,10 +13,8 @@
 
 use std::collections::HashMap;
 
-use svg::Document;
-use svg::node::element::{
-    Definitions, Group, Marker, Path, Rectangle, Style, Text as TextElement, Title,
-};
+use svg::node::element::{Definitions, Element, Group, Marker, Path, Rectangle, Style, Title};
+use svg::{Document, Node as _};
 
 use super::mermaid::{FINDING_COLOUR, PATH_COLOUR, RELATED_COLOUR};
 use super::{EdgeKind, Graph, Line, Node, NodeKind, Placement, Role, Stage};
@@ -522,7 +520,9 @@ fn node_group(node: &Node, at: Rect) -> Group {
                 );
             }
             let class = if class == "note" { "note" } else { "marked" };
-            group = group.add(text_at(at.x + PAD, y, &text, class).set("fill", colour));
+            let mut element = text_at(at.x + PAD, y, &text, class);
+            element.assign("fill", colour);
+            group = group.add(element);
         } else {
             let x = if matches!(node.kind, NodeKind::Stage(_)) {
                 at.x + (at.w - text_width(&text) * 1.1) / 2.0
@@ -636,14 +636,18 @@ fn rect(at: Rect, radius: f64) -> Rectangle {
         .set("rx", round(radius))
 }
 
-fn text_at(x: f64, y: f64, text: &str, class: &str) -> TextElement {
-    let mut element = TextElement::new(clean(text))
-        .set("x", round(x))
-        .set("y", round(y))
-        .set("xml:space", "preserve");
+/// A `<text>` element. The `svg` crate's own `Text` writes line breaks
+/// around its content, which `xml:space="preserve"` would draw as spaces;
+/// a plain element keeps the content on its line.
+fn text_at(x: f64, y: f64, text: &str, class: &str) -> Element {
+    let mut element = Element::new("text");
+    element.assign("x", round(x));
+    element.assign("y", round(y));
+    element.assign("xml:space", "preserve");
     if !class.is_empty() {
-        element = element.set("class", class);
+        element.assign("class", class);
     }
+    element.append(svg::node::Text::new(clean(text)));
     element
 }
 
