@@ -367,6 +367,23 @@ mod tests {
     }
 
     #[test]
+    fn a_diagram_is_a_fenced_mermaid_block_no_backticks_can_close() {
+        let diagram = Diagram {
+            heading: "FW107 shadowed-rule at r|v4:8".into(),
+            mermaid: "flowchart LR\n  n0[\"a ``` b\"]\n".into(),
+            file: 0,
+            finding: 3,
+        };
+        let text = diagram_markdown(&diagram, "rules.v4");
+        assert!(text.contains("### Packet flow: FW107 shadowed-rule at r\\|v4:8\n"));
+        assert!(
+            text.contains("````mermaid\nflowchart LR\n  n0[\"a ``` b\"]\n````\n"),
+            "{text}"
+        );
+        assert!(text.contains("`fwlint graph rules.v4 --finding 3 --format svg > flow.svg`"));
+    }
+
+    #[test]
     fn a_span_ending_at_a_line_break_stays_on_its_line() {
         let source = SourceFile::new("r", "-A INPUT -j X\n-A INPUT -j Y\n");
         let whole_line = lines(&source, Span::new(0, 14));
