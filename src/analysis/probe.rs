@@ -279,7 +279,9 @@ fn tcp_flags(text: &str, range: &Range<usize>) -> Result<u8, ProbeError> {
                 return Err(error(
                     range.clone(),
                     format!("`{name}` is not a TCP flag"),
-                    Some("write flags as `flags=SYN` or `flags=SYN,ACK` (FIN SYN RST PSH ACK URG, or none)"),
+                    Some(
+                        "write flags as `flags=SYN` or `flags=SYN,ACK` (FIN SYN RST PSH ACK URG, or none)",
+                    ),
                 ));
             }
         };
@@ -340,7 +342,9 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
         ));
     };
     if arrow != at + 1 {
-        let span = words.get(at).map_or(text.len()..text.len(), |w| w.0.clone());
+        let span = words
+            .get(at)
+            .map_or(text.len()..text.len(), |w| w.0.clone());
         return Err(error(
             span,
             "expected one source address before `->`",
@@ -392,7 +396,9 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
             return Err(error(
                 range.clone(),
                 format!("`{word}` is not a `key=value` field"),
-                Some("fields: in=IF out=IF from=local state=new|established|related|invalid|untracked mark=N flags=SYN,ACK"),
+                Some(
+                    "fields: in=IF out=IF from=local state=new|established|related|invalid|untracked mark=N flags=SYN,ACK",
+                ),
             ));
         };
         let value_range = range.start + key.len() + 1..range.end;
@@ -416,7 +422,9 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
                     return Err(error(
                         value_range,
                         format!("`from={value}`: only `from=local` is known"),
-                        Some("`from=local` traces a packet the host itself sends; for an arriving packet, give `in=IF`"),
+                        Some(
+                            "`from=local` traces a packet the host itself sends; for an arriving packet, give `in=IF`",
+                        ),
                     ));
                 }
                 probe.local = true;
@@ -438,7 +446,10 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
                 };
             }
             "mark" => {
-                let parsed = match value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
+                let parsed = match value
+                    .strip_prefix("0x")
+                    .or_else(|| value.strip_prefix("0X"))
+                {
                     Some(hex) => u32::from_str_radix(hex, 16).ok(),
                     None => value.parse::<u32>().ok(),
                 };
@@ -465,7 +476,9 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
                 return Err(error(
                     range.start..range.start + key.len(),
                     format!("`{key}` is not a field of a packet spec"),
-                    Some("fields: in=IF out=IF from=local state=new|established|related|invalid|untracked mark=N flags=SYN,ACK"),
+                    Some(
+                        "fields: in=IF out=IF from=local state=new|established|related|invalid|untracked mark=N flags=SYN,ACK",
+                    ),
                 ));
             }
         }
@@ -474,7 +487,9 @@ pub fn parse(text: &str) -> Result<Probe, ProbeError> {
         return Err(error(
             0..text.len(),
             "a packet the host sends (`from=local`) arrives on no interface",
-            Some("drop `in=` to trace a locally generated packet, or `from=local` for an arriving one"),
+            Some(
+                "drop `in=` to trace a locally generated packet, or `from=local` for an arriving one",
+            ),
         ));
     }
     Ok(probe)

@@ -71,7 +71,8 @@ impl LocalAddresses {
     pub fn infer(&mut self, ruleset: &Ruleset) {
         let host = super::Host::new(ruleset, &super::HostProfile::default());
         for net in host.addresses {
-            if net.prefix_len() == Some(address_width(net.addr)) && !self.inferred.contains(&net.addr)
+            if net.prefix_len() == Some(address_width(net.addr))
+                && !self.inferred.contains(&net.addr)
             {
                 self.inferred.push(net.addr);
             }
@@ -627,7 +628,12 @@ fn describe_ports(set: &Intervals) -> Option<String> {
     }
 }
 
-fn endpoint_text(addresses: &Intervals, ports: &Intervals, family: Family, with_ports: bool) -> String {
+fn endpoint_text(
+    addresses: &Intervals,
+    ports: &Intervals,
+    family: Family,
+    with_ports: bool,
+) -> String {
     let address = describe_addresses(addresses, family);
     match (with_ports, describe_ports(ports)) {
         (true, Some(port)) if family == Family::V6 && !address.contains(' ') => {
@@ -754,7 +760,11 @@ impl<'r> Tracer<'r> {
         };
         // A new connection is not NATed until a NAT rule says so; for
         // other packets it depends on the connection's first packet.
-        cube.nat = if probe.state == ProbeState::New { 1 } else { 0xf };
+        cube.nat = if probe.state == ProbeState::New {
+            1
+        } else {
+            0xf
+        };
         cube.misc = misc::UNFRAGMENTED | self.locality(&cube.dst);
         cube.iif = self.atoms.all();
         cube.oif = self.atoms.all();
@@ -809,10 +819,15 @@ impl<'r> Tracer<'r> {
             return Err("the destination is one of several addresses".into());
         };
         if lo != hi {
-            let all_remote = (*lo..=*hi).take(65536).all(|v| self.is_local(v) == Some(false))
+            let all_remote = (*lo..=*hi)
+                .take(65536)
+                .all(|v| self.is_local(v) == Some(false))
                 && hi - lo < 65536;
             return if all_remote {
-                Ok((RouteClass::Remote, "no address of the range is this host's".into()))
+                Ok((
+                    RouteClass::Remote,
+                    "no address of the range is this host's".into(),
+                ))
             } else {
                 Err("the destination range may hold addresses of this host".into())
             };
@@ -820,15 +835,24 @@ impl<'r> Tracer<'r> {
         let value = *lo;
         let address = address_of(value, self.family);
         if self.is_loopback(value) {
-            return Ok((RouteClass::Local, format!("{address} is a loopback address")));
+            return Ok((
+                RouteClass::Local,
+                format!("{address} is a loopback address"),
+            ));
         }
         if Self::contains(&self.local.given, value) {
-            return Ok((RouteClass::Local, format!("{address} is an address of this host")));
+            return Ok((
+                RouteClass::Local,
+                format!("{address} is an address of this host"),
+            ));
         }
         if self.family == Family::V4
             && (value == u128::from(u32::MAX) || Self::contains(&self.local.broadcasts, value))
         {
-            return Ok((RouteClass::Local, format!("{address} is a broadcast address of this host")));
+            return Ok((
+                RouteClass::Local,
+                format!("{address} is a broadcast address of this host"),
+            ));
         }
         if self.is_multicast(value) {
             return Err(format!(
@@ -842,10 +866,16 @@ impl<'r> Tracer<'r> {
             ));
         }
         if !self.local.given.is_empty() {
-            return Ok((RouteClass::Remote, format!("{address} is not an address of this host")));
+            return Ok((
+                RouteClass::Remote,
+                format!("{address} is not an address of this host"),
+            ));
         }
         if out_given {
-            return Ok((RouteClass::Remote, format!("{address} is routed out as `out=` says")));
+            return Ok((
+                RouteClass::Remote,
+                format!("{address} is routed out as `out=` says"),
+            ));
         }
         Err(format!(
             "fwlint does not know whether {address} is an address of this host: give `--local-address`"
@@ -971,9 +1001,15 @@ impl<'r> Tracer<'r> {
         walk.outcome
     }
 
-    /// Forks `walk` on an undecided route: the other class goes to
-    /// `pending`.
-    fn fork_route(&self, walk: &mut Walk, reason: &str, pending: &mut Vec<Walk>) -> RouteClass {
+    /// Forks `walk` on an undecided route: the walk is delivered
+    /// locally, a copy that is forwarded (or sent out) goes to `pending`.
+    fn fork_route(
+        &self,
+        walk: &mut Walk,
+        reason: &str,
+        arriving: bool,
+        pending: &mut Vec<Walk>,
+    ) -> RouteClass {
         let assumption = |assumed: &str| Assumption {
             table: None,
             chain: None,
@@ -984,48 +1020,22 @@ impl<'r> Tracer<'r> {
             explored: true,
         };
         let mut other = walk.clone();
-        other.assume(assumption("the routing decision forwards it"));
+        other.assume(assumption("the routing decision sends it to another host"));
+        other.note(format!(
+            "routing: {reason}; assumed it goes to another host"
+        ));
         other.route = Some(RouteClass::Remote);
-        other.note(format!("routing: {reason}; assumed forwarded"));
+        if arriving {
+            self.plan_route(&mut other, RouteClass::Remote);
+        }
         pending.push(other);
         walk.assume(assumption("the routing decision delivers it locally"));
         walk.note(format!("routing: {reason}; assumed delivered locally"));
         RouteClass::Local
     }
 
-    fn route_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
-        // A source that is the host's own, or loopback, arriving from
-        // outside is a martian: dropped before filter (kernel-semantics 12).
-        let source = address_value(probe.source);
-        let from_lo = probe.in_interface.as_deref() == Some("lo");
-        if !from_lo
-            && (self.is_loopback(source) || Self::contains(&self.local.given, source))
-        {
-            walk.note(format!(
-                "routing: the source {} is this host's own address, arriving from outside: the kernel drops it as a martian",
-                probe.source
-            ));
-            walk.finish(TraceVerdict::Drop, Disposition::Martian);
-            return;
-        }
-        let class = if walk.redirected {
-            walk.note("routing: REDIRECT sent it to this host");
-            RouteClass::Local
-        } else if let Some(class) = walk.route {
-            class
-        } else {
-            match self.route_of(&walk.packet.dst, probe.out_interface.is_some()) {
-                Ok((class, why)) => {
-                    let what = match class {
-                        RouteClass::Local => "delivered locally",
-                        RouteClass::Remote => "forwarded",
-                    };
-                    walk.note(format!("routing: {why}: {what}"));
-                    class
-                }
-                Err(reason) => self.fork_route(walk, &reason, pending),
-            }
-        };
+    /// The hooks after the routing decision of an arriving packet.
+    fn plan_route(&self, walk: &mut Walk, class: RouteClass) {
         walk.route = Some(class);
         match class {
             RouteClass::Local => {
@@ -1053,6 +1063,38 @@ impl<'r> Tracer<'r> {
         }
     }
 
+    fn route_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
+        // A source that is the host's own, or loopback, arriving from
+        // outside is a martian: dropped before filter (kernel-semantics 12).
+        let source = address_value(probe.source);
+        let from_lo = probe.in_interface.as_deref() == Some("lo");
+        if !from_lo && (self.is_loopback(source) || Self::contains(&self.local.given, source)) {
+            walk.note(format!(
+                "routing: the source {} is this host's own address, arriving from outside: the kernel drops it as a martian",
+                probe.source
+            ));
+            walk.finish(TraceVerdict::Drop, Disposition::Martian);
+            return;
+        }
+        let class = if walk.redirected {
+            walk.note("routing: REDIRECT sent it to this host");
+            RouteClass::Local
+        } else {
+            match self.route_of(&walk.packet.dst, probe.out_interface.is_some()) {
+                Ok((class, why)) => {
+                    let what = match class {
+                        RouteClass::Local => "delivered locally",
+                        RouteClass::Remote => "forwarded",
+                    };
+                    walk.note(format!("routing: {why}: {what}"));
+                    class
+                }
+                Err(reason) => self.fork_route(walk, &reason, true, pending),
+            }
+        };
+        self.plan_route(walk, class);
+    }
+
     fn reroute_stage(&self, walk: &mut Walk, probe: &Probe, pending: &mut Vec<Walk>) {
         if !walk.rerouted {
             return;
@@ -1067,7 +1109,7 @@ impl<'r> Tracer<'r> {
                 walk.note(format!("routing: {why}: {what}"));
                 class
             }
-            Err(reason) => self.fork_route(walk, &reason, pending),
+            Err(reason) => self.fork_route(walk, &reason, false, pending),
         };
         walk.route = Some(class);
         if class == RouteClass::Local {
@@ -1148,10 +1190,8 @@ impl<'r> Tracer<'r> {
         if kind == TableKind::Nat {
             if let Err(reason) = self.nat_consulted(walk, probe) {
                 walk.note(format!("nat {} skipped: {reason}", hook.chain_name()));
-                if matches!(
-                    probe.state,
-                    ProbeState::Established | ProbeState::Related
-                ) && self.nat_rewrites
+                if matches!(probe.state, ProbeState::Established | ProbeState::Related)
+                    && self.nat_rewrites
                     && !walk.looped
                     && self.conntrack != Conntrack::Off
                     && hook != Hook::Postrouting
@@ -1383,7 +1423,7 @@ impl<'r> Tracer<'r> {
         if !cube.contains(&walk.packet) || !rule.matched.certain {
             if let (false, Some(because)) = (rule.matched.certain, &rule.matched.uncertain_because)
             {
-                reasons.push(format!("fwlint cannot decide {because}"));
+                reasons.push(format!("the rule uses {because}"));
             } else if !rule.matched.certain {
                 reasons.push("fwlint cannot decide all of the rule's matches".to_string());
             }
@@ -1435,8 +1475,8 @@ impl<'r> Tracer<'r> {
                         .and_then(|o| o.value.as_uint())
                         .and_then(|v| u32::try_from(v).ok())
                 };
-                let shifted = target.has_option("left-shift-mark")
-                    || target.has_option("right-shift-mark");
+                let shifted =
+                    target.has_option("left-shift-mark") || target.has_option("right-shift-mark");
                 let nfmask = uint("nfmask").or(uint("mask")).unwrap_or(u32::MAX);
                 let ctmask = uint("ctmask").or(uint("mask")).unwrap_or(u32::MAX);
                 for option in &target.options {
@@ -1477,8 +1517,7 @@ impl<'r> Tracer<'r> {
             .first()
             .is_some_and(|(p, _)| matches!(*p, 6 | 17 | 33 | 132 | 136));
         let family = self.family;
-        let destination =
-            |cube: &Cube| endpoint_text(&cube.dst, &cube.dport, family, with_ports);
+        let destination = |cube: &Cube| endpoint_text(&cube.dst, &cube.dport, family, with_ports);
         let source = |cube: &Cube| endpoint_text(&cube.src, &cube.sport, family, with_ports);
         let name = model.target_name().unwrap_or_default().to_string();
         let record = |walk: &mut Walk, before: String, after: String| {
@@ -1543,7 +1582,10 @@ impl<'r> Tracer<'r> {
             Some(Rewrite::Source) => {
                 let before = source(&walk.packet);
                 let after = match &model.target.kind {
-                    TargetKind::Extension(target) => match target.option("to-source").map(|o| &o.value) {
+                    TargetKind::Extension(target) => match target
+                        .option("to-source")
+                        .map(|o| &o.value)
+                    {
                         Some(Value::Nat(range)) => {
                             self.apply_range(&mut walk.packet.src, &mut walk.packet.sport, range);
                             source(&walk.packet)
@@ -1581,7 +1623,12 @@ fn push_step(walk: &mut Walk, step: Step) {
 /// Traces `probe` through `ruleset` (read from `source`) on a host with
 /// the addresses `local`.
 #[must_use]
-pub fn trace(ruleset: &Ruleset, source: &SourceFile, local: LocalAddresses, probe: &Probe) -> Trace {
+pub fn trace(
+    ruleset: &Ruleset,
+    source: &SourceFile,
+    local: LocalAddresses,
+    probe: &Probe,
+) -> Trace {
     let mut interfaces = Vec::new();
     interfaces.extend(probe.in_interface.as_deref());
     interfaces.extend(probe.out_interface.as_deref());

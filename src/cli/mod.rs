@@ -7,6 +7,7 @@ mod graph;
 mod inputs;
 mod report;
 mod rule;
+mod trace;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ enum Command {
     Rule(RuleArgs),
     /// Draw the packet flow of a rule file (Mermaid, DOT or SVG), with a finding highlighted.
     Graph(graph::GraphArgs),
+    /// Show the way one packet takes through a rule file: every table, chain and rule it meets, and its verdict.
+    Trace(trace::TraceArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
         Some(Command::Graph(args)) => graph::run(&args),
+        Some(Command::Trace(args)) => trace::run(&args),
         None => run(cli.check),
     };
     match result {
