@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of fwlint. On a fresh Debian machine, run as root, it first
 # installs what the tests need (the real iptables for the oracle and kernel
-# tests, iproute2 for network namespaces); as another user it installs
-# nothing, and the tests that need root or those tools say they skip.
+# tests, iproute2 for network namespaces, chromium and npm to render the
+# Mermaid diagrams with the real mermaid package); as another user it
+# installs nothing, and the tests that need root or those tools say they
+# skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iptables iproute2 conntrack)
+packages=(iptables iproute2 conntrack chromium)
+# npm fetches the pinned mermaid package into target/ for the rendering test.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for package in "${packages[@]}"; do

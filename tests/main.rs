@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod config;
 mod corpus;
+mod graph;
 mod kernel_lab;
 mod lints;
 mod meta;

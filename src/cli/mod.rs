@@ -4,6 +4,7 @@
 //! errors, unreadable files and internal errors.
 
 mod exposure;
+mod graph;
 mod inputs;
 mod report;
 mod rule;
@@ -60,6 +61,8 @@ enum Command {
     Rule(RuleArgs),
     /// Show the new connections from outside that the rules let in: to this host, and through DNAT to others.
     Exposure(exposure::ExposureArgs),
+    /// Draw the packet flow of a rule file (Mermaid, DOT or SVG), with a finding highlighted.
+    Graph(graph::GraphArgs),
     /// Show the way one packet takes through a rule file: every table, chain and rule it meets, and its verdict.
     Trace(trace::TraceArgs),
     /// Run the examples of rule packs (default: the packs shipped with fwlint).
@@ -178,6 +181,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Rule(args)) => run_rule(&args),
         Some(Command::Exposure(args)) => exposure::run(&args),
+        Some(Command::Graph(args)) => graph::run(&args),
         Some(Command::Trace(args)) => trace::run(&args),
         Some(Command::TestRules(args)) => test_rules::run(&args),
         None => run(cli.check),

@@ -141,7 +141,9 @@ pub fn report(
         out.flush()?;
     }
     if format == Format::Github {
-        write_step_summary(&run)?;
+        let ranked = output::github::ranked_findings(&run);
+        let diagram = super::graph::summary_diagram(reports, &ranked);
+        write_step_summary(&run, diagram.as_ref())?;
     }
     Ok(None)
 }
@@ -196,10 +198,10 @@ fn write_baseline(path: &Path, run: &Run<'_>, inputs_failed: bool) -> io::Result
     }
 }
 
-/// Appends the Markdown summary to the file `GITHUB_STEP_SUMMARY` names, if
-/// any. A summary that cannot be written is worth a warning, not a failed
+/// Appends the Markdown summary, with the diagram of the most important
+/// finding, to the file `GITHUB_STEP_SUMMARY` names, if any. A summary that cannot be written is worth a warning, not a failed
 /// run: the annotations are already out.
-fn write_step_summary(run: &Run<'_>) -> io::Result<()> {
+fn write_step_summary(run: &Run<'_>, diagram: Option<&output::github::Diagram>) -> io::Result<()> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) else {
         return Ok(());
     };
@@ -207,7 +209,7 @@ fn write_step_summary(run: &Run<'_>) -> io::Result<()> {
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut file| output::github::write_summary(run, &mut file));
+        .and_then(|mut file| output::github::write_summary_with_diagram(run, diagram, &mut file));
     if let Err(error) = written {
         writeln!(
             io::stderr(),

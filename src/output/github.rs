@@ -176,10 +176,86 @@ pub fn escape_property(text: &str) -> String {
 /// Writes the Markdown step summary: counts per severity and per code, then
 /// the first findings, most severe first.
 pub fn write_summary(run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(summary_markdown(run).as_bytes())
+    out.write_all(summary_markdown(run, None).as_bytes())
 }
 
-fn summary_markdown(run: &Run<'_>) -> String {
+/// The Mermaid diagram of one finding, drawn by the caller, for the step
+/// summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagram {
+    /// What is drawn: code, name and place of the finding.
+    pub heading: String,
+    /// A Mermaid flowchart.
+    pub mermaid: String,
+    /// The position of the finding's file in the run.
+    pub file: usize,
+    /// The finding's number in its file (1-based, as `fwlint graph --finding` takes it).
+    pub finding: usize,
+}
+
+/// The unsuppressed findings of the run as (file, finding) positions, most
+/// severe first, in file order within a severity: the order in which the
+/// step summary looks for the finding to draw.
+#[must_use]
+pub fn ranked_findings(run: &Run<'_>) -> Vec<(usize, usize)> {
+    let mut ranked: Vec<(usize, usize, Severity)> = run
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(file, output)| {
+            output
+                .diagnostics
+                .iter()
+                .enumerate()
+                .filter(|(_, diagnostic)| !diagnostic.suppressed)
+                .map(move |(index, diagnostic)| (file, index, diagnostic.severity))
+        })
+        .collect();
+    ranked.sort_by_key(|&(_, _, severity)| std::cmp::Reverse(severity));
+    ranked
+        .into_iter()
+        .map(|(file, index, _)| (file, index))
+        .collect()
+}
+
+/// [`write_summary`] with the diagram of the most important finding under
+/// the findings, when there is one and it fits in the summary.
+pub fn write_summary_with_diagram(
+    run: &Run<'_>,
+    diagram: Option<&Diagram>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    out.write_all(summary_markdown(run, diagram).as_bytes())
+}
+
+/// The Markdown section of a diagram: a heading and a fenced `mermaid`
+/// block, which GitHub renders as the chart.
+#[must_use]
+pub fn diagram_markdown(diagram: &Diagram, path: &str) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "\n### Packet flow: {}\n",
+        escape_cell(&diagram.heading)
+    );
+    // A fence longer than any backtick run inside cannot be closed early.
+    let fence = "`".repeat(longest_backtick_run(&diagram.mermaid).max(2) + 1);
+    let _ = writeln!(text, "{fence}mermaid\n{}", diagram.mermaid.trim_end());
+    let _ = writeln!(text, "{fence}\n");
+    let _ = writeln!(
+        text,
+        "Draw it yourself: `fwlint graph {} --finding {} --format svg > flow.svg`",
+        path.replace('`', ""),
+        diagram.finding
+    );
+    text
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+fn summary_markdown(run: &Run<'_>, diagram: Option<&Diagram>) -> String {
     let findings = shown_findings(run);
     let summary = run.summary();
     let mut text = String::new();
@@ -232,6 +308,17 @@ fn summary_markdown(run: &Run<'_>) -> String {
             findings.len() - listed
         );
     }
+    if let Some(diagram) = diagram {
+        let path = run
+            .files
+            .get(diagram.file)
+            .map(|file| location::report_path(file.source.name(), run.root))
+            .unwrap_or_default();
+        let section = diagram_markdown(diagram, &path);
+        if text.len() + section.len() <= SUMMARY_BYTES {
+            text.push_str(&section);
+        }
+    }
     text
 }
 
@@ -277,6 +364,23 @@ mod tests {
     fn table_cells_escape_pipes_and_line_breaks() {
         assert_eq!(escape_cell("a | b\nc"), "a \\| b c");
         assert_eq!(escape_cell("`-m multiport|x`"), "`-m multiport\\|x`");
+    }
+
+    #[test]
+    fn a_diagram_is_a_fenced_mermaid_block_no_backticks_can_close() {
+        let diagram = Diagram {
+            heading: "FW107 shadowed-rule at r|v4:8".into(),
+            mermaid: "flowchart LR\n  n0[\"a ``` b\"]\n".into(),
+            file: 0,
+            finding: 3,
+        };
+        let text = diagram_markdown(&diagram, "rules.v4");
+        assert!(text.contains("### Packet flow: FW107 shadowed-rule at r\\|v4:8\n"));
+        assert!(
+            text.contains("````mermaid\nflowchart LR\n  n0[\"a ``` b\"]\n````\n"),
+            "{text}"
+        );
+        assert!(text.contains("`fwlint graph rules.v4 --finding 3 --format svg > flow.svg`"));
     }
 
     #[test]
