@@ -4,11 +4,17 @@
 #![allow(clippy::print_stderr)]
 
 mod support;
+// The fuzz targets' code, so that the tests run it without libFuzzer.
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_harness;
 
 mod cli;
 mod corpus;
+mod limits;
 mod lints;
 mod meta;
 mod oracle;
 mod output;
+mod properties;
 mod reader;
+mod robustness;
