@@ -15,6 +15,5 @@ mod lints;
 mod meta;
 mod oracle;
 mod output;
-mod properties;
 mod reader;
 mod robustness;
