@@ -4,12 +4,16 @@
 #![allow(clippy::print_stderr)]
 
 mod support;
+// The fuzz targets' code, so that the tests run it without libFuzzer.
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_harness;
 
 mod cli;
 mod config;
 mod corpus;
 mod graph;
 mod kernel_lab;
+mod limits;
 mod lints;
 mod meta;
 mod oracle;
@@ -18,3 +22,4 @@ mod packs;
 mod reader;
 mod trace;
 mod suppressions;
+mod robustness;

@@ -180,7 +180,18 @@ impl<'a> Getopt<'a> {
         let token = &self.tokens[index];
         let text = text_of(token).as_bytes();
         let letter = text[position];
-        let option_span = token.sub_span(position - 1..position + 1);
+        // getopt walks bytes, as C does; the span must still cover whole
+        // characters, or a cluster like `-é` points into the middle of one.
+        let whole = text_of(token);
+        let mut start = position - 1;
+        while !whole.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = position + 1;
+        while !whole.is_char_boundary(end) {
+            end += 1;
+        }
+        let option_span = token.sub_span(start..end);
         let at_end = position + 1 >= text.len();
         self.cluster = if at_end {
             None
