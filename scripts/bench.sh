@@ -27,6 +27,14 @@ mkdir -p "$work"
 
 cargo build --release --quiet
 fwlint=target/release/fwlint
+measure=$(mktemp)
+trap 'rm -f "$measure"' EXIT
+
+# "WALL_SECONDS CPU_SECONDS PEAK_KB" of fwlint on the given files.
+run_fwlint() {
+  /usr/bin/time -o "$measure" -f '%e %U %S %M' "$fwlint" --format concise "$@" >/dev/null 2>&1 || true
+  tail -1 "$measure" | awk '{ printf "%s %.2f %s", $1, $2 + $3, $4 }'
+}
 
 if [ ! -x /usr/bin/time ]; then
   echo "scripts/bench.sh: needs GNU time (/usr/bin/time; Debian package \`time\`)" >&2
@@ -52,13 +60,11 @@ divide() {
 }
 
 row() {
-  local name=$1 file=$2 family=$3 rules bytes measured fw_wall fw_kb ref_wall ratio memory_ratio restore
+  local name=$1 file=$2 family=$3 rules bytes measured fw_wall fw_cpu fw_kb ref_wall ratio memory_ratio restore
   rules=$(grep -c '^-[AI] ' "$file" || true)
   bytes=$(stat -c %s "$file")
-  # GNU time prints its line on stderr; fwlint's own stderr went to /dev/null.
-  measured=$( { /usr/bin/time -f '%e %M' "$fwlint" --format concise "$file" >/dev/null 2>/dev/null; } 2>&1 | tail -1 || true)
-  fw_wall=${measured%% *}
-  fw_kb=${measured##* }
+  measured=$(run_fwlint "$file")
+  read -r fw_wall fw_cpu fw_kb <<<"$measured"
   ref_wall=-
   ratio=-
   if reference_available; then
@@ -68,12 +74,12 @@ row() {
     ratio=$(divide "$fw_wall" "$ref_wall" 2)
   fi
   memory_ratio=$(divide "$((fw_kb * 1024))" "$bytes" 1)
-  printf '| %s | %s | %s | %s s | %s s | %s | %s MB | %sx |\n' \
-    "$name" "$rules" "$((bytes / 1024)) KB" "$fw_wall" "$ref_wall" "$ratio" "$((fw_kb / 1024))" "$memory_ratio"
+  printf '| %s | %s | %s | %s s | %s s | %s s | %s | %s MB | %sx |\n' \
+    "$name" "$rules" "$((bytes / 1024)) KB" "$fw_wall" "$fw_cpu" "$ref_wall" "$ratio" "$((fw_kb / 1024))" "$memory_ratio"
 }
 
-echo "| file | rules | size | fwlint | iptables-restore --test | ratio | fwlint peak memory | memory / size |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| file | rules | size | fwlint wall | fwlint CPU | iptables-restore --test wall | ratio (wall) | fwlint peak memory | memory / size |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 
 if [ -f "$shared/tools/gen-ruleset.py" ]; then
   for size in $SIZES; do
@@ -98,8 +104,8 @@ if [ -f "$manifest" ]; then
   done
   # Every iptables-save file of the corpus in one invocation.
   mapfile -t all < <(awk -F'\t' 'NR > 1 && $7 == "iptables-save" { print "'"$shared/corpus/"'" $1 }' "$manifest")
-  measured=$( { /usr/bin/time -f '%e %M' "$fwlint" --format concise "${all[@]}" >/dev/null 2>/dev/null; } 2>&1 | tail -1 || true)
-  printf '| corpus: all %s iptables-save files, one run | | | %s s | | | %s MB | |\n' "${#all[@]}" "${measured%% *}" "$(( ${measured##* } / 1024 ))"
+  read -r fw_wall fw_cpu fw_kb <<<"$(run_fwlint "${all[@]}")"
+  printf '| corpus: all %s iptables-save files, one run | | | %s s | %s s | | | %s MB | |\n' "${#all[@]}" "$fw_wall" "$fw_cpu" "$((fw_kb / 1024))"
 else
   echo "scripts/bench.sh: $manifest is missing: no corpus files" >&2
 fi
