@@ -2,8 +2,9 @@
 //! library; all work happens in `fwlint::cli`.
 
 // The reader and the analysis make many small allocations, from both
-// threads; mimalloc serves them several times faster than the system
-// allocator (measured in README, "Performance").
+// threads: with mimalloc a large file takes 20-45% less CPU time than with
+// the system allocator. Its `no_thp` feature keeps transparent huge pages
+// from inflating the peak memory of small files.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
