@@ -11,6 +11,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use super::index::ChainIndex;
@@ -20,6 +21,52 @@ use crate::model::{
     Chain, NatRange, PortRange, Rule, Table, TargetKind, Termination, Value, Verdict,
 };
 use crate::source::Span;
+
+/// A multiply-rotate hasher (as rustc's `FxHasher`) for the copies map:
+/// a cube is a dozen integers, which SipHash hashes several times slower,
+/// and the keys are the ruleset's own, so hash flooding is no concern.
+#[derive(Default)]
+struct CubeHasher(u64);
+
+impl CubeHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for CubeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        #[allow(clippy::cast_possible_truncation)]
+        self.add(value as u64);
+        self.add((value >> 64) as u64);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+}
 
 /// Calls nested deeper than this are treated as unknown, so that no
 /// ruleset can exhaust the stack.
@@ -345,7 +392,11 @@ impl<'t> Evaluator<'t> {
             .zip(&actions)
             .map(
                 |(rules, actions): (&Vec<RuleMatch>, &Vec<(Action, Option<Rewrite>)>)| {
-                    let mut first: HashMap<&Cube, u32> = HashMap::new();
+                    let mut first: HashMap<&Cube, u32, BuildHasherDefault<CubeHasher>> =
+                        HashMap::with_capacity_and_hasher(
+                            rules.len(),
+                            BuildHasherDefault::default(),
+                        );
                     rules
                         .iter()
                         .zip(actions)

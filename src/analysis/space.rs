@@ -315,6 +315,10 @@ impl Cube {
 
     #[must_use]
     pub fn intersect(&self, other: &Cube) -> Option<Cube> {
+        // Most pairs a flow meets are disjoint: the check allocates nothing.
+        if !self.overlaps(other) {
+            return None;
+        }
         let cube = Cube {
             src: self.src.intersect(&other.src),
             dst: self.dst.intersect(&other.dst),

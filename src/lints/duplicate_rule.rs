@@ -2,6 +2,8 @@
 //! earlier rule of the same chain.
 
 use std::collections::HashMap;
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::hash::{Hash, Hasher};
 
 use super::rules::line_of;
 use super::{FileContext, Lint};
@@ -65,7 +67,13 @@ impl Lint for DuplicateRule {
     }
 
     fn check_chain(&self, cx: &mut FileContext<'_>, _table: &Table, chain: &Chain) {
-        let mut first: HashMap<String, usize> = HashMap::with_capacity(chain.rules.len());
+        // Rules are keyed by a hash of their printed text, so that a long
+        // chain keeps no copy of every rule's text; a hash shared by two
+        // different texts (practically never) falls back to the texts.
+        let mut first: HashMap<u64, usize> = HashMap::with_capacity(chain.rules.len());
+        let mut collided: HashMap<String, usize> = HashMap::new();
+        let mut text = String::with_capacity(128);
+        let mut earlier_text = String::with_capacity(128);
         for (index, rule) in chain.rules.iter().enumerate() {
             if rule
                 .matches
@@ -74,23 +82,36 @@ impl Lint for DuplicateRule {
             {
                 continue;
             }
-            let text = print::rule(rule);
-            match first.get(&text) {
-                Some(&earlier) => {
-                    let original = &chain.rules[earlier];
-                    let line = line_of(cx.source, original);
-                    cx.report(
-                        rule.span,
-                        format!("this rule repeats the rule at line {line}"),
-                    )
-                    .label("duplicate")
-                    .secondary(original.span, "the same rule first appears here")
-                    .help("delete the copy");
+            print::rule_into(rule, &mut text);
+            let mut hasher = DefaultHasher::new();
+            text.hash(&mut hasher);
+            let earlier = match first.entry(hasher.finish()) {
+                Entry::Vacant(entry) => {
+                    entry.insert(index);
+                    continue;
                 }
-                None => {
-                    first.insert(text, index);
+                Entry::Occupied(entry) => {
+                    let candidate = *entry.get();
+                    print::rule_into(&chain.rules[candidate], &mut earlier_text);
+                    if earlier_text == text {
+                        candidate
+                    } else if let Some(&earlier) = collided.get(&text) {
+                        earlier
+                    } else {
+                        collided.insert(text.clone(), index);
+                        continue;
+                    }
                 }
-            }
+            };
+            let original = &chain.rules[earlier];
+            let line = line_of(cx.source, original);
+            cx.report(
+                rule.span,
+                format!("this rule repeats the rule at line {line}"),
+            )
+            .label("duplicate")
+            .secondary(original.span, "the same rule first appears here")
+            .help("delete the copy");
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::source::Span;
 
-use super::{Table, TargetKind};
+use super::{Chain, Table, TargetKind};
 
 /// A cycle of jumps: `chain` is entered again by the jump at `closing`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,15 +37,19 @@ pub struct JumpGraph {
 impl JumpGraph {
     #[must_use]
     pub fn new(table: &Table) -> Self {
-        let count = table.chains.len();
-        let index: std::collections::HashMap<&str, usize> = table
-            .chains
+        Self::of_chains(&table.chains)
+    }
+
+    /// The graph of a table's chains, for a table still being built.
+    #[must_use]
+    pub fn of_chains(chains: &[Chain]) -> Self {
+        let count = chains.len();
+        let index: std::collections::HashMap<&str, usize> = chains
             .iter()
             .enumerate()
             .map(|(position, chain)| (chain.name.as_str(), position))
             .collect();
-        let edges: Vec<Vec<(usize, Span)>> = table
-            .chains
+        let edges: Vec<Vec<(usize, Span)>> = chains
             .iter()
             .map(|chain| {
                 chain
@@ -63,7 +67,7 @@ impl JumpGraph {
         let mut hooks = vec![0u8; count];
         let mut cycles = Vec::new();
         let mut in_cycle = vec![false; count];
-        for (start, chain) in table.chains.iter().enumerate() {
+        for (start, chain) in chains.iter().enumerate() {
             let Some(hook) = chain.hook else { continue };
             let bit = hook.bit();
             // Iterative depth-first search that keeps the current path, so

@@ -217,11 +217,19 @@ fn extension(extension: &Extension, out: &mut String) {
 #[must_use]
 pub fn rule(rule: &Rule) -> String {
     let mut out = String::with_capacity(64);
+    rule_into(rule, &mut out);
+    out
+}
+
+/// [`rule`] into `out`, which is cleared first: a loop over many rules
+/// reuses one buffer.
+pub fn rule_into(rule: &Rule, out: &mut String) {
+    out.clear();
     if let Some(source) = &rule.source {
-        addresses('s', source, &mut out);
+        addresses('s', source, out);
     }
     if let Some(destination) = &rule.destination {
-        addresses('d', destination, &mut out);
+        addresses('d', destination, out);
     }
     for (letter, interface) in [('i', &rule.in_interface), ('o', &rule.out_interface)] {
         if let Some(interface) = interface {
@@ -236,14 +244,14 @@ pub fn rule(rule: &Rule) -> String {
             out.push_str(" !");
         }
         out.push_str(" -p ");
-        value(&Value::Protocol(protocol.value.0), &mut out);
+        value(&Value::Protocol(protocol.value.0), out);
     }
     if let Some(fragment) = &rule.fragment {
         out.push_str(if fragment.negated { " ! -f" } else { " -f" });
     }
     for m in &rule.matches {
         let _ = write!(out, " -m {}", m.name);
-        extension(m, &mut out);
+        extension(m, out);
     }
     match &rule.target.kind {
         TargetKind::None => {}
@@ -258,13 +266,12 @@ pub fn rule(rule: &Rule) -> String {
         }
         TargetKind::Extension(target) => {
             let _ = write!(out, " -j {}", target.name);
-            extension(target, &mut out);
+            extension(target, out);
         }
     }
     if out.starts_with(' ') {
         out.remove(0);
     }
-    out
 }
 
 /// Displays a rule in `iptables-save` syntax.

@@ -37,6 +37,12 @@ const OUTSIDE_REPORTED: usize = 10;
 /// for it.
 const PARALLEL_LINES: usize = 4096;
 
+/// How many command lines are parsed ahead of running them.
+const PARSE_BATCH: usize = 16_384;
+
+/// A command line and the table it is in (its kind and its name as written).
+type CommandLine<'a> = (PhysicalLine<'a>, (Option<TableKind>, &'a str));
+
 #[derive(Clone)]
 struct TableState {
     kind: TableKind,
@@ -196,8 +202,7 @@ pub fn read_file(
         }
     }
     let items = reader.classify(text);
-    let parsed = reader.parse_commands(&items);
-    reader.run(items, parsed);
+    reader.run(items);
     reader.finish(family_source)
 }
 
@@ -428,32 +433,39 @@ impl<'f> Reader<'f> {
         items
     }
 
-    /// Pass 2: parse every rule line, in parallel when there are many.
-    fn parse_commands(&self, items: &[Item<'_>]) -> Vec<ParsedLine> {
-        let mut table_of_line = Vec::new();
+    /// Pass 2, prepared: every command line with the table it is in.
+    fn command_lines<'a>(items: &[Item<'a>]) -> Vec<CommandLine<'a>> {
+        let mut lines = Vec::new();
         let mut current: Option<(Option<TableKind>, &str)> = None;
         for item in items {
             match item {
-                Item::TableStart { kind, name, .. } => current = Some((*kind, name)),
-                Item::Command { line, .. } => {
-                    table_of_line.push((*line, current.unwrap_or((None, ""))))
-                }
+                Item::TableStart { kind, name, .. } => current = Some((*kind, *name)),
+                Item::Command { line, .. } => lines.push((*line, current.unwrap_or((None, "")))),
                 Item::Chain { .. } | Item::Commit => {}
             }
         }
+        lines
+    }
+
+    /// Pass 2: parse command lines, in parallel when there are many.
+    fn parse_commands(&self, lines: &[CommandLine<'_>]) -> Vec<ParsedLine> {
         let family = self.family;
-        let parse = |(line, (kind, name)): &(PhysicalLine<'_>, (Option<TableKind>, &str))| {
-            parse_command_line(*line, family, *kind, name)
-        };
-        if table_of_line.len() >= PARALLEL_LINES {
-            table_of_line.par_iter().map(parse).collect()
+        let parse =
+            |(line, (kind, name)): &CommandLine<'_>| parse_command_line(*line, family, *kind, name);
+        if lines.len() >= PARALLEL_LINES {
+            lines.par_iter().map(parse).collect()
         } else {
-            table_of_line.iter().map(parse).collect()
+            lines.iter().map(parse).collect()
         }
     }
 
     /// Pass 3: run everything in order.
-    fn run(&mut self, items: Vec<Item<'_>>, mut parsed: Vec<ParsedLine>) {
+    fn run(&mut self, items: Vec<Item<'_>>) {
+        // Lines are parsed a batch at a time, just before they run, so
+        // that the parsed form of a huge file never exists all at once.
+        let lines = Self::command_lines(&items);
+        let mut batch = Vec::new().into_iter();
+        let mut parsed_up_to = 0;
         for item in items {
             match item {
                 Item::TableStart {
@@ -475,7 +487,12 @@ impl<'f> Reader<'f> {
                     self.current_kind = None;
                 }
                 Item::Command { line, index } => {
-                    let result = std::mem::take(&mut parsed[index]);
+                    if index >= parsed_up_to {
+                        let end = (index + PARSE_BATCH).min(lines.len());
+                        batch = self.parse_commands(&lines[index..end]).into_iter();
+                        parsed_up_to = end;
+                    }
+                    let result = batch.next().unwrap_or_default();
                     self.command_line(line, result);
                 }
             }
@@ -1217,7 +1234,7 @@ impl<'f> Reader<'f> {
         self.tables[index].committed = true;
         let family = self.family;
         let table = &self.tables[index];
-        let graph = JumpGraph::new(&table.clone().into_table());
+        let graph = JumpGraph::of_chains(&table.chains);
         let mut problems: Vec<(Span, String, Option<String>)> = Vec::new();
         for (chain_index, chain) in table.chains.iter().enumerate() {
             for rule in &chain.rules {
