@@ -20,6 +20,6 @@ mod oracle;
 mod output;
 mod packs;
 mod reader;
-mod trace;
-mod suppressions;
 mod robustness;
+mod suppressions;
+mod trace;

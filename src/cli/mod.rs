@@ -8,8 +8,8 @@ mod graph;
 mod inputs;
 mod report;
 mod rule;
-mod trace;
 mod test_rules;
+mod trace;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
