@@ -285,6 +285,15 @@ fn outcome_json(outcome: &Outcome) -> Json {
     })
 }
 
+/// The filtering hook a trace's fate turns on: `input`, `forward` or
+/// `output`, when every outcome passes it.
+fn filtering_hook(trace: &Trace) -> Option<&'static str> {
+    let hooks = trace.common_hooks();
+    ["input", "forward", "output"]
+        .into_iter()
+        .find(|name| hooks.iter().any(|hook| hook_name(*hook) == *name))
+}
+
 /// The JSON contract of `fwlint trace --format json`.
 #[must_use]
 pub fn to_json(trace: &Trace) -> Json {
@@ -295,6 +304,9 @@ pub fn to_json(trace: &Trace) -> Json {
         "verdict": trace.verdict().as_str(),
         "disposition": disposition.as_str(),
         "out": disposition.out(),
+        // The filtering hook the packet's fate turns on, as the issue's
+        // contract names it: `input`, `forward` or `output`.
+        "hook": filtering_hook(trace),
         "hooks": trace.common_hooks().iter().map(|h| hook_name(*h)).collect::<Vec<_>>(),
         "path": trace.common_steps().iter().map(step_json).collect::<Vec<_>>(),
         "rewrites": trace.common_rewrites().iter().map(rewrite_json).collect::<Vec<_>>(),

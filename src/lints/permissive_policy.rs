@@ -2,6 +2,8 @@
 
 use super::rules::{Stop, denies, stop};
 use super::{FileContext, Lint};
+use crate::analysis::space::PacketSet;
+use crate::analysis::{Flow, Place};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
 use crate::model::{Chain, Table, TableKind, TargetKind, Verdict};
@@ -79,6 +81,35 @@ pub fn ends_denying(table: &Table, chain: &Chain, depth: usize) -> bool {
     false
 }
 
+/// True when the packet-flow analysis proves that no packet falls through
+/// to the policy: the rules together decide every packet, though no single
+/// catch-all does (`! -p tcp -j DROP` after `-p tcp -j DROP`, say).
+fn policy_never_reached(cx: &FileContext<'_>, table: &Table, chain: &Chain) -> bool {
+    let analysis = cx.analysis();
+    let Some(evaluated) = analysis.table(table.kind) else {
+        return false;
+    };
+    let evaluator = &evaluated.evaluator;
+    let (Some(index), Some(hook)) = (
+        evaluator
+            .table
+            .chains
+            .iter()
+            .position(|c| c.name == chain.name),
+        chain.hook,
+    ) else {
+        return false;
+    };
+    let everything = PacketSet::from_cube(analysis.hook_universe(hook));
+    evaluator
+        .query_builtin(index, Flow::exact(everything))
+        .is_some_and(|decided| {
+            !decided
+                .iter()
+                .any(|d| matches!(d.place, Place::Policy { .. }) && !d.flow.may.is_empty())
+        })
+}
+
 impl Lint for PermissivePolicy {
     fn meta(&self) -> &'static LintMeta {
         &PERMISSIVE_POLICY
@@ -97,7 +128,10 @@ impl Lint for PermissivePolicy {
             // file for another table): it leaves it as it finds it.
             return;
         }
-        if policy.verdict != Verdict::Accept || ends_denying(table, chain, 0) {
+        if policy.verdict != Verdict::Accept
+            || ends_denying(table, chain, 0)
+            || policy_never_reached(cx, table, chain)
+        {
             return;
         }
         let (span, set_here) = match policy.span {
@@ -154,6 +188,16 @@ mod tests {
         passes(
             "permissive-policy",
             "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:MAIN - [0:0]\n-A INPUT -j MAIN\n-A MAIN -j DROP\nCOMMIT\n",
+        );
+        // No single catch-all, but together the rules decide every packet.
+        passes(
+            "permissive-policy",
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp -j DROP\n-A INPUT ! -p tcp -j REJECT\nCOMMIT\n",
+        );
+        // An unknown match keeps the policy reachable as far as fwlint knows.
+        fails(
+            "permissive-policy",
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n-A INPUT -p tcp -j DROP\n-A INPUT ! -p tcp -m geoip --src-cc XX -j REJECT\nCOMMIT\n",
         );
     }
 }
