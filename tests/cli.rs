@@ -324,3 +324,42 @@ fn exposure_shows_what_the_world_can_open_and_where() {
     assert_eq!(openings[2]["nat_line"], 10);
     assert_eq!(openings[2]["certain"], true);
 }
+
+#[test]
+fn the_incident_drawn_as_a_new_user_would_ask() {
+    // No --local-address: examples/fwlint.toml says which address is the
+    // firewall's own, as a user's fwlint.toml would.
+    let output = fwlint(
+        &[
+            "graph",
+            "examples/nat-firewall-incident.rules",
+            "--packet",
+            "tcp 192.0.2.7:40000 -> 203.0.113.1:8080 in=eth0",
+            "--format",
+            "svg",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let svg = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        svg.contains(
+            "ACCEPT by the policy ACCEPT of filter INPUT (line 17), delivered to a local process"
+        ),
+        "{svg}"
+    );
+    let trace = fwlint(
+        &[
+            "trace",
+            "examples/nat-firewall-incident.rules",
+            "tcp 198.51.100.7:40000 -> 203.0.113.1:8080 in=eth0",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let document: serde_json::Value = serde_json::from_slice(&trace.stdout).expect("json");
+    assert_eq!(document["verdict"], "ACCEPT");
+    assert_eq!(document["hook"], "input");
+    assert_eq!(document["uncertain"], false);
+}

@@ -132,7 +132,14 @@ pub fn run(args: &GraphArgs) -> io::Result<u8> {
         )?;
     }
     let marks = if let Some(spec) = &args.packet {
-        match packet_marks(report, spec, &args.local_addresses) {
+        let addresses = match super::local_addresses_or_config(&args.local_addresses, &args.path) {
+            Ok(addresses) => addresses,
+            Err(message) => {
+                write!(stderr, "{message}")?;
+                return Ok(2);
+            }
+        };
+        match packet_marks(report, spec, &addresses) {
             Ok(marks) => marks,
             Err(message) => {
                 writeln!(stderr, "fwlint: error: --packet: {message}")?;

@@ -443,3 +443,20 @@ fn config_failed(error: &config::ConfigError) -> std::io::Result<u8> {
     write!(stderr.lock(), "{}", error.render(color))?;
     Ok(2)
 }
+
+/// The host addresses for `fwlint trace` and `fwlint graph`: those given
+/// with `--local-address`, else `[host] addresses` of the nearest
+/// fwlint.toml above `path` (none for standard input).
+fn local_addresses_or_config(given: &[String], path: &Path) -> Result<Vec<String>, String> {
+    if !given.is_empty() || path.as_os_str() == "-" {
+        return Ok(given.to_vec());
+    }
+    let addresses = config::host_addresses_for(path).map_err(|error| error.render(false))?;
+    Ok(addresses
+        .iter()
+        .map(|net| match net.prefix_len() {
+            Some(32 | 128) | None => net.addr.to_string(),
+            Some(length) => format!("{}/{length}", net.addr),
+        })
+        .collect())
+}

@@ -203,7 +203,14 @@ pub fn run(args: &TraceArgs) -> io::Result<u8> {
         )?;
         return Ok(2);
     }
-    let mut local = match local_addresses(&args.local_addresses, probe.family) {
+    let addresses = match super::local_addresses_or_config(&args.local_addresses, &args.path) {
+        Ok(addresses) => addresses,
+        Err(message) => {
+            write!(stderr, "{message}")?;
+            return Ok(2);
+        }
+    };
+    let mut local = match local_addresses(&addresses, probe.family) {
         Ok(local) => local,
         Err(message) => {
             writeln!(stderr, "fwlint: error: {message}")?;

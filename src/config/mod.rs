@@ -636,6 +636,19 @@ fn resolve(config: Option<&Config>, matched: &[usize], overrides: &Overrides) ->
     }
 }
 
+/// The host addresses the nearest `fwlint.toml` above `path` declares
+/// (`[host] addresses`), for the commands that take `--local-address`
+/// (`fwlint trace`, `fwlint graph`) when none is given.
+pub fn host_addresses_for(path: &Path) -> Result<Vec<AddrMask>, ConfigError> {
+    let mut discovery = Discovery::new(Overrides::default(), None, false)?;
+    Ok(discovery
+        .for_file(path)?
+        .host
+        .as_ref()
+        .map(|host| host.addresses.clone())
+        .unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,3 +731,4 @@ mod tests {
         assert_eq!(from_cli.fail_on, FailOn::Never);
     }
 }
+
