@@ -731,4 +731,3 @@ mod tests {
         assert_eq!(from_cli.fail_on, FailOn::Never);
     }
 }
-
