@@ -4,13 +4,12 @@
 //! important finding for the GitHub step summary.
 
 use std::io::{self, Read, Write};
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use crate::analysis::probe;
-use crate::analysis::trace::{self, LocalAddresses};
+use crate::analysis::trace;
 use crate::engine::{self, FileReport, Input, Settings};
 use crate::graph::{self, Marks, Options};
 use crate::model::{Family, TableKind};
@@ -218,29 +217,7 @@ fn packet_marks(report: &FileReport, spec: &str, addresses: &[String]) -> Result
             report.family.as_str()
         ));
     }
-    let mut local = LocalAddresses::default();
-    for text in addresses {
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text.as_str(), None),
-        };
-        let address: IpAddr = address
-            .parse()
-            .map_err(|_| format!("--local-address: `{text}` is not an address"))?;
-        let width = if address.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix.map(str::parse::<u8>) {
-            None => None,
-            Some(Ok(length)) if length <= width => Some(length),
-            Some(_) => {
-                return Err(format!(
-                    "--local-address: `{text}` has no valid prefix length"
-                ));
-            }
-        };
-        if address.is_ipv4() == (probe.family == Family::V4) {
-            local.add_given(address, prefix);
-        }
-    }
+    let mut local = super::trace::local_addresses(addresses, probe.family)?;
     local.infer(&report.ruleset);
     let trace = trace::trace(&report.ruleset, &report.source, local, &probe);
     Ok(graph::packet::marks(&trace, spec))

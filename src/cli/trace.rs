@@ -96,7 +96,7 @@ fn draw(diagnostic: &Diagnostic, file: &SourceFile, out: &mut dyn Write) -> io::
 }
 
 /// Reads `--local-address` values: an address with an optional prefix.
-fn local_addresses(texts: &[String], family: Family) -> Result<LocalAddresses, String> {
+pub(super) fn local_addresses(texts: &[String], family: Family) -> Result<LocalAddresses, String> {
     let mut local = LocalAddresses::default();
     for text in texts {
         let (address, prefix) = match text.split_once('/') {
