@@ -42,6 +42,9 @@ pub struct Analysis<'r> {
     pub atoms: Atoms,
     pub host: Host,
     pub tables: Vec<TableAnalysis<'r>>,
+    /// The `DNAT` and `REDIRECT` rules of nat `PREROUTING`, computed the
+    /// first time a lint or command asks.
+    destination_nats: std::sync::OnceLock<Vec<nat::DestinationNat>>,
 }
 
 impl<'r> Analysis<'r> {
@@ -55,6 +58,7 @@ impl<'r> Analysis<'r> {
             atoms,
             host,
             tables: Vec::new(),
+            destination_nats: std::sync::OnceLock::new(),
         };
         for table in &ruleset.tables {
             let evaluated = analysis.analyse_table(table);

@@ -151,7 +151,12 @@ impl Analysis<'_> {
     /// with the packets it surely rewrites (unknown matches and targets
     /// before it only shrink them), whose rewrite fwlint can follow.
     #[must_use]
-    pub fn destination_nats(&self) -> Vec<DestinationNat> {
+    pub fn destination_nats(&self) -> &[DestinationNat] {
+        self.destination_nats
+            .get_or_init(|| self.find_destination_nats())
+    }
+
+    fn find_destination_nats(&self) -> Vec<DestinationNat> {
         let Some(nat) = self.table(TableKind::Nat) else {
             return Vec::new();
         };

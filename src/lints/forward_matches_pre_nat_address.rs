@@ -142,7 +142,7 @@ impl Lint for ForwardMatchesPreNatAddress {
                     if cube.dst == universe.dst && cube.dport == universe.dport {
                         continue;
                     }
-                    for nat in &nats {
+                    for nat in nats {
                         let (seen_in, hook_name) = match nat.destination {
                             Destination::Elsewhere => (&forward, "FORWARD"),
                             Destination::ThisHost => (&input, "INPUT"),

@@ -268,7 +268,7 @@ impl Lint for ForwardRuleForLocalService {
                 if analysis.host.services_given && services.is_empty() {
                     continue;
                 }
-                if forwarded_by_nat(analysis, &nats, protocol, &block.cube.dport) {
+                if forwarded_by_nat(analysis, nats, protocol, &block.cube.dport) {
                     continue;
                 }
                 if services.is_empty() {

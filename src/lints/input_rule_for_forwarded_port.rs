@@ -67,7 +67,7 @@ impl Lint for InputRuleForForwardedPort {
             let analysis = cx.analysis();
             let nats: Vec<_> = analysis
                 .destination_nats()
-                .into_iter()
+                .iter()
                 .filter(|nat| nat.destination == Destination::Elsewhere)
                 .collect();
             let Some(filter) = analysis.table(TableKind::Filter) else {
