@@ -152,9 +152,17 @@ pub fn check(text: &str) -> Result<usize, U32Error> {
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     check(text).map_err(|error| {
-        let span = call.arg.map_or(call.span, |arg| {
-            arg.sub_span(error.at..(error.at + 1).min(text.len()))
-        });
+        // The byte where parsing stopped, widened to the whole character
+        // around it: a span never splits a character.
+        let mut start = error.at.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let end = text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+        let span = call.arg.map_or(call.span, |arg| arg.sub_span(start..end));
         ExtError::new(format!(
             "invalid `--u32` at byte {}: {}",
             error.at, error.message
