@@ -76,7 +76,10 @@ pub fn across_hooks(cube: &Cube, universe: &Cube) -> Cube {
     open
 }
 
-fn net_range(net: &AddrMask, family: Family) -> Option<(u128, u128)> {
+/// The addresses of `net` as an inclusive range; `None` for a
+/// non-contiguous mask.
+#[must_use]
+pub fn net_range(net: &AddrMask, family: Family) -> Option<(u128, u128)> {
     let length = net.prefix_len()?;
     let base = address_value(net.addr);
     let host_bits = address_bits(family) - u32::from(length);
@@ -86,6 +89,17 @@ fn net_range(net: &AddrMask, family: Family) -> Option<(u128, u128)> {
         (1u128 << host_bits) - 1
     };
     Some((base, base | span))
+}
+
+/// The addresses of `nets` as one interval set (non-contiguous masks left
+/// out).
+#[must_use]
+pub fn network_intervals(nets: &[AddrMask], family: Family) -> Intervals {
+    Intervals::from_ranges(
+        nets.iter()
+            .filter_map(|net| net_range(net, family))
+            .collect(),
+    )
 }
 
 fn is_loopback(addr: IpAddr) -> bool {

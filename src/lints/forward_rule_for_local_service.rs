@@ -9,6 +9,7 @@ use crate::analysis::eval::{Action, Decision, Place};
 use crate::analysis::interfaces::EMPTY;
 use crate::analysis::matcher::address_value;
 use crate::analysis::nat::DestinationNat;
+use crate::analysis::nat::network_intervals;
 use crate::analysis::space::{Cube, Intervals, PacketSet, state};
 use crate::analysis::{Analysis, Service};
 use crate::declare_code;
@@ -97,25 +98,6 @@ fn private_networks(family: Family) -> Vec<(u128, u128)> {
         ],
         Family::V6 => vec![v6("fc00::", 7), v6("fe80::", 10), v6("::1", 128)],
     }
-}
-
-fn network_intervals(nets: &[crate::model::AddrMask], family: Family) -> Intervals {
-    let bits = crate::analysis::matcher::address_bits(family);
-    Intervals::from_ranges(
-        nets.iter()
-            .filter_map(|net| {
-                let length = net.prefix_len()?;
-                let base = address_value(net.addr);
-                let host_bits = bits - u32::from(length);
-                let span = if host_bits >= 128 {
-                    u128::MAX
-                } else {
-                    (1u128 << host_bits) - 1
-                };
-                Some((base, base | span))
-            })
-            .collect(),
-    )
 }
 
 /// The interfaces the host masquerades or source-NATs out of: its outside.

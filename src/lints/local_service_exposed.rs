@@ -4,12 +4,13 @@
 
 use super::flow::{describe_addresses, name_place, surely_accepted_in_input};
 use super::{FileContext, Lint};
-use crate::analysis::matcher::{address_bits, address_value};
+use crate::analysis::matcher::address_value;
+use crate::analysis::nat::network_intervals;
 use crate::analysis::space::{Intervals, PacketSet, state};
 use crate::analysis::{Place, Service};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
-use crate::model::{AddrMask, Family, Hook, TableKind};
+use crate::model::{Family, Hook, TableKind};
 
 declare_code! {
     /// ## What it does
@@ -57,25 +58,6 @@ declare_code! {
 }
 
 pub struct LocalServiceExposed;
-
-fn network_intervals(nets: &[AddrMask], family: Family) -> Intervals {
-    let bits = address_bits(family);
-    Intervals::from_ranges(
-        nets.iter()
-            .filter_map(|net| {
-                let length = net.prefix_len()?;
-                let base = address_value(net.addr);
-                let host_bits = bits - u32::from(length);
-                let span = if host_bits >= 128 {
-                    u128::MAX
-                } else {
-                    (1u128 << host_bits) - 1
-                };
-                Some((base, base | span))
-            })
-            .collect(),
-    )
-}
 
 fn bound_to_loopback(service: &Service) -> bool {
     service.address.is_some_and(|address| address.is_loopback())
