@@ -404,6 +404,7 @@ impl<'a> ArgSource<'a> for Rest<'_, 'a> {
         Some(Arg {
             text: arg.text,
             span: arg.span,
+            verbatim: arg.verbatim,
         })
     }
 
@@ -411,6 +412,7 @@ impl<'a> ArgSource<'a> for Rest<'_, 'a> {
         self.getopt.peek().map(|arg| Arg {
             text: arg.text,
             span: arg.span,
+            verbatim: arg.verbatim,
         })
     }
 }
@@ -795,6 +797,7 @@ impl<'a> Parser<'a> {
             arg: arg.map(|arg| Arg {
                 text: arg.text,
                 span: arg.span,
+                verbatim: arg.verbatim,
             }),
             invert: invert.is_some(),
             span,
@@ -945,6 +948,7 @@ impl<'a> Parser<'a> {
                 text: &whole.text,
                 span: whole.span,
                 token,
+                verbatim: whole.verbatim,
             };
         }
         arg

@@ -34,6 +34,9 @@ pub struct OptArg<'a> {
     pub span: Span,
     /// Index of the token it came from.
     pub token: usize,
+    /// True when `text` is the source slice under `span` byte for byte, so
+    /// that offsets into the text are offsets into the source.
+    pub verbatim: bool,
 }
 
 /// One step of the scan.
@@ -125,6 +128,7 @@ impl<'a> Getopt<'a> {
             text: text_of(token),
             span: token.span,
             token: index,
+            verbatim: token.verbatim,
         }
     }
 
@@ -225,6 +229,7 @@ impl<'a> Getopt<'a> {
                         text: &full[position + 1..],
                         span: token.sub_span(position + 1..full.len()),
                         token: index,
+                        verbatim: token.verbatim,
                     };
                     return Step::Opt {
                         key,
@@ -310,6 +315,7 @@ impl<'a> Getopt<'a> {
                         text: &full[start.min(full.len())..],
                         span: token.sub_span(start..full.len()),
                         token: index,
+                        verbatim: token.verbatim,
                     }),
                     token: index,
                     span: option_span,

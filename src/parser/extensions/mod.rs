@@ -334,15 +334,23 @@ impl ExtWarning {
 pub struct Arg<'a> {
     pub text: &'a str,
     pub span: Span,
+    /// True when `text` is the source slice under `span` byte for byte
+    /// (no quotes, no escapes), so offsets into the text are offsets into
+    /// the source.
+    pub verbatim: bool,
 }
 
 impl Arg<'_> {
     /// The span of bytes `range` of the argument: exact when the argument
-    /// was written without quotes or escapes (its text is then as long as
-    /// its span), the whole argument otherwise.
+    /// was written without quotes or escapes, the whole argument otherwise.
+    /// Equal lengths alone prove nothing: `"0\u{FFFD}` unterminated is as
+    /// long as its text `0\u{FFFD}\n`, shifted by one byte.
     #[must_use]
     pub fn sub_span(&self, range: std::ops::Range<usize>) -> Span {
-        if self.span.len() as usize == self.text.len() && range.end <= self.text.len() {
+        if self.verbatim
+            && self.span.len() as usize == self.text.len()
+            && range.end <= self.text.len()
+        {
             self.span.part(range)
         } else {
             self.span
@@ -718,6 +726,7 @@ mod tests {
         let plain = Arg {
             text,
             span: Span::new(10, 25),
+            verbatim: true,
         };
         assert_eq!(plain.part_span(&text[8..]), Span::new(18, 25));
         assert_eq!(plain.sub_span(0..7), Span::new(10, 17));
@@ -727,7 +736,16 @@ mod tests {
         let quoted = Arg {
             text,
             span: Span::new(10, 27),
+            verbatim: false,
         };
         assert_eq!(quoted.part_span(&text[8..]), quoted.span);
+        // An unterminated quote: text and span are equally long, yet the
+        // text is shifted against the source.
+        let unterminated = Arg {
+            text: "0\u{FFFD}\n",
+            span: Span::new(10, 15),
+            verbatim: false,
+        };
+        assert_eq!(unterminated.sub_span(1..4), unterminated.span);
     }
 }

@@ -112,10 +112,11 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     compare: 0x02,
                 });
             }
-            let mask = parse_flag_list(Arg {
-                text: call.arg_text(),
-                span: call.arg_span(),
-            })?;
+            let mask = parse_flag_list(call.arg.unwrap_or(Arg {
+                text: "",
+                span: call.span,
+                verbatim: false,
+            }))?;
             let Some(compare_arg) = call.rest.next_value() else {
                 return Err(ExtError::new(
                     "`--tcp-flags` needs two lists: the flags to examine and the flags that must be set",
