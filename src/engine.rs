@@ -158,15 +158,36 @@ fn analyse(source: SourceFile, settings: &Settings) -> FileReport {
         failed_lines: read.failed_lines.clone(),
         host,
     };
-    let mut cx = FileContext::new(&source, &read.ruleset, &facts);
-    let enabled: Vec<&dyn lints::Lint> = lints::ALL
+    let (flow_lints, plain_lints): (Vec<&dyn lints::Lint>, Vec<&dyn lints::Lint>) = lints::ALL
         .iter()
         .copied()
         .filter(|lint| file_settings.enabled(lint.meta().code))
-        .collect();
-    lints::run_file(&enabled, &mut cx);
-    let from_packs = crate::packs::check(&settings.packs, &cx);
-    let (found, replaced) = cx.finish();
+        .partition(|lint| lint.uses_analysis());
+    let needs_analysis = !flow_lints.is_empty() || !settings.packs.is_empty();
+    // The analysis is the larger part of the work on a large file: the
+    // lints that need none run beside it, on the other core.
+    let mut plain_cx = FileContext::new(&source, &read.ruleset, &facts);
+    let (analysis, ()) = rayon::join(
+        || {
+            needs_analysis.then(|| {
+                crate::analysis::Analysis::new(
+                    &read.ruleset,
+                    crate::analysis::Host::new(&read.ruleset, &facts.host),
+                )
+            })
+        },
+        || lints::run_file(&plain_lints, &mut plain_cx),
+    );
+    let mut flow_cx = FileContext::new(&source, &read.ruleset, &facts);
+    if let Some(analysis) = analysis {
+        flow_cx.set_analysis(analysis);
+    }
+    lints::run_file(&flow_lints, &mut flow_cx);
+    let from_packs = crate::packs::check(&settings.packs, &flow_cx);
+    let (mut found, mut replaced) = plain_cx.finish();
+    let (flow_found, flow_replaced) = flow_cx.finish();
+    found.extend(flow_found);
+    replaced.extend(flow_replaced);
     diagnostics.retain(|diagnostic| {
         !replaced
             .iter()

@@ -21,6 +21,7 @@ pub mod trace;
 
 use eval::Evaluator;
 use interfaces::{Atoms, EMPTY};
+use rayon::prelude::*;
 use space::{Cube, PacketSet, misc};
 
 use crate::model::{Family, Hook, Ruleset, Table, TableKind};
@@ -60,10 +61,15 @@ impl<'r> Analysis<'r> {
             tables: Vec::new(),
             destination_nats: std::sync::OnceLock::new(),
         };
-        for table in &ruleset.tables {
-            let evaluated = analysis.analyse_table(table);
-            analysis.tables.push(evaluated);
-        }
+        let universe = analysis.universe();
+        let hook_universes = Hook::ALL.map(|hook| analysis.hook_universe(hook));
+        let (family, atoms) = (analysis.family, &analysis.atoms);
+        // Tables are independent: each is analysed on its own thread.
+        analysis.tables = ruleset
+            .tables
+            .par_iter()
+            .map(|table| analyse_table(table, family, atoms, &universe, &hook_universes))
+            .collect();
         analysis
     }
 
@@ -112,30 +118,6 @@ impl<'r> Analysis<'r> {
         cube
     }
 
-    fn analyse_table(&self, table: &'r Table) -> TableAnalysis<'r> {
-        let universe = self.universe();
-        let matches = table
-            .chains
-            .iter()
-            .map(|chain| {
-                chain
-                    .rules
-                    .iter()
-                    .map(|rule| matcher::rule_match(rule, self.family, &self.atoms, &universe))
-                    .collect()
-            })
-            .collect();
-        let mut evaluator = Evaluator::new(table, matches, &universe);
-        for (index, chain) in table.chains.iter().enumerate() {
-            let Some(hook) = chain.hook else { continue };
-            evaluator.run_builtin(index, &PacketSet::from_cube(self.hook_universe(hook)));
-        }
-        TableAnalysis {
-            kind: table.kind,
-            evaluator,
-        }
-    }
-
     #[must_use]
     pub fn table(&self, kind: TableKind) -> Option<&TableAnalysis<'r>> {
         self.tables.iter().find(|table| table.kind == kind)
@@ -143,5 +125,40 @@ impl<'r> Analysis<'r> {
 
     pub fn table_mut(&mut self, kind: TableKind) -> Option<&mut TableAnalysis<'r>> {
         self.tables.iter_mut().find(|table| table.kind == kind)
+    }
+}
+
+/// Runs every built-in chain of `table` with every packet its hook can see
+/// (`hook_universes`, in the order of [`Hook::ALL`]).
+fn analyse_table<'r>(
+    table: &'r Table,
+    family: Family,
+    atoms: &Atoms,
+    universe: &Cube,
+    hook_universes: &[Cube; 5],
+) -> TableAnalysis<'r> {
+    let matches = table
+        .chains
+        .par_iter()
+        .map(|chain| {
+            chain
+                .rules
+                .iter()
+                .map(|rule| matcher::rule_match(rule, family, atoms, universe))
+                .collect()
+        })
+        .collect();
+    let mut evaluator = Evaluator::new(table, matches, universe);
+    for (index, chain) in table.chains.iter().enumerate() {
+        let Some(hook) = chain.hook else { continue };
+        let hook_universe = &hook_universes[Hook::ALL
+            .iter()
+            .position(|known| *known == hook)
+            .expect("every hook is in Hook::ALL")];
+        evaluator.run_builtin(index, &PacketSet::from_cube(hook_universe.clone()));
+    }
+    TableAnalysis {
+        kind: table.kind,
+        evaluator,
     }
 }

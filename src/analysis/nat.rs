@@ -218,3 +218,70 @@ impl Analysis<'_> {
         found
     }
 }
+
+/// Destination NAT rules by the ports they rewrite, so that a filter rule
+/// about a port is compared with the few rules that name it rather than
+/// with every one.
+#[derive(Debug, Default)]
+pub struct NatsByPort {
+    by_port: std::collections::HashMap<u128, Vec<usize>>,
+    /// Rules that name too many ports to list one by one.
+    many_ports: Vec<usize>,
+}
+
+/// How many ports a rule may name before it is kept in
+/// [`NatsByPort::many_ports`] instead.
+const LISTED_PORTS: u128 = 1024;
+
+impl NatsByPort {
+    /// The index over `ports`, the ports each rule rewrites (rule `i` is
+    /// the `i`-th item).
+    #[must_use]
+    pub fn new<'a>(ports: impl IntoIterator<Item = &'a Intervals>) -> NatsByPort {
+        let mut index = NatsByPort::default();
+        for (rule, ports) in ports.into_iter().enumerate() {
+            let count: u128 = ports
+                .ranges()
+                .iter()
+                .map(|&(low, high)| (high - low).saturating_add(1))
+                .fold(0, u128::saturating_add);
+            if count > LISTED_PORTS {
+                index.many_ports.push(rule);
+                continue;
+            }
+            for &(low, high) in ports.ranges() {
+                for port in low..=high {
+                    index.by_port.entry(port).or_default().push(rule);
+                }
+            }
+        }
+        index
+    }
+
+    /// The rules whose ports may include `port`, in rule order.
+    #[must_use]
+    pub fn naming(&self, port: u128) -> Vec<usize> {
+        let listed = self.by_port.get(&port).map_or(&[][..], Vec::as_slice);
+        let mut rules: Vec<usize> = listed.iter().chain(&self.many_ports).copied().collect();
+        rules.sort_unstable();
+        rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_found_by_any_port_they_name() {
+        let ports = [
+            Intervals::range(8080, 8080),
+            Intervals::range(0, 65535),
+            Intervals::range(8000, 8100),
+        ];
+        let index = NatsByPort::new(&ports);
+        assert_eq!(index.naming(8080), [0, 1, 2]);
+        assert_eq!(index.naming(8000), [1, 2]);
+        assert_eq!(index.naming(22), [1]);
+    }
+}

@@ -62,8 +62,15 @@ impl<'a> FileContext<'a> {
         }
     }
 
-    /// The packet-flow analysis of the file, computed the first time a
-    /// lint asks for it.
+    /// Gives the context an analysis built beforehand (in parallel with
+    /// the lints that need none).
+    pub fn set_analysis(&mut self, analysis: Analysis<'a>) {
+        self.analysis = OnceCell::from(analysis);
+    }
+
+    /// The packet-flow analysis of the file: the one given with
+    /// [`FileContext::set_analysis`], or computed the first time a lint
+    /// asks for it.
     pub fn analysis(&self) -> &Analysis<'a> {
         self.analysis.get_or_init(|| {
             let host = Host::new(self.ruleset, &self.facts.host);

@@ -5,8 +5,8 @@
 use super::flow::{chains_of_hook, describe_addresses, describe_ports, line_name};
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
-use crate::analysis::nat::{Destination, DestinationNat, across_hooks};
-use crate::analysis::space::{Cube, Intervals};
+use crate::analysis::nat::{Destination, DestinationNat, NatsByPort, across_hooks};
+use crate::analysis::space::{Cube, Intervals, PacketSet};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
 use crate::model::{Hook, Rule, TableKind, TargetKind};
@@ -67,24 +67,48 @@ fn matches_original_destination(rule: &Rule) -> bool {
     })
 }
 
-/// Whether the rule's destination is the one the DNAT rule names: each
-/// of the rule's address and port conditions lies within what the DNAT
-/// matches there, and the DNAT does name it. A rule for a whole network
-/// is not about a DNAT that rewrites a port of every address.
-fn about_the_original(cube: &Cube, nat: &DestinationNat, universe: &Cube) -> bool {
-    let (addresses, ports) = nat.original.cubes().iter().fold(
-        (Intervals::empty(), Intervals::empty()),
-        |(addresses, ports), original| {
-            (addresses.union(&original.dst), ports.union(&original.dport))
-        },
-    );
-    let names_address = addresses != universe.dst;
-    let names_port = ports != universe.dport;
-    let rule_address = cube.dst != universe.dst;
-    let rule_port = cube.dport != universe.dport;
-    (rule_address || rule_port)
-        && (!rule_address || (names_address && cube.dst.is_subset(&addresses)))
-        && (!rule_port || (names_port && cube.dport.is_subset(&ports)))
+/// What a DNAT rule names of the destination, computed once per rule of
+/// nat rather than once per filter rule.
+struct NamedDestination<'n> {
+    nat: &'n DestinationNat,
+    /// The destination addresses and ports it rewrites.
+    addresses: Intervals,
+    ports: Intervals,
+    names_address: bool,
+    names_port: bool,
+    translated: PacketSet,
+}
+
+impl<'n> NamedDestination<'n> {
+    fn new(nat: &'n DestinationNat, universe: &Cube) -> NamedDestination<'n> {
+        let (addresses, ports) = nat.original.cubes().iter().fold(
+            (Intervals::empty(), Intervals::empty()),
+            |(addresses, ports), original| {
+                (addresses.union(&original.dst), ports.union(&original.dport))
+            },
+        );
+        NamedDestination {
+            names_address: addresses != universe.dst,
+            names_port: ports != universe.dport,
+            addresses,
+            ports,
+            translated: nat.translated(),
+            nat,
+        }
+    }
+
+    /// Whether the rule's destination is the one the DNAT rule names:
+    /// each of the rule's address and port conditions lies within what
+    /// the DNAT matches there, and the DNAT does name it. A rule for a
+    /// whole network is not about a DNAT that rewrites a port of every
+    /// address.
+    fn named_by(&self, cube: &Cube, universe: &Cube) -> bool {
+        let rule_address = cube.dst != universe.dst;
+        let rule_port = cube.dport != universe.dport;
+        (rule_address || rule_port)
+            && (!rule_address || (self.names_address && cube.dst.is_subset(&self.addresses)))
+            && (!rule_port || (self.names_port && cube.dport.is_subset(&self.ports)))
+    }
 }
 
 /// How the rewritten destination reads: `192.168.10.20 port 443`.
@@ -104,6 +128,10 @@ fn rewritten(nat: &DestinationNat, family: crate::model::Family) -> String {
 impl Lint for ForwardMatchesPreNatAddress {
     fn meta(&self) -> &'static LintMeta {
         &FORWARD_MATCHES_PRE_NAT_ADDRESS
+    }
+
+    fn uses_analysis(&self) -> bool {
+        true
     }
 
     fn check_file(&self, cx: &mut FileContext<'_>) {
@@ -126,9 +154,26 @@ impl Lint for ForwardMatchesPreNatAddress {
                 .evaluator;
             let evaluator = &filter.evaluator;
             let universe = analysis.universe();
+            let named: Vec<NamedDestination<'_>> = nats
+                .iter()
+                .map(|nat| NamedDestination::new(nat, &universe))
+                .collect();
+            let by_port = NatsByPort::new(named.iter().map(|destination| &destination.ports));
+            let every_nat: Vec<usize> = (0..named.len()).collect();
             let forward = chains_of_hook(evaluator, Hook::Forward);
             let input = chains_of_hook(evaluator, Hook::Input);
+            let any_elsewhere = nats
+                .iter()
+                .any(|nat| nat.destination == Destination::Elsewhere);
+            let any_here = nats
+                .iter()
+                .any(|nat| nat.destination == Destination::ThisHost);
             for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
+                // Most chains of a large ruleset are seen by neither hook
+                // a rewritten connection takes.
+                if !(any_elsewhere && forward[chain_index] || any_here && input[chain_index]) {
+                    continue;
+                }
                 for (rule_index, rule) in chain.rules.iter().enumerate() {
                     if matches!(
                         evaluator.action(chain_index, rule_index).0,
@@ -137,20 +182,27 @@ impl Lint for ForwardMatchesPreNatAddress {
                     {
                         continue;
                     }
-                    let cube =
-                        across_hooks(&evaluator.matches[chain_index][rule_index].cube, &universe);
-                    if cube.dst == universe.dst && cube.dport == universe.dport {
+                    let matched = &evaluator.matches[chain_index][rule_index].cube;
+                    if matched.dst == universe.dst && matched.dport == universe.dport {
                         continue;
                     }
-                    for nat in nats {
+                    let cube = across_hooks(matched, &universe);
+                    // A rule about a port concerns only the rules that
+                    // name its first port.
+                    let candidates = match cube.dport.ranges().first() {
+                        Some(&(first, _)) if cube.dport != universe.dport => by_port.naming(first),
+                        _ => every_nat.clone(),
+                    };
+                    for destination in candidates.iter().map(|&index| &named[index]) {
+                        let nat = destination.nat;
                         let (seen_in, hook_name) = match nat.destination {
                             Destination::Elsewhere => (&forward, "FORWARD"),
                             Destination::ThisHost => (&input, "INPUT"),
                         };
                         if !seen_in[chain_index]
-                            || !about_the_original(&cube, nat, &universe)
+                            || !destination.named_by(&cube, &universe)
                             || !nat.original.overlaps_cube(&cube)
-                            || nat.translated().overlaps_cube(&cube)
+                            || destination.translated.overlaps_cube(&cube)
                         {
                             continue;
                         }

@@ -164,6 +164,10 @@ impl Lint for ForwardRuleForLocalService {
         &FORWARD_RULE_FOR_LOCAL_SERVICE
     }
 
+    fn uses_analysis(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &mut FileContext<'_>) {
         if cx.facts.incomplete(TableKind::Filter) || cx.facts.incomplete(TableKind::Nat) {
             return;

@@ -5,7 +5,7 @@
 use super::flow::{chains_of_hook, describe_addresses, describe_ports, line_name};
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
-use crate::analysis::nat::{Destination, across_hooks};
+use crate::analysis::nat::{Destination, NatsByPort, across_hooks};
 use crate::analysis::space::Intervals;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
@@ -58,6 +58,10 @@ impl Lint for InputRuleForForwardedPort {
         &INPUT_RULE_FOR_FORWARDED_PORT
     }
 
+    fn uses_analysis(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &mut FileContext<'_>) {
         if cx.facts.incomplete(TableKind::Filter) || cx.facts.incomplete(TableKind::Nat) {
             return;
@@ -84,6 +88,18 @@ impl Lint for InputRuleForForwardedPort {
             let universe = analysis.universe();
             let input = chains_of_hook(evaluator, Hook::Input);
             let forward = chains_of_hook(evaluator, Hook::Forward);
+            let nat_ports: Vec<Intervals> = nats
+                .iter()
+                .map(|nat| {
+                    nat.original
+                        .cubes()
+                        .iter()
+                        .fold(Intervals::empty(), |ports, original| {
+                            ports.union(&original.dport)
+                        })
+                })
+                .collect();
+            let by_port = NatsByPort::new(&nat_ports);
             for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
                 // A chain FORWARD calls too filters the forwarded
                 // connections there.
@@ -97,12 +113,21 @@ impl Lint for InputRuleForForwardedPort {
                     ) {
                         continue;
                     }
-                    let cube =
-                        across_hooks(&evaluator.matches[chain_index][rule_index].cube, &universe);
-                    if cube.dport == universe.dport {
+                    let matched = &evaluator.matches[chain_index][rule_index].cube;
+                    let Some(&(first_port, _)) = matched.dport.ranges().first() else {
+                        continue;
+                    };
+                    if matched.dport == universe.dport {
                         continue;
                     }
-                    for nat in &nats {
+                    let cube = across_hooks(matched, &universe);
+                    // Every port of the rule must be forwarded, its first
+                    // one among them.
+                    for nat in by_port
+                        .naming(first_port)
+                        .into_iter()
+                        .map(|index| nats[index])
+                    {
                         if !nat.original.overlaps_cube(&cube) {
                             continue;
                         }

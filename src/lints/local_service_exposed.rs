@@ -68,6 +68,10 @@ impl Lint for LocalServiceExposed {
         &LOCAL_SERVICE_EXPOSED
     }
 
+    fn uses_analysis(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &mut FileContext<'_>) {
         if cx.facts.incomplete(TableKind::Filter) {
             return;

@@ -49,6 +49,13 @@ use crate::model::{Chain, Rule, Table};
 pub trait Lint: Sync {
     fn meta(&self) -> &'static LintMeta;
 
+    /// Whether the lint reads the packet-flow analysis
+    /// ([`FileContext::analysis`]). The other lints run while the analysis
+    /// is being built.
+    fn uses_analysis(&self) -> bool {
+        false
+    }
+
     /// Once per rule, in file order.
     fn check_rule(&self, _cx: &mut FileContext<'_>, _table: &Table, _chain: &Chain, _rule: &Rule) {}
 

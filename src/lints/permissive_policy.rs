@@ -115,6 +115,10 @@ impl Lint for PermissivePolicy {
         &PERMISSIVE_POLICY
     }
 
+    fn uses_analysis(&self) -> bool {
+        true
+    }
+
     fn check_chain(&self, cx: &mut FileContext<'_>, table: &Table, chain: &Chain) {
         if table.kind != TableKind::Filter
             || !matches!(chain.name.as_str(), "INPUT" | "FORWARD")

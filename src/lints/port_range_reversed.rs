@@ -41,12 +41,12 @@ pub struct PortRangeReversed;
 
 fn check(cx: &mut FileContext<'_>, extension: &Extension) {
     for option in &extension.options {
-        let reversed: Vec<_> = match &option.value {
-            Value::PortRange(range) => vec![*range],
-            Value::Ports(ranges) => ranges.clone(),
+        let ranges = match &option.value {
+            Value::PortRange(range) => std::slice::from_ref(range),
+            Value::Ports(ranges) => ranges.as_slice(),
             _ => continue,
         };
-        for range in reversed.into_iter().filter(|range| range.is_reversed()) {
+        for range in ranges.iter().filter(|range| range.is_reversed()) {
             cx.report(
                 option.span,
                 format!(

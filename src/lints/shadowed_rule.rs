@@ -58,6 +58,10 @@ impl Lint for ShadowedRule {
         &SHADOWED_RULE
     }
 
+    fn uses_analysis(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &mut FileContext<'_>) {
         let mut findings = Vec::new();
         {

@@ -96,7 +96,21 @@ impl Lint for UnusedChain {
             // Jumps to it may live in the ruleset the fragment joins.
             return;
         }
-        let graph = cx.graph(table).clone();
+        let mut called = vec![false; table.chains.len()];
+        for edges in &cx.graph(table).edges {
+            for &(to, _) in edges {
+                called[to] = true;
+            }
+        }
+        // The words of the lines that could not be read: such a line may
+        // have jumped to any chain it names.
+        let failed_words: std::collections::HashSet<&str> = cx
+            .facts
+            .failed_lines
+            .iter()
+            .filter(|(_, kind)| kind.is_none_or(|kind| kind == table.kind))
+            .flat_map(|(span, _)| cx.source.slice(*span).split_whitespace())
+            .collect();
         for (index, chain) in table.chains.iter().enumerate() {
             // A chain named like a built-in chain of another table is a
             // mistake the reader reports (`invalid-chain`).
@@ -104,22 +118,9 @@ impl Lint for UnusedChain {
                 || generated(&chain.name)
                 || chain.undeclared_use.is_some()
                 || crate::model::Hook::from_chain_name(&chain.name).is_some()
+                || called[index]
+                || failed_words.contains(chain.name.as_str())
             {
-                continue;
-            }
-            if graph.callers(index).next().is_some() {
-                continue;
-            }
-            // A line that could not be read may have jumped to it.
-            let mentioned = cx.facts.failed_lines.iter().any(|(span, kind)| {
-                kind.is_none_or(|kind| kind == table.kind)
-                    && cx
-                        .source
-                        .slice(*span)
-                        .split_whitespace()
-                        .any(|word| word == chain.name)
-            });
-            if mentioned {
                 continue;
             }
             let span = chain.declared.unwrap_or(table.span);
