@@ -523,10 +523,30 @@ impl<'t> Evaluator<'t> {
         input: Flow,
     ) -> Option<(Vec<Decided>, Flow)> {
         let mut sink = Vec::new();
+        let left = self.run_query(chain, rules, input, Some(&mut sink))?;
+        Some((sink, left))
+    }
+
+    /// The flow that falls off the end of built-in chain `chain` to its
+    /// policy when `input` enters it; `None` when that would take more
+    /// than a query's budget. Keeps none of the decisions on the way,
+    /// which on a long chain would be most of the memory.
+    #[must_use]
+    pub fn reaching_policy(&self, chain: usize, input: Flow) -> Option<Flow> {
+        self.run_query(chain, None, input, None)
+    }
+
+    fn run_query(
+        &self,
+        chain: usize,
+        rules: Option<Range<usize>>,
+        input: Flow,
+        sink: Option<&mut Vec<Decided>>,
+    ) -> Option<Flow> {
         let mut run = Run {
             record: None,
             track_sure: true,
-            sink: Some(&mut sink),
+            sink,
             path: vec![false; self.table.chains.len()],
             approximations: 0,
             cut: 0,
@@ -538,7 +558,7 @@ impl<'t> Evaluator<'t> {
         let left = self.run_chain(chain, input, rules, &mut run, 0);
         let (exhausted, work) = (run.exhausted, run.work);
         self.query_work.set(self.query_work.get() + work);
-        (!exhausted).then_some((sink, left))
+        (!exhausted).then_some(left)
     }
 
     /// Runs rules `rules` of chain `chain` on `input`.

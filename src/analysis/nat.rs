@@ -224,7 +224,7 @@ impl Analysis<'_> {
 /// with every one.
 #[derive(Debug, Default)]
 pub struct NatsByPort {
-    by_port: std::collections::HashMap<u128, Vec<usize>>,
+    by_port: foldhash::HashMap<u128, Vec<usize>>,
     /// Rules that name too many ports to list one by one.
     many_ports: Vec<usize>,
 }

@@ -177,10 +177,16 @@ impl Intervals {
     /// Do the sets share a value? Without allocating.
     #[must_use]
     pub fn overlaps(&self, other: &Intervals) -> bool {
+        let (mine, theirs) = (self.ranges.as_slice(), other.ranges.as_slice());
+        // Nearly always one range each: the analysis asks this more than
+        // anything else.
+        if let ([(a_lo, a_hi)], [(b_lo, b_hi)]) = (mine, theirs) {
+            return a_lo <= b_hi && b_lo <= a_hi;
+        }
         let (mut i, mut j) = (0, 0);
-        while i < self.ranges.len() && j < other.ranges.len() {
-            let (a_lo, a_hi) = self.ranges[i];
-            let (b_lo, b_hi) = other.ranges[j];
+        while i < mine.len() && j < theirs.len() {
+            let (a_lo, a_hi) = mine[i];
+            let (b_lo, b_hi) = theirs[j];
             if a_lo.max(b_lo) <= a_hi.min(b_hi) {
                 return true;
             }

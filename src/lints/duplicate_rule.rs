@@ -1,9 +1,10 @@
 //! FW102 `duplicate-rule`: a rule with the same matches and target as an
 //! earlier rule of the same chain.
 
-use std::collections::HashMap;
-use std::collections::hash_map::{DefaultHasher, Entry};
-use std::hash::{Hash, Hasher};
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
+
+use foldhash::HashMap;
 
 use super::rules::line_of;
 use super::{FileContext, Lint};
@@ -70,8 +71,10 @@ impl Lint for DuplicateRule {
         // Rules are keyed by a hash of their printed text, so that a long
         // chain keeps no copy of every rule's text; a hash shared by two
         // different texts (practically never) falls back to the texts.
-        let mut first: HashMap<u64, usize> = HashMap::with_capacity(chain.rules.len());
-        let mut collided: HashMap<String, usize> = HashMap::new();
+        let mut first: HashMap<u64, usize> =
+            HashMap::with_capacity_and_hasher(chain.rules.len(), Default::default());
+        let mut collided: HashMap<String, usize> = HashMap::default();
+        let hashing = foldhash::fast::FixedState::default();
         let mut text = String::with_capacity(128);
         let mut earlier_text = String::with_capacity(128);
         for (index, rule) in chain.rules.iter().enumerate() {
@@ -83,9 +86,7 @@ impl Lint for DuplicateRule {
                 continue;
             }
             print::rule_into(rule, &mut text);
-            let mut hasher = DefaultHasher::new();
-            text.hash(&mut hasher);
-            let earlier = match first.entry(hasher.finish()) {
+            let earlier = match first.entry(hashing.hash_one(&text)) {
                 Entry::Vacant(entry) => {
                     entry.insert(index);
                     continue;

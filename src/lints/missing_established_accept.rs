@@ -92,8 +92,7 @@ fn allows_both_directions<'a>(
         )
     };
     let keys: Vec<_> = accepting.iter().map(|rule| key(rule)).collect();
-    let present: std::collections::HashSet<&(String, String, String, String)> =
-        keys.iter().collect();
+    let present: foldhash::HashSet<&(String, String, String, String)> = keys.iter().collect();
     keys.iter().any(|(a_in, a_out, a_src, a_dst)| {
         if a_in == a_out && a_src == a_dst {
             return false;

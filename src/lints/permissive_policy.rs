@@ -2,8 +2,8 @@
 
 use super::rules::{Stop, denies, stop};
 use super::{FileContext, Lint};
+use crate::analysis::Flow;
 use crate::analysis::space::PacketSet;
-use crate::analysis::{Flow, Place};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
 use crate::model::{Chain, Table, TableKind, TargetKind, Verdict};
@@ -102,12 +102,8 @@ fn policy_never_reached(cx: &FileContext<'_>, table: &Table, chain: &Chain) -> b
     };
     let everything = PacketSet::from_cube(analysis.hook_universe(hook));
     evaluator
-        .query_builtin(index, Flow::exact(everything))
-        .is_some_and(|decided| {
-            !decided
-                .iter()
-                .any(|d| matches!(d.place, Place::Policy { .. }) && !d.flow.may.is_empty())
-        })
+        .reaching_policy(index, Flow::exact(everything))
+        .is_some_and(|left| left.may.is_empty())
 }
 
 impl Lint for PermissivePolicy {

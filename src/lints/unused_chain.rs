@@ -104,7 +104,7 @@ impl Lint for UnusedChain {
         }
         // The words of the lines that could not be read: such a line may
         // have jumped to any chain it names.
-        let failed_words: std::collections::HashSet<&str> = cx
+        let failed_words: foldhash::HashSet<&str> = cx
             .facts
             .failed_lines
             .iter()

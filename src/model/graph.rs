@@ -44,7 +44,7 @@ impl JumpGraph {
     #[must_use]
     pub fn of_chains(chains: &[Chain]) -> Self {
         let count = chains.len();
-        let index: std::collections::HashMap<&str, usize> = chains
+        let index: foldhash::HashMap<&str, usize> = chains
             .iter()
             .enumerate()
             .map(|(position, chain)| (chain.name.as_str(), position))

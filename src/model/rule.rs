@@ -77,7 +77,7 @@ pub enum TargetKind {
     /// `-g CHAIN`
     Goto(String),
     /// A target extension (`LOG`, `DNAT`, ...), known or kept verbatim.
-    Extension(Extension),
+    Extension(Box<Extension>),
 }
 
 /// A rule's target and where it was written.

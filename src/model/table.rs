@@ -1,6 +1,6 @@
 //! Tables, chains, hooks and address families.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::source::Span;
 

@@ -248,7 +248,10 @@ struct Slot {
 }
 
 impl Slot {
-    fn into_extension(self) -> Extension {
+    fn into_extension(mut self) -> Extension {
+        // Options are pushed one at a time; the model keeps them for as
+        // long as the file is checked.
+        self.options.shrink_to_fit();
         Extension {
             kind: self.kind,
             name: self.name,
@@ -1649,12 +1652,18 @@ impl<'a> Parser<'a> {
             }
         }
         let target_slot = self.target_slot;
-        let matches: Vec<Extension> = std::mem::take(&mut self.slots)
-            .into_iter()
-            .enumerate()
-            .filter(|(index, _)| Some(*index) != target_slot)
-            .map(|(_, slot)| slot.into_extension())
-            .collect();
+        // A new vector of the exact size: collecting in place would keep
+        // the larger buffer of the slots for the life of the model.
+        let slots = std::mem::take(&mut self.slots);
+        let mut matches: Vec<Extension> =
+            Vec::with_capacity(slots.len() - usize::from(target_slot.is_some()));
+        matches.extend(
+            slots
+                .into_iter()
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != target_slot)
+                .map(|(_, slot)| slot.into_extension()),
+        );
         let rule = kind.takes_rule().then(|| RuleSpec {
             protocol: self.protocol.take(),
             source,

@@ -3,8 +3,8 @@
 //! libiptc does), and checking each table as the kernel does when it is
 //! committed.
 
+use foldhash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -97,7 +97,7 @@ impl TableState {
 
     /// Drops the name index after chains were renamed or deleted.
     fn forget_names(&self) {
-        *self.names.borrow_mut() = (HashMap::new(), 0);
+        *self.names.borrow_mut() = (HashMap::default(), 0);
     }
 
     /// What a second `*table` line without `--noflush` does: flush every
@@ -1180,7 +1180,7 @@ impl<'f> Reader<'f> {
                                     );
                                 }
                                 Target {
-                                    kind: TargetKind::Extension(extension),
+                                    kind: TargetKind::Extension(Box::new(extension)),
                                     span,
                                 }
                             }
@@ -1239,7 +1239,7 @@ impl<'f> Reader<'f> {
         for (chain_index, chain) in table.chains.iter().enumerate() {
             for rule in &chain.rules {
                 let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                    TargetKind::Extension(extension) => Some(extension),
+                    TargetKind::Extension(extension) => Some(&**extension),
                     _ => None,
                 });
                 for extension in extensions {
@@ -1586,7 +1586,7 @@ fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Opti
         }
         for rule in &chain.rules {
             let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                TargetKind::Extension(extension) => Some(extension),
+                TargetKind::Extension(extension) => Some(&**extension),
                 _ => None,
             });
             for extension in extensions.filter(|extension| extension.known) {

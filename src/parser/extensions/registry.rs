@@ -1,6 +1,6 @@
 //! The list of every extension fwlint knows, and lookup by name.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use super::{ExtensionDef, conn, mangle, packet, proto, targets};
@@ -30,7 +30,7 @@ fn slot(kind: ExtensionKind, family: Family) -> usize {
 fn index() -> &'static HashMap<&'static str, Slots> {
     static INDEX: OnceLock<HashMap<&'static str, Slots>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map: HashMap<&'static str, Slots> = HashMap::new();
+        let mut map: HashMap<&'static str, Slots> = HashMap::default();
         for def in all() {
             let entry = map.entry(def.name).or_default();
             for family in [Family::V4, Family::V6] {
