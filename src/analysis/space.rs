@@ -18,9 +18,19 @@ use smallvec::{SmallVec, smallvec};
 type Ranges = SmallVec<[(u128, u128); 1]>;
 
 /// A set of integers as sorted, disjoint, non-adjacent inclusive intervals.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(PartialEq, Eq, Hash, Default)]
 pub struct Intervals {
     ranges: Ranges,
+}
+
+impl Clone for Intervals {
+    /// A copy of the ranges in one go: the analysis clones cubes more than
+    /// anything else, and `SmallVec`'s own `clone` pushes item by item.
+    fn clone(&self) -> Self {
+        Intervals {
+            ranges: Ranges::from_slice(&self.ranges),
+        }
+    }
 }
 
 impl fmt::Debug for Intervals {
@@ -381,28 +391,33 @@ impl Cube {
     /// `self \ other` as disjoint cubes (at most one per field).
     #[must_use]
     pub fn subtract(&self, other: &Cube) -> Vec<Cube> {
-        if !self.overlaps(other) {
-            return vec![self.clone()];
-        }
-        let Some(common) = self.intersect(other) else {
-            return vec![self.clone()];
-        };
-        if common == *self {
-            return Vec::new();
-        }
         let mut pieces = Vec::new();
+        self.subtract_into(other, &mut pieces);
+        pieces
+    }
+
+    /// `self \ other` as disjoint cubes, appended to `pieces`.
+    pub fn subtract_into(&self, other: &Cube, pieces: &mut Vec<Cube>) {
+        if !self.overlaps(other) {
+            pieces.push(self.clone());
+            return;
+        }
         // Walk the fields: the piece for field i keeps fields before i
         // inside `other`, takes field i outside it, and the rest as is.
+        // The cubes overlap, so every field's intersection is non-empty;
+        // a field already inside `other` (the usual case) adds no piece
+        // and needs no new set.
+        let first_piece = pieces.len();
         let mut prefix = self.clone();
         macro_rules! interval_field {
             ($field:ident) => {{
-                let outside = prefix.$field.subtract(&other.$field);
-                if !outside.is_empty() {
+                if !prefix.$field.is_subset(&other.$field) {
+                    let outside = prefix.$field.subtract(&other.$field);
                     let mut piece = prefix.clone();
                     piece.$field = outside;
                     pieces.push(piece);
+                    prefix.$field = prefix.$field.intersect(&other.$field);
                 }
-                prefix.$field = common.$field.clone();
             }};
         }
         macro_rules! bit_field {
@@ -412,8 +427,8 @@ impl Cube {
                     let mut piece = prefix.clone();
                     piece.$field = outside;
                     pieces.push(piece);
+                    prefix.$field &= other.$field;
                 }
-                prefix.$field = common.$field;
             }};
         }
         interval_field!(src);
@@ -434,11 +449,17 @@ impl Cube {
                 let mut piece = prefix.clone();
                 piece.misc = (prefix.misc & !group) | outside;
                 pieces.push(piece);
+                prefix.misc &= !outside;
             }
-            prefix.misc = (prefix.misc & !group) | (common.misc & group);
         }
-        pieces.retain(|piece| !piece.is_empty());
-        pieces
+        let mut index = first_piece;
+        while index < pieces.len() {
+            if pieces[index].is_empty() {
+                pieces.remove(index);
+            } else {
+                index += 1;
+            }
+        }
     }
 
     /// The smallest cube holding both.
@@ -550,11 +571,7 @@ impl PacketSet {
     pub fn subtract_cube(&self, cube: &Cube) -> PacketSet {
         let mut cubes = Vec::with_capacity(self.cubes.len());
         for c in &self.cubes {
-            if c.overlaps(cube) {
-                cubes.extend(c.subtract(cube));
-            } else {
-                cubes.push(c.clone());
-            }
+            c.subtract_into(cube, &mut cubes);
         }
         PacketSet { cubes }
     }
