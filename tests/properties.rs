@@ -421,9 +421,10 @@ fn real_verdicts(program: &str, test: bool, rules: &[&str]) -> Vec<Option<String
 }
 
 /// The extensions a generated rule makes the kernel load: every `-m` and
-/// `-j` name, and the protocol match of `-p`.
+/// `-j` name, the protocol match of `-p`, and `tables`, the kernel's
+/// iptables itself.
 fn extensions_used(text: &str) -> Vec<&str> {
-    let mut used = Vec::new();
+    let mut used = vec!["tables"];
     let mut words = text.split_whitespace();
     while let Some(word) = words.next() {
         match (word, words.clone().next()) {
@@ -441,6 +442,7 @@ fn extensions_used(text: &str) -> Vec<&str> {
 /// A rule that loads wherever the kernel has `extension`'s module.
 fn probe(family: Family, extension: &str) -> Option<&'static str> {
     Some(match extension {
+        "tables" => "-j ACCEPT",
         "tcp" => "-p tcp -m tcp --dport 1",
         "udp" => "-p udp -m udp --dport 1",
         "icmp" if family == Family::V4 => "-p icmp -m icmp --icmp-type any",
