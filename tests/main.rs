@@ -19,6 +19,7 @@ mod meta;
 mod oracle;
 mod output;
 mod packs;
+mod properties;
 mod reader;
 mod robustness;
 mod suppressions;

@@ -205,7 +205,14 @@ fn extension(extension: &Extension, out: &mut String) {
         if option.negated {
             out.push_str(" !");
         }
-        let _ = write!(out, " --{}", option.name);
+        // `--syn` is only a shorthand: the kernel keeps the flags, and
+        // iptables-save prints `--tcp-flags FIN,SYN,RST,ACK SYN`. `--syn`
+        // takes no argument, so printing the flags after it would not load.
+        let name = match (&*option.name, &option.value) {
+            ("syn", Value::TcpFlags { .. }) => "tcp-flags",
+            (name, _) => name,
+        };
+        let _ = write!(out, " --{name}");
         if !matches!(option.value, Value::Flag) {
             out.push(' ');
             value(&option.value, out);
@@ -280,5 +287,31 @@ pub struct Display<'a>(pub &'a Rule);
 impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&rule(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Family;
+    use crate::parser::extensions::testing::{accepts, load};
+
+    /// iptables-save 1.8.9 prints `-p tcp --syn` and `-p tcp ! --syn`
+    /// (checked with iptables-legacy-restore and iptables-legacy-save in a
+    /// network namespace) with `--tcp-flags`.
+    #[test]
+    fn syn_prints_as_iptables_save_prints_it() {
+        let printed = super::rule(&accepts("-p tcp --syn -j ACCEPT"));
+        assert_eq!(
+            printed,
+            "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j ACCEPT"
+        );
+        let printed = super::rule(&accepts("-p tcp ! --syn --dport 22 -j ACCEPT"));
+        assert_eq!(
+            printed,
+            "-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN --dport 22 -j ACCEPT"
+        );
+        let (loadable, diagnostics, reread) = load(Family::V4, "filter", "INPUT", &printed);
+        assert!(loadable, "{printed}: {diagnostics:?}");
+        assert_eq!(super::rule(&reread.expect("one rule")), printed);
     }
 }

@@ -59,11 +59,15 @@ pub fn physical_lines(text: &str) -> impl Iterator<Item = PhysicalLine<'_>> + '_
         let line_span = Span::from_range(line_start..line_start + line.len());
         let mut pieces = Vec::new();
         // fgets keeps up to LINE_BUFFER - 1 bytes per call, newline included.
+        // When only the newline is left over, the next call reads it as an
+        // empty line, which iptables-restore skips: the line is whole, but
+        // iptables sees no newline at its end.
         let capacity = LINE_BUFFER - 1;
         let mut piece_start = 0usize;
         loop {
-            let remaining = line.len() - piece_start + usize::from(newline);
+            let remaining = line.len() - piece_start;
             let last = remaining <= capacity;
+            let newline_fits = remaining < capacity;
             let piece_end = if last {
                 line.len()
             } else {
@@ -77,7 +81,7 @@ pub fn physical_lines(text: &str) -> impl Iterator<Item = PhysicalLine<'_>> + '_
             pieces.push(PhysicalLine {
                 text: content,
                 start: u32::try_from(line_start + piece_start).unwrap_or(u32::MAX),
-                newline: last && newline && !nul,
+                newline: last && newline_fits && newline && !nul,
                 continuation: piece_start > 0,
                 split: !last || piece_start > 0,
                 line_span,
@@ -121,6 +125,23 @@ mod tests {
         assert!(lines[1].continuation);
         let fits = format!("{}\n", "x".repeat(LINE_BUFFER - 2));
         assert_eq!(physical_lines(&fits).count(), 1);
+    }
+
+    /// A line that fills the buffer exactly leaves only its newline to the
+    /// next read: iptables-restore 1.8.9 loads such a line (checked with
+    /// iptables-legacy-restore), one byte more and it does not.
+    #[test]
+    fn a_line_that_fills_the_buffer_is_whole() {
+        let full = format!("-A INPUT {}\n", "x".repeat(LINE_BUFFER - 1 - 9));
+        let lines: Vec<_> = physical_lines(&full).collect();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].text.len(), LINE_BUFFER - 1);
+        assert!(!lines[0].split && !lines[0].newline);
+        let over = format!("-A INPUT {}\n", "x".repeat(LINE_BUFFER - 9));
+        let lines: Vec<_> = physical_lines(&over).collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].split && lines[1].continuation);
+        assert_eq!(lines[1].text, "x");
     }
 
     #[test]
