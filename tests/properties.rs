@@ -489,7 +489,7 @@ fn missing_modules<'a>(program: &str, family: Family, rules: &[&'a str]) -> Vec<
 
 fn uses_unknown_extension(rule: &fwlint::model::Rule) -> bool {
     let target = match &rule.target.kind {
-        fwlint::model::TargetKind::Extension(target) => Some(target),
+        fwlint::model::TargetKind::Extension(target) => Some(&**target),
         _ => None,
     };
     rule.matches
