@@ -845,14 +845,14 @@ impl<'t> Evaluator<'t> {
             match removal {
                 Removal::Nothing => {}
                 Removal::Cube => {
-                    work += set.len();
+                    work += set.cost();
                     set = set.subtract_cube(cube);
                 }
                 Removal::CubeExcept(back) => {
                     if !set.overlaps_cube(cube) {
                         continue;
                     }
-                    work += set.len() * (1 + back.len());
+                    work += set.cost() * (1 + back.cost());
                     let kept = set.intersect(back);
                     set = set.subtract_cube(cube);
                     set.extend(kept);

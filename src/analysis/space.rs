@@ -216,6 +216,10 @@ impl Intervals {
     }
 }
 
+/// How many ranges beyond one per field cost as much as one more cube in
+/// [`PacketSet::cost`].
+const RANGES_PER_CUBE_COST: usize = 16;
+
 /// The fields of a cube, in order.
 pub const FIELDS: usize = 12;
 
@@ -350,6 +354,22 @@ impl Cube {
             misc: self.misc & other.misc,
         };
         (!cube.is_empty()).then_some(cube)
+    }
+
+    /// How many ranges the interval fields hold beyond one each.
+    #[must_use]
+    pub fn extra_ranges(&self) -> usize {
+        [
+            &self.src,
+            &self.dst,
+            &self.proto,
+            &self.sport,
+            &self.dport,
+            &self.icmp,
+        ]
+        .iter()
+        .map(|field| field.ranges.len().saturating_sub(1))
+        .sum()
     }
 
     /// Do the cubes share a packet? Without allocating.
@@ -644,6 +664,18 @@ impl PacketSet {
             rest.iter()
                 .fold(first.clone(), |hull, cube| hull.hull(cube)),
         )
+    }
+
+    /// What an operation on the set costs, in cubes of ordinary size: a
+    /// cube whose fields hold many ranges (a flow less thousands of single
+    /// addresses) costs as much as many cubes, so that budgets counted in
+    /// cubes bound the time too.
+    #[must_use]
+    pub fn cost(&self) -> usize {
+        self.cubes
+            .iter()
+            .map(|cube| 1 + cube.extra_ranges() / RANGES_PER_CUBE_COST)
+            .sum()
     }
 
     /// Does some cube of the set meet `cube`?
