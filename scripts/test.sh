@@ -4,13 +4,14 @@
 # tests, iproute2 for network namespaces, chromium and npm to render the
 # Mermaid diagrams with the real mermaid package, strace to show that fwlint
 # starts no program and opens no socket, GNU time to measure peak memory,
-# a C++ compiler for libFuzzer in the fuzz smoke run); as
+# a C++ compiler for libFuzzer in the fuzz smoke run, Graphviz to draw the
+# DOT output of `fwlint graph`); as
 # another user it installs nothing, and the tests that need root or those
 # tools say they skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iptables iproute2 conntrack chromium strace time g++)
+packages=(iptables iproute2 conntrack chromium strace time g++ graphviz)
 # npm fetches the pinned mermaid package into target/ for the rendering test.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
