@@ -3,7 +3,10 @@
 
 use crate::analysis::eval::{Action, Decided, Evaluator};
 use crate::analysis::space::{Intervals, PacketSet};
-use crate::analysis::{Decision, Flow, Place};
+use crate::analysis::{Analysis, Decision, Flow, Place};
+use crate::lints::FileFacts;
+use crate::lints::rules::first_catch_all;
+use crate::model::{Chain, Rule};
 
 /// Why a rule never matches a packet.
 pub enum Dead {
@@ -19,6 +22,39 @@ pub enum Dead {
         /// The packets it would match, as they enter its chain.
         packets: PacketSet,
     },
+}
+
+/// The rules `shadowed-rule` and `redundant-rule` judge, in file order:
+/// those of every table the analysis saw whole, each chain up to and
+/// including its first catch-all (the rules after one are
+/// `unreachable-rule`'s), with the chain and rule indexes the evaluator
+/// knows them by.
+pub fn judged_rules<'a, 'r>(
+    analysis: &'a Analysis<'r>,
+    facts: &'a FileFacts,
+) -> impl Iterator<Item = (&'a Evaluator<'r>, usize, &'r Chain, usize, &'r Rule)> + 'a {
+    analysis
+        .tables
+        .iter()
+        .filter(move |table| !facts.incomplete(table.kind))
+        .flat_map(|table| {
+            let evaluator = &table.evaluator;
+            evaluator
+                .table
+                .chains
+                .iter()
+                .enumerate()
+                .flat_map(move |(chain_index, chain)| {
+                    let judged = first_catch_all(&chain.rules)
+                        .map_or(chain.rules.len(), |(position, _)| position + 1);
+                    chain.rules[..judged]
+                        .iter()
+                        .enumerate()
+                        .map(move |(rule_index, rule)| {
+                            (evaluator, chain_index, chain, rule_index, rule)
+                        })
+                })
+        })
 }
 
 /// Why rule `rule` of chain `chain` is dead, if it is: no packet that may

@@ -1,7 +1,7 @@
 //! FW302 `redundant-rule`: a rule whose removal changes no packet's fate.
 
-use super::flow::{Dead, dead, decided_the_same_below, name_place, own_decision};
-use super::rules::{first_catch_all, join_lines as join};
+use super::flow::{Dead, dead, decided_the_same_below, judged_rules, name_place, own_decision};
+use super::rules::join_lines as join;
 use super::{FileContext, Lint};
 use crate::analysis::Place;
 use crate::analysis::eval::Evaluator;
@@ -66,83 +66,55 @@ impl Lint for RedundantRule {
         let mut findings = Vec::new();
         {
             let analysis = cx.analysis();
-            for table in &analysis.tables {
-                if cx.facts.incomplete(table.kind) {
-                    continue;
-                }
-                let evaluator = &table.evaluator;
-                for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
-                    let catch_all = first_catch_all(&chain.rules).map(|(position, _)| position);
-                    for (rule_index, rule) in chain.rules.iter().enumerate() {
-                        if catch_all.is_some_and(|position| rule_index > position) {
-                            continue;
+            for (evaluator, chain_index, _, rule_index, rule) in judged_rules(analysis, cx.facts) {
+                let own = own_decision(evaluator, chain_index, rule_index);
+                match dead(evaluator, chain_index, rule_index) {
+                    Some(Dead::Taken { by, returned, .. }) => {
+                        let same = own.is_some()
+                            && !returned
+                            && !by.is_empty()
+                            && !repeats(evaluator, chain_index, rule_index, &by)
+                            && by
+                                .iter()
+                                .all(|(_, decision)| Some(decision) == own.as_ref());
+                        if same {
+                            let places: Vec<Place> = by.iter().map(|(place, _)| *place).collect();
+                            findings.push((
+                                rule.span,
+                                true,
+                                own.clone(),
+                                places
+                                    .into_iter()
+                                    .map(|place| {
+                                        (
+                                            evaluator.span_of(place),
+                                            name_place(evaluator, cx.source, place, chain_index),
+                                        )
+                                    })
+                                    .collect::<Vec<_>>(),
+                            ));
                         }
-                        let own = own_decision(evaluator, chain_index, rule_index);
-                        match dead(evaluator, chain_index, rule_index) {
-                            Some(Dead::Taken { by, returned, .. }) => {
-                                let same = own.is_some()
-                                    && !returned
-                                    && !by.is_empty()
-                                    && !repeats(evaluator, chain_index, rule_index, &by)
-                                    && by
-                                        .iter()
-                                        .all(|(_, decision)| Some(decision) == own.as_ref());
-                                if same {
-                                    let places: Vec<Place> =
-                                        by.iter().map(|(place, _)| *place).collect();
-                                    findings.push((
-                                        rule.span,
-                                        true,
-                                        own.clone(),
-                                        places
-                                            .into_iter()
-                                            .map(|place| {
-                                                (
-                                                    evaluator.span_of(place),
-                                                    name_place(
-                                                        evaluator,
-                                                        cx.source,
-                                                        place,
-                                                        chain_index,
-                                                    ),
-                                                )
-                                            })
-                                            .collect::<Vec<_>>(),
-                                    ));
-                                }
-                            }
-                            Some(Dead::NeverEntered) => {}
-                            None => {
-                                if let Some(places) =
-                                    decided_the_same_below(evaluator, chain_index, rule_index)
-                                    && !covers_a_later_copy(
-                                        evaluator,
-                                        chain_index,
-                                        rule_index,
-                                        &places,
-                                    )
-                                {
-                                    findings.push((
-                                        rule.span,
-                                        false,
-                                        own.clone(),
-                                        places
-                                            .into_iter()
-                                            .map(|place| {
-                                                (
-                                                    evaluator.span_of(place),
-                                                    name_place(
-                                                        evaluator,
-                                                        cx.source,
-                                                        place,
-                                                        chain_index,
-                                                    ),
-                                                )
-                                            })
-                                            .collect(),
-                                    ));
-                                }
-                            }
+                    }
+                    Some(Dead::NeverEntered) => {}
+                    None => {
+                        if let Some(places) =
+                            decided_the_same_below(evaluator, chain_index, rule_index)
+                            && !covers_a_later_copy(evaluator, chain_index, rule_index, &places)
+                        {
+                            findings.push((
+                                rule.span,
+                                false,
+                                own.clone(),
+                                places
+                                    .into_iter()
+                                    .map(|place| {
+                                        (
+                                            evaluator.span_of(place),
+                                            name_place(evaluator, cx.source, place, chain_index),
+                                        )
+                                    })
+                                    .collect(),
+                            ));
                         }
                     }
                 }

@@ -1,8 +1,8 @@
 //! FW107 `shadowed-rule`: a rule whose packets earlier rules all decide
 //! otherwise, following jumps, gotos, RETURN and policies.
 
-use super::flow::{Dead, dead, name_place, own_decision, via_jump};
-use super::rules::{first_catch_all, join_lines as join};
+use super::flow::{Dead, dead, judged_rules, name_place, own_decision, via_jump};
+use super::rules::join_lines as join;
 use super::{FileContext, Lint};
 use crate::analysis::eval::{Action, Evaluator};
 use crate::analysis::space::PacketSet;
@@ -66,59 +66,43 @@ impl Lint for ShadowedRule {
         let mut findings = Vec::new();
         {
             let analysis = cx.analysis();
-            for table in &analysis.tables {
-                if cx.facts.incomplete(table.kind) {
+            for (evaluator, chain_index, chain, rule_index, rule) in
+                judged_rules(analysis, cx.facts)
+            {
+                let Some(Dead::Taken {
+                    by,
+                    returned,
+                    packets,
+                }) = dead(evaluator, chain_index, rule_index)
+                else {
+                    continue;
+                };
+                let own = own_decision(evaluator, chain_index, rule_index);
+                let all_same = own.is_some()
+                    && !returned
+                    && by
+                        .iter()
+                        .all(|(_, decision)| Some(decision) == own.as_ref());
+                if all_same {
+                    // Decided the same way before: `redundant-rule`.
                     continue;
                 }
-                let evaluator = &table.evaluator;
-                for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
-                    let catch_all = first_catch_all(&chain.rules).map(|(position, _)| position);
-                    for (rule_index, rule) in chain.rules.iter().enumerate() {
-                        if catch_all.is_some_and(|position| rule_index > position) {
-                            continue;
-                        }
-                        let Some(Dead::Taken {
-                            by,
-                            returned,
-                            packets,
-                        }) = dead(evaluator, chain_index, rule_index)
-                        else {
-                            continue;
-                        };
-                        let own = own_decision(evaluator, chain_index, rule_index);
-                        let all_same = own.is_some()
-                            && !returned
-                            && by
-                                .iter()
-                                .all(|(_, decision)| Some(decision) == own.as_ref());
-                        if all_same {
-                            // Decided the same way before: `redundant-rule`.
-                            continue;
-                        }
-                        let takers = name_takers(
-                            evaluator,
-                            cx.source,
-                            chain_index,
-                            rule_index,
-                            &by,
-                            &packets,
-                        );
-                        let own_callee = match evaluator.action(chain_index, rule_index).0 {
-                            Action::Jump(callee) | Action::Goto(callee) => Some(callee),
-                            _ => None,
-                        };
-                        if !returned
-                            && own_callee.is_some()
-                            && takers.iter().all(|taker| taker.via == own_callee)
-                        {
-                            // An earlier jump to the same chain already
-                            // sends it every packet: a repeat, not a
-                            // contradiction.
-                            continue;
-                        }
-                        findings.push((rule.span, chain.name.clone(), takers, returned));
-                    }
+                let takers =
+                    name_takers(evaluator, cx.source, chain_index, rule_index, &by, &packets);
+                let own_callee = match evaluator.action(chain_index, rule_index).0 {
+                    Action::Jump(callee) | Action::Goto(callee) => Some(callee),
+                    _ => None,
+                };
+                if !returned
+                    && own_callee.is_some()
+                    && takers.iter().all(|taker| taker.via == own_callee)
+                {
+                    // An earlier jump to the same chain already
+                    // sends it every packet: a repeat, not a
+                    // contradiction.
+                    continue;
                 }
+                findings.push((rule.span, chain.name.clone(), takers, returned));
             }
         }
         for (span, chain, takers, returned) in findings {
