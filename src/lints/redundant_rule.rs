@@ -68,6 +68,19 @@ impl Lint for RedundantRule {
             let analysis = cx.analysis();
             for (evaluator, chain_index, _, rule_index, rule) in judged_rules(analysis, cx.facts) {
                 let own = own_decision(evaluator, chain_index, rule_index);
+                // The deciding places with their spans and names, as the
+                // finding shows them.
+                let named = |places: Vec<Place>| -> Vec<_> {
+                    places
+                        .into_iter()
+                        .map(|place| {
+                            (
+                                evaluator.span_of(place),
+                                name_place(evaluator, cx.source, place, chain_index),
+                            )
+                        })
+                        .collect()
+                };
                 match dead(evaluator, chain_index, rule_index) {
                     Some(Dead::Taken { by, returned, .. }) => {
                         let same = own.is_some()
@@ -79,20 +92,7 @@ impl Lint for RedundantRule {
                                 .all(|(_, decision)| Some(decision) == own.as_ref());
                         if same {
                             let places: Vec<Place> = by.iter().map(|(place, _)| *place).collect();
-                            findings.push((
-                                rule.span,
-                                true,
-                                own.clone(),
-                                places
-                                    .into_iter()
-                                    .map(|place| {
-                                        (
-                                            evaluator.span_of(place),
-                                            name_place(evaluator, cx.source, place, chain_index),
-                                        )
-                                    })
-                                    .collect::<Vec<_>>(),
-                            ));
+                            findings.push((rule.span, true, own.clone(), named(places)));
                         }
                     }
                     Some(Dead::NeverEntered) => {}
@@ -101,20 +101,7 @@ impl Lint for RedundantRule {
                             decided_the_same_below(evaluator, chain_index, rule_index)
                             && !covers_a_later_copy(evaluator, chain_index, rule_index, &places)
                         {
-                            findings.push((
-                                rule.span,
-                                false,
-                                own.clone(),
-                                places
-                                    .into_iter()
-                                    .map(|place| {
-                                        (
-                                            evaluator.span_of(place),
-                                            name_place(evaluator, cx.source, place, chain_index),
-                                        )
-                                    })
-                                    .collect(),
-                            ));
+                            findings.push((rule.span, false, own.clone(), named(places)));
                         }
                     }
                 }
