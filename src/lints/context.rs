@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use std::cell::OnceCell;
 
+use super::flow::{Dead, dead, judged_rules};
 use crate::analysis::{Analysis, Host, HostProfile};
 use crate::diagnostics::{Diagnostic, Label, LintMeta};
 use crate::model::graph::JumpGraph;
@@ -45,6 +46,10 @@ pub struct FileContext<'a> {
     replaced: Vec<(&'static str, Span)>,
     graphs: HashMap<TableKind, JumpGraph>,
     analysis: OnceCell<Analysis<'a>>,
+    /// What [`super::flow::dead`] finds for the rules it judges, computed
+    /// once for the two lints that ask (shadowed-rule, redundant-rule): by
+    /// table, chain and rule index; live rules are absent.
+    dead_rules: OnceCell<foldhash::HashMap<(TableKind, usize, usize), Dead>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -59,6 +64,7 @@ impl<'a> FileContext<'a> {
             replaced: Vec::new(),
             graphs: HashMap::new(),
             analysis: OnceCell::new(),
+            dead_rules: OnceCell::new(),
         }
     }
 
@@ -76,6 +82,22 @@ impl<'a> FileContext<'a> {
             let host = Host::new(self.ruleset, &self.facts.host);
             Analysis::new(self.ruleset, host)
         })
+    }
+
+    /// Why rule `rule` of chain `chain` of table `table` never matches, if
+    /// the analysis proves it (see [`super::flow::dead`]); `None` for a
+    /// live rule or one the flow lints do not judge.
+    pub fn dead_rule(&self, table: TableKind, chain: usize, rule: usize) -> Option<&Dead> {
+        self.dead_rules
+            .get_or_init(|| {
+                judged_rules(self.analysis(), self.facts)
+                    .filter_map(|(evaluator, chain, _, rule, _)| {
+                        dead(evaluator, chain, rule)
+                            .map(|found| ((evaluator.table.kind, chain, rule), found))
+                    })
+                    .collect()
+            })
+            .get(&(table, chain, rule))
     }
 
     #[must_use]

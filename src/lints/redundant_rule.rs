@@ -1,6 +1,6 @@
 //! FW302 `redundant-rule`: a rule whose removal changes no packet's fate.
 
-use super::flow::{Dead, dead, decided_the_same_below, judged_rules, name_place, own_decision};
+use super::flow::{Dead, decided_the_same_below, judged_rules, name_place, own_decision};
 use super::rules::join_lines as join;
 use super::{FileContext, Lint};
 use crate::analysis::Place;
@@ -81,7 +81,7 @@ impl Lint for RedundantRule {
                         })
                         .collect()
                 };
-                match dead(evaluator, chain_index, rule_index) {
+                match cx.dead_rule(evaluator.table.kind, chain_index, rule_index) {
                     Some(Dead::Taken { by, returned, .. }) => {
                         let same = own.is_some()
                             && !returned

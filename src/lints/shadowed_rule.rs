@@ -1,7 +1,7 @@
 //! FW107 `shadowed-rule`: a rule whose packets earlier rules all decide
 //! otherwise, following jumps, gotos, RETURN and policies.
 
-use super::flow::{Dead, dead, judged_rules, name_place, own_decision, via_jump};
+use super::flow::{Dead, judged_rules, name_place, own_decision, via_jump};
 use super::rules::join_lines as join;
 use super::{FileContext, Lint};
 use crate::analysis::eval::{Action, Evaluator};
@@ -73,7 +73,7 @@ impl Lint for ShadowedRule {
                     by,
                     returned,
                     packets,
-                }) = dead(evaluator, chain_index, rule_index)
+                }) = cx.dead_rule(evaluator.table.kind, chain_index, rule_index)
                 else {
                     continue;
                 };
@@ -102,7 +102,7 @@ impl Lint for ShadowedRule {
                     // contradiction.
                     continue;
                 }
-                findings.push((rule.span, chain.name.clone(), takers, returned));
+                findings.push((rule.span, chain.name.clone(), takers, *returned));
             }
         }
         for (span, chain, takers, returned) in findings {
