@@ -86,7 +86,7 @@ impl Lint for RedundantRule {
                         let same = own.is_some()
                             && !returned
                             && !by.is_empty()
-                            && !repeats(evaluator, chain_index, rule_index, &by)
+                            && !repeats(evaluator, chain_index, rule_index, by)
                             && by
                                 .iter()
                                 .all(|(_, decision)| Some(decision) == own.as_ref());

@@ -88,7 +88,7 @@ impl Lint for ShadowedRule {
                     continue;
                 }
                 let takers =
-                    name_takers(evaluator, cx.source, chain_index, rule_index, &by, &packets);
+                    name_takers(evaluator, cx.source, chain_index, rule_index, by, packets);
                 let own_callee = match evaluator.action(chain_index, rule_index).0 {
                     Action::Jump(callee) | Action::Goto(callee) => Some(callee),
                     _ => None,
