@@ -2,11 +2,13 @@
 //! and redundant rules: which earlier rules take a rule's packets.
 
 use crate::analysis::eval::{Action, Decided, Evaluator};
+use crate::analysis::nat::DestinationNat;
+use crate::analysis::space::Cube;
 use crate::analysis::space::{Intervals, PacketSet};
 use crate::analysis::{Analysis, Decision, Flow, Place};
 use crate::lints::FileFacts;
 use crate::lints::rules::first_catch_all;
-use crate::model::{Chain, Rule};
+use crate::model::{Chain, Hook, Rule, TableKind};
 
 /// Why a rule never matches a packet.
 pub enum Dead {
@@ -22,6 +24,44 @@ pub enum Dead {
         /// The packets it would match, as they enter its chain.
         packets: PacketSet,
     },
+}
+
+/// What the lints about destination NAT read: the filter and nat tables
+/// as analysed, the `DNAT`/`REDIRECT` rules of nat `PREROUTING`, and which
+/// filter chains `FORWARD` and `INPUT` reach.
+pub struct DnatView<'a, 'r> {
+    pub nats: &'a [DestinationNat],
+    pub filter: &'a Evaluator<'r>,
+    pub nat: &'a Evaluator<'r>,
+    pub universe: Cube,
+    /// Per chain of the filter table: reached from `FORWARD`, from `INPUT`.
+    pub forward: Vec<bool>,
+    pub input: Vec<bool>,
+}
+
+/// The [`DnatView`] of a file, when both tables were read whole and nat
+/// `PREROUTING` rewrites destinations in a way fwlint can follow.
+pub fn dnat_view<'a, 'r>(
+    analysis: &'a Analysis<'r>,
+    facts: &FileFacts,
+) -> Option<DnatView<'a, 'r>> {
+    if facts.incomplete(TableKind::Filter) || facts.incomplete(TableKind::Nat) {
+        return None;
+    }
+    let nats = analysis.destination_nats();
+    if nats.is_empty() {
+        return None;
+    }
+    let filter = &analysis.table(TableKind::Filter)?.evaluator;
+    let nat = &analysis.table(TableKind::Nat)?.evaluator;
+    Some(DnatView {
+        nats,
+        filter,
+        nat,
+        universe: analysis.universe(),
+        forward: chains_of_hook(filter, Hook::Forward),
+        input: chains_of_hook(filter, Hook::Input),
+    })
 }
 
 /// The rules `shadowed-rule` and `redundant-rule` judge, in file order:

@@ -2,14 +2,14 @@
 //! destination a connection had before `DNAT` or `REDIRECT`, in a chain
 //! that sees it only after the rewrite.
 
-use super::flow::{chains_of_hook, describe_addresses, describe_ports, line_name};
+use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_name};
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, DestinationNat, NatsByPort, across_hooks};
 use crate::analysis::space::{Cube, Intervals, PacketSet};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
-use crate::model::{Hook, Rule, TableKind, TargetKind};
+use crate::model::{Rule, TargetKind};
 
 declare_code! {
     /// ## What it does
@@ -135,33 +135,26 @@ impl Lint for ForwardMatchesPreNatAddress {
     }
 
     fn check_file(&self, cx: &mut FileContext<'_>) {
-        if cx.facts.incomplete(TableKind::Filter) || cx.facts.incomplete(TableKind::Nat) {
-            return;
-        }
         let mut findings = Vec::new();
         {
-            let analysis = cx.analysis();
-            let nats = analysis.destination_nats();
-            let Some(filter) = analysis.table(TableKind::Filter) else {
+            let Some(view) = dnat_view(cx.analysis(), cx.facts) else {
                 return;
             };
-            if nats.is_empty() {
-                return;
-            }
-            let nat_table = &analysis
-                .table(TableKind::Nat)
-                .expect("nats come from it")
-                .evaluator;
-            let evaluator = &filter.evaluator;
-            let universe = analysis.universe();
+            let DnatView {
+                nats,
+                filter: evaluator,
+                nat: nat_table,
+                universe,
+                forward,
+                input,
+            } = &view;
+            let family = cx.ruleset.family;
             let named: Vec<NamedDestination<'_>> = nats
                 .iter()
-                .map(|nat| NamedDestination::new(nat, &universe))
+                .map(|nat| NamedDestination::new(nat, universe))
                 .collect();
             let by_port = NatsByPort::new(named.iter().map(|destination| &destination.ports));
             let every_nat: Vec<usize> = (0..named.len()).collect();
-            let forward = chains_of_hook(evaluator, Hook::Forward);
-            let input = chains_of_hook(evaluator, Hook::Input);
             let any_elsewhere = nats
                 .iter()
                 .any(|nat| nat.destination == Destination::Elsewhere);
@@ -186,7 +179,7 @@ impl Lint for ForwardMatchesPreNatAddress {
                     if matched.dst == universe.dst && matched.dport == universe.dport {
                         continue;
                     }
-                    let cube = across_hooks(matched, &universe);
+                    let cube = across_hooks(matched, universe);
                     // A rule about a port concerns only the rules that
                     // name its first port.
                     let candidates = match cube.dport.ranges().first() {
@@ -196,11 +189,11 @@ impl Lint for ForwardMatchesPreNatAddress {
                     for destination in candidates.iter().map(|&index| &named[index]) {
                         let nat = destination.nat;
                         let (seen_in, hook_name) = match nat.destination {
-                            Destination::Elsewhere => (&forward, "FORWARD"),
-                            Destination::ThisHost => (&input, "INPUT"),
+                            Destination::Elsewhere => (forward, "FORWARD"),
+                            Destination::ThisHost => (input, "INPUT"),
                         };
                         if !seen_in[chain_index]
-                            || !destination.named_by(&cube, &universe)
+                            || !destination.named_by(&cube, universe)
                             || !nat.original.overlaps_cube(&cube)
                             || destination.translated.overlaps_cube(&cube)
                         {
@@ -216,10 +209,10 @@ impl Lint for ForwardMatchesPreNatAddress {
                             rule.span,
                             format!(
                                 "this rule matches the destination that connections have before the {kind} at {nat_line}: `{hook_name}` sees them after it, addressed to {}, so this rule never matches them",
-                                rewritten(nat, analysis.family)
+                                rewritten(nat, family)
                             ),
                             nat_rule.span,
-                            format!("rewrites the destination to {} before `{hook_name}`", rewritten(nat, analysis.family)),
+                            format!("rewrites the destination to {} before `{hook_name}`", rewritten(nat, family)),
                         ));
                         break;
                     }

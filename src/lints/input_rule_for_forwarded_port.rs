@@ -2,14 +2,13 @@
 //! `DNAT` sends to another host, whose connections therefore never reach
 //! `INPUT`.
 
-use super::flow::{chains_of_hook, describe_addresses, describe_ports, line_name};
+use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_name};
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, NatsByPort, across_hooks};
 use crate::analysis::space::Intervals;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
-use crate::model::{Hook, TableKind};
 
 declare_code! {
     /// ## What it does
@@ -63,31 +62,27 @@ impl Lint for InputRuleForForwardedPort {
     }
 
     fn check_file(&self, cx: &mut FileContext<'_>) {
-        if cx.facts.incomplete(TableKind::Filter) || cx.facts.incomplete(TableKind::Nat) {
-            return;
-        }
         let mut findings = Vec::new();
         {
-            let analysis = cx.analysis();
-            let nats: Vec<_> = analysis
-                .destination_nats()
+            let Some(view) = dnat_view(cx.analysis(), cx.facts) else {
+                return;
+            };
+            let DnatView {
+                nats,
+                filter: evaluator,
+                nat: nat_table,
+                universe,
+                forward,
+                input,
+            } = &view;
+            let family = cx.ruleset.family;
+            let nats: Vec<_> = nats
                 .iter()
                 .filter(|nat| nat.destination == Destination::Elsewhere)
                 .collect();
-            let Some(filter) = analysis.table(TableKind::Filter) else {
-                return;
-            };
             if nats.is_empty() {
                 return;
             }
-            let nat_table = &analysis
-                .table(TableKind::Nat)
-                .expect("nats come from it")
-                .evaluator;
-            let evaluator = &filter.evaluator;
-            let universe = analysis.universe();
-            let input = chains_of_hook(evaluator, Hook::Input);
-            let forward = chains_of_hook(evaluator, Hook::Forward);
             let nat_ports: Vec<Intervals> = nats
                 .iter()
                 .map(|nat| {
@@ -120,7 +115,7 @@ impl Lint for InputRuleForForwardedPort {
                     if matched.dport == universe.dport {
                         continue;
                     }
-                    let cube = across_hooks(matched, &universe);
+                    let cube = across_hooks(matched, universe);
                     // Every port of the rule must be forwarded, its first
                     // one among them.
                     for nat in by_port
@@ -149,7 +144,7 @@ impl Lint for InputRuleForForwardedPort {
                             .to_addresses
                             .as_ref()
                             .map_or_else(String::new, |addresses| {
-                                describe_addresses(addresses, analysis.family)
+                                describe_addresses(addresses, family)
                             });
                         let to = match &nat.to_ports {
                             Some(ports) => format!("{to}:{}", describe_ports(ports)),
