@@ -4,12 +4,14 @@
 //! that point into the TOML; and the pre-commit hook and GitHub Action
 //! definitions.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 use fwlint::config::{Config, Discovery, Overrides};
 use fwlint::engine::{self, Settings};
 use fwlint::source::SourceFile;
+
+use crate::support::{fwlint_in as fwlint, stdout_json as json};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,27 +19,6 @@ fn root() -> PathBuf {
 
 fn project() -> PathBuf {
     root().join("tests/fixtures/config/project")
-}
-
-fn fwlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("fwlint runs")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "no JSON ({error}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
 }
 
 /// The codes reported for the file whose path ends with `file`.

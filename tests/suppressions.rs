@@ -2,29 +2,7 @@
 //! how suppressed findings appear in each output, `--no-ignores`, and the
 //! `unused-suppression` reports.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn fwlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("fwlint runs")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "no JSON ({error}): {}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
+use crate::support::{fwlint_in as fwlint, stdout_json as json};
 
 /// A ruleset without findings at warning level or above, with `lines`
 /// where the service rules go.

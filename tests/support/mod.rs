@@ -172,3 +172,28 @@ pub fn live_verdict(family: Family, text: &str) -> LiveVerdict {
         stderr: format!("{test_err}{load_err}"),
     }
 }
+
+/// Runs the fwlint binary in `dir` with `args`, outside any GitHub Actions
+/// environment, with no standard input.
+pub fn fwlint_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fwlint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("fwlint runs")
+}
+
+/// The JSON fwlint wrote on standard output (the test fails with both
+/// outputs when it is not JSON).
+pub fn stdout_json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "no JSON ({error}): {}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
