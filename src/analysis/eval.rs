@@ -150,6 +150,9 @@ pub enum Action {
     Unknown,
 }
 
+/// What one rule does, and the NAT rewrite of its decision, if any.
+pub type RuleAction = (Action, Option<Box<Rewrite>>);
+
 /// A NAT rewrite a decision makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rewrite {
@@ -222,7 +225,7 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
                         counters: None,
                     });
                     let text = text.trim_start_matches("-j ").to_string();
-                    match target.name.as_str() {
+                    match target.name.as_ref() {
                         "REJECT" => (Action::Decide(Decision::Reject), None),
                         "DNAT" => {
                             let range = target.option("to-destination").and_then(|option| {
@@ -350,7 +353,9 @@ impl Run<'_> {
 pub struct Evaluator<'t> {
     pub table: &'t Table,
     pub matches: Vec<Vec<RuleMatch>>,
-    actions: Vec<Vec<(Action, Option<Rewrite>)>>,
+    /// What each rule does; the rare rewrite is boxed, as a large file
+    /// holds one entry per rule.
+    actions: Vec<Vec<RuleAction>>,
     indexes: Vec<ChainIndex>,
     /// Per chain, per rule: an earlier rule of the chain with the same
     /// cube that takes every packet it matches, if any. Copies are common
@@ -376,7 +381,10 @@ impl<'t> Evaluator<'t> {
                 chain
                     .rules
                     .iter()
-                    .map(|rule| action_of(table, rule))
+                    .map(|rule| {
+                        let (action, rewrite) = action_of(table, rule);
+                        (action, rewrite.map(Box::new))
+                    })
                     .collect()
             })
             .collect();
@@ -390,35 +398,27 @@ impl<'t> Evaluator<'t> {
         let copy_of = matches
             .iter()
             .zip(&actions)
-            .map(
-                |(rules, actions): (&Vec<RuleMatch>, &Vec<(Action, Option<Rewrite>)>)| {
-                    let mut first: HashMap<&Cube, u32, BuildHasherDefault<CubeHasher>> =
-                        HashMap::with_capacity_and_hasher(
-                            rules.len(),
-                            BuildHasherDefault::default(),
-                        );
-                    rules
-                        .iter()
-                        .zip(actions)
-                        .enumerate()
-                        .map(|(position, (rule, (action, _)))| {
-                            let takes_all = rule.certain
-                                && matches!(
-                                    action,
-                                    Action::Decide(_) | Action::Return | Action::Goto(_)
-                                );
-                            let earlier = first.get(&rule.cube).copied();
-                            if takes_all && earlier.is_none() {
-                                first.insert(
-                                    &rule.cube,
-                                    u32::try_from(position).unwrap_or(u32::MAX),
-                                );
-                            }
-                            earlier
-                        })
-                        .collect()
-                },
-            )
+            .map(|(rules, actions): (&Vec<RuleMatch>, &Vec<RuleAction>)| {
+                let mut first: HashMap<&Cube, u32, BuildHasherDefault<CubeHasher>> =
+                    HashMap::with_capacity_and_hasher(rules.len(), BuildHasherDefault::default());
+                rules
+                    .iter()
+                    .zip(actions)
+                    .enumerate()
+                    .map(|(position, (rule, (action, _)))| {
+                        let takes_all = rule.certain
+                            && matches!(
+                                action,
+                                Action::Decide(_) | Action::Return | Action::Goto(_)
+                            );
+                        let earlier = first.get(&rule.cube).copied();
+                        if takes_all && earlier.is_none() {
+                            first.insert(&rule.cube, u32::try_from(position).unwrap_or(u32::MAX));
+                        }
+                        earlier
+                    })
+                    .collect()
+            })
             .collect();
         Evaluator {
             recording_work: 0,
@@ -444,7 +444,7 @@ impl<'t> Evaluator<'t> {
 
     /// What rule `rule` of chain `chain` does.
     #[must_use]
-    pub fn action(&self, chain: usize, rule: usize) -> &(Action, Option<Rewrite>) {
+    pub fn action(&self, chain: usize, rule: usize) -> &RuleAction {
         &self.actions[chain][rule]
     }
 
@@ -719,7 +719,7 @@ impl<'t> Evaluator<'t> {
                     run.decide(Decided {
                         place,
                         decision: decision.clone(),
-                        rewrite: rewrite.clone(),
+                        rewrite: rewrite.as_deref().cloned(),
                         flow: hit,
                     });
                     Some((may_cube, Removal::Cube))

@@ -165,7 +165,7 @@ impl Host {
                     let TargetKind::Extension(target) = &rule.target.kind else {
                         continue;
                     };
-                    match target.name.as_str() {
+                    match target.name.as_ref() {
                         "MASQUERADE" | "SNAT" => {
                             host.does_nat = true;
                             if let Some(source) = rule.source.as_ref().filter(|s| !s.negated) {

@@ -85,7 +85,7 @@ impl Builder<'_> {
     fn addresses(
         &mut self,
         field: fn(&mut Cube) -> &mut Intervals,
-        addresses: &Negatable<Vec<Address>>,
+        addresses: &Negatable<Box<[Address]>>,
         letter: char,
     ) {
         let mut ranges = Vec::new();
@@ -181,7 +181,7 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
         ));
         return;
     }
-    match extension.name.as_str() {
+    match extension.name.as_ref() {
         "comment" => {}
         "tcp" | "udp" | "sctp" | "dccp" | "udplite" => {
             for option in &extension.options {

@@ -560,7 +560,7 @@ fn conntrack_of(ruleset: &Ruleset) -> Conntrack {
         .flat_map(|chain| &chain.rules)
     {
         for extension in &rule.matches {
-            if CONNTRACK_MATCHES.contains(&extension.name.as_str()) {
+            if CONNTRACK_MATCHES.contains(&extension.name.as_ref()) {
                 return Conntrack::On;
             }
             if !extension.known && unsure.is_none() {
@@ -568,7 +568,7 @@ fn conntrack_of(ruleset: &Ruleset) -> Conntrack {
             }
         }
         if let TargetKind::Extension(target) = &rule.target.kind {
-            if CONNTRACK_TARGETS.contains(&target.name.as_str()) {
+            if CONNTRACK_TARGETS.contains(&target.name.as_ref()) {
                 return Conntrack::On;
             }
             if !target.known && unsure.is_none() {
@@ -583,7 +583,7 @@ fn mark_tests(rule: &Rule) -> (Rule, Vec<(bool, u32, u32, bool)>) {
     let mut stripped = rule.clone();
     let mut tests = Vec::new();
     stripped.matches.retain(|extension| {
-        let connection = match extension.name.as_str() {
+        let connection = match extension.name.as_ref() {
             "mark" => false,
             "connmark" => true,
             _ => return true,
@@ -708,7 +708,7 @@ impl<'r> Tracer<'r> {
         let nat_rewrites = ruleset.table(TableKind::Nat).is_some_and(|nat| {
             nat.chains.iter().flat_map(|c| &c.rules).any(|rule| {
                 matches!(&rule.target.kind, TargetKind::Extension(t)
-                    if matches!(t.name.as_str(), "DNAT" | "REDIRECT" | "SNAT" | "MASQUERADE" | "NETMAP"))
+                    if matches!(t.name.as_ref(), "DNAT" | "REDIRECT" | "SNAT" | "MASQUERADE" | "NETMAP"))
             })
         });
         Tracer {
@@ -1460,7 +1460,7 @@ impl<'r> Tracer<'r> {
             return;
         };
         let xmark = |mark: Option<u32>, value: u32, mask: u32| mark.map(|m| (m & !mask) ^ value);
-        match target.name.as_str() {
+        match target.name.as_ref() {
             "MARK" => {
                 for option in &target.options {
                     if let Value::MarkMask { value, mask } = option.value {

@@ -81,7 +81,7 @@ impl Lint for DuplicateRule {
             if rule
                 .matches
                 .iter()
-                .any(|m| !m.known || STATEFUL.contains(&m.name.as_str()))
+                .any(|m| !m.known || STATEFUL.contains(&m.name.as_ref()))
             {
                 continue;
             }

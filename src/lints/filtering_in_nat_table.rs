@@ -86,7 +86,7 @@ impl Lint for FilteringInNatTable {
             let span = rule
                 .matches
                 .iter()
-                .find(|m| matches!(m.name.as_str(), "conntrack" | "state"))
+                .find(|m| matches!(m.name.as_ref(), "conntrack" | "state"))
                 .map_or(rule.span, |m| m.span);
             cx.report(span, "this state match never matches in the nat table")
                 .label("the nat table sees only the first packet of a connection")

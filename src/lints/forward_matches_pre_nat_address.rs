@@ -202,8 +202,8 @@ impl Lint for ForwardMatchesPreNatAddress {
                         let nat_rule = &nat_table.table.chains[nat.chain].rules[nat.rule];
                         let nat_line = line_name(cx.source, nat_rule.span);
                         let kind = match &nat_rule.target.kind {
-                            TargetKind::Extension(target) => target.name.clone(),
-                            _ => "DNAT".to_string(),
+                            TargetKind::Extension(target) => &*target.name,
+                            _ => "DNAT",
                         };
                         findings.push((
                             rule.span,

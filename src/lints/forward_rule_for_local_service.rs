@@ -110,7 +110,7 @@ fn outside_interfaces(analysis: &Analysis<'_>) -> u128 {
         let TargetKind::Extension(target) = &rule.target.kind else {
             continue;
         };
-        if !matches!(target.name.as_str(), "MASQUERADE" | "SNAT") {
+        if !matches!(target.name.as_ref(), "MASQUERADE" | "SNAT") {
             continue;
         }
         if let Some(out) = rule.out_interface.as_ref().filter(|out| !out.negated) {
@@ -152,7 +152,7 @@ fn forwarded_by_nat(
             .flat_map(|chain| &chain.rules)
             .filter(|rule| {
                 matches!(&rule.target.kind, TargetKind::Extension(target)
-                    if matches!(target.name.as_str(), "DNAT" | "REDIRECT" | "NETMAP"))
+                    if matches!(target.name.as_ref(), "DNAT" | "REDIRECT" | "NETMAP"))
             })
             .count()
     });

@@ -155,7 +155,7 @@ fn reading(rule: &Rule, family: Family, essential: &Essential) -> Reading {
             .as_ref()
             .is_none_or(|i| !i.negated && i.value.matches_any());
     for m in &rule.matches {
-        match (m.known, m.name.as_str()) {
+        match (m.known, m.name.as_ref()) {
             (true, "comment") => {}
             (true, "conntrack" | "state") => {
                 // Neighbour discovery is never tracked: the kernel marks it

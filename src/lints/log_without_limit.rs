@@ -52,7 +52,7 @@ impl Lint for LogWithoutLimit {
         let TargetKind::Extension(target) = &rule.target.kind else {
             return;
         };
-        if !matches!(target.name.as_str(), "LOG" | "NFLOG" | "ULOG") || rate_limited(rule) {
+        if !matches!(target.name.as_ref(), "LOG" | "NFLOG" | "ULOG") || rate_limited(rule) {
             return;
         }
         cx.report(target.name_span, format!("`{}` without a rate limit logs every matching packet", target.name))

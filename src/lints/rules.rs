@@ -75,7 +75,7 @@ pub fn accepts(rule: &Rule) -> bool {
 pub fn required_states(rule: &Rule) -> Option<u16> {
     let mut states: Option<u16> = None;
     for m in rule.matches.iter().filter(|m| m.known) {
-        let option = match m.name.as_str() {
+        let option = match m.name.as_ref() {
             "conntrack" => m.option("ctstate"),
             "state" => m.option("state"),
             _ => None,
@@ -105,7 +105,7 @@ pub fn only_matches(rule: &Rule, allowed: &[&str]) -> bool {
         && rule
             .matches
             .iter()
-            .all(|m| m.known && (m.name == "comment" || allowed.contains(&m.name.as_str())))
+            .all(|m| m.known && (m.name == "comment" || allowed.contains(&m.name.as_ref())))
 }
 
 /// The rule's input interface when it is given and not negated.
@@ -122,7 +122,7 @@ pub fn in_interface(rule: &Rule) -> Option<&Interface> {
 pub fn rate_limited(rule: &Rule) -> bool {
     rule.matches
         .iter()
-        .any(|m| matches!(m.name.as_str(), "limit" | "hashlimit"))
+        .any(|m| matches!(m.name.as_ref(), "limit" | "hashlimit"))
 }
 
 /// The chains a built-in chain reaches through jumps and gotos, itself

@@ -42,8 +42,10 @@ pub struct ExtOption {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extension {
     pub kind: ExtensionKind,
-    /// The name as iptables-save prints it (`tcp`, `conntrack`, `LOG`).
-    pub name: String,
+    /// The name as iptables-save prints it (`tcp`, `conntrack`, `LOG`):
+    /// borrowed from fwlint's table of extensions when it knows the
+    /// extension, so that the model of a large file holds no copy of it.
+    pub name: Cow<'static, str>,
     /// False when fwlint does not know the extension: its options are then
     /// kept verbatim, and every result that depends on it is uncertain.
     pub known: bool,

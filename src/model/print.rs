@@ -177,7 +177,7 @@ pub fn value(value: &Value, out: &mut String) {
     }
 }
 
-fn addresses(letter: char, addresses: &Negatable<Vec<Address>>, out: &mut String) {
+fn addresses(letter: char, addresses: &Negatable<Box<[Address]>>, out: &mut String) {
     if addresses.negated {
         out.push_str(" !");
     }

@@ -104,17 +104,19 @@ pub struct Rule {
     pub protocol: Option<Negatable<Protocol>>,
     /// `-s`; a list when it names several addresses (iptables then loads one
     /// kernel rule per address).
-    pub source: Option<Negatable<Vec<Address>>>,
-    pub destination: Option<Negatable<Vec<Address>>>,
-    pub in_interface: Option<Negatable<Interface>>,
-    pub out_interface: Option<Negatable<Interface>>,
+    pub source: Option<Negatable<Box<[Address]>>>,
+    pub destination: Option<Negatable<Box<[Address]>>>,
+    /// `-i` and `-o`, and the counters below, are boxed: few rules have
+    /// them, and every rule of a large file pays for what is inline.
+    pub in_interface: Option<Box<Negatable<Interface>>>,
+    pub out_interface: Option<Box<Negatable<Interface>>>,
     /// `-f`: only second and further fragments (IPv4).
     pub fragment: Option<Negatable<()>>,
     /// Match extensions in the order written; implicit protocol matches
     /// (`-p tcp --dport 22`) included.
     pub matches: Vec<Extension>,
     pub target: Target,
-    pub counters: Option<Counters>,
+    pub counters: Option<Box<Counters>>,
 }
 
 impl Rule {
@@ -146,7 +148,7 @@ impl Rule {
             && self.matches.iter().all(Extension::is_match_all)
     }
 
-    fn matches_any_address(addresses: &Negatable<Vec<Address>>) -> bool {
+    fn matches_any_address(addresses: &Negatable<Box<[Address]>>) -> bool {
         !addresses.negated && addresses.value.iter().any(Address::is_any)
     }
 

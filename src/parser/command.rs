@@ -192,8 +192,8 @@ pub enum TargetSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSpec {
     pub protocol: Option<Negatable<Protocol>>,
-    pub source: Option<Negatable<Vec<Address>>>,
-    pub destination: Option<Negatable<Vec<Address>>>,
+    pub source: Option<Negatable<Box<[Address]>>>,
+    pub destination: Option<Negatable<Box<[Address]>>>,
     pub in_interface: Option<Negatable<Interface>>,
     pub out_interface: Option<Negatable<Interface>>,
     pub fragment: Option<Negatable<()>>,
@@ -239,7 +239,7 @@ pub struct LineContext {
 struct Slot {
     def: Option<&'static ExtensionDef>,
     kind: ExtensionKind,
-    name: String,
+    name: Cow<'static, str>,
     name_span: Span,
     span: Span,
     implicit: bool,
@@ -676,7 +676,7 @@ impl<'a> Parser<'a> {
         self.slots.push(Slot {
             def: Some(def),
             kind: ExtensionKind::Match,
-            name: def.name.to_string(),
+            name: Cow::Borrowed(def.name),
             name_span: span,
             span,
             implicit: true,
@@ -1170,7 +1170,7 @@ impl<'a> Parser<'a> {
                 self.slots.push(Slot {
                     def,
                     kind: ExtensionKind::Target,
-                    name: raw.text.to_string(),
+                    name: Cow::Owned(raw.text.to_string()),
                     name_span: self.jump_span,
                     span: self.jump_span,
                     implicit: false,
@@ -1355,7 +1355,7 @@ impl<'a> Parser<'a> {
                 self.slots.push(Slot {
                     def: Some(def),
                     kind: ExtensionKind::Match,
-                    name: def.name.to_string(),
+                    name: Cow::Borrowed(def.name),
                     name_span: full,
                     span: full,
                     implicit: false,
@@ -1403,7 +1403,7 @@ impl<'a> Parser<'a> {
                 self.slots.push(Slot {
                     def: None,
                     kind: ExtensionKind::Match,
-                    name: name.to_string(),
+                    name: Cow::Owned(name.to_string()),
                     name_span: full,
                     span: full,
                     implicit: false,
@@ -1445,8 +1445,10 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn addresses(&self, raw: OptArg<'_>) -> Result<Vec<Address>, LineError> {
-        let mut addresses = Vec::new();
+    fn addresses(&self, raw: OptArg<'_>) -> Result<Box<[Address]>, LineError> {
+        // Sized exactly: the model keeps these for every rule of the file.
+        let mut addresses =
+            Vec::with_capacity(memchr::memchr_iter(b',', raw.text.as_bytes()).count() + 1);
         let mut offset = 0;
         for part in raw.text.split(',') {
             let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
@@ -1510,7 +1512,7 @@ impl<'a> Parser<'a> {
                 span: part_span,
             });
         }
-        Ok(addresses)
+        Ok(addresses.into_boxed_slice())
     }
 
     fn finish(&mut self) -> Result<LineOutcome, LineError> {
@@ -1575,8 +1577,9 @@ impl<'a> Parser<'a> {
             }
         }
         if let CommandKind::Replace(_) = kind {
-            let multiple =
-                |a: &Option<Negatable<Vec<Address>>>| a.as_ref().is_some_and(|a| a.value.len() > 1);
+            let multiple = |a: &Option<Negatable<Box<[Address]>>>| {
+                a.as_ref().is_some_and(|a| a.value.len() > 1)
+            };
             if multiple(&source) || multiple(&destination) {
                 return Err(LineError::new(
                     ErrorKind::Value,
@@ -1634,7 +1637,7 @@ impl<'a> Parser<'a> {
                     let placeholder = Slot {
                         def: None,
                         kind: ExtensionKind::Target,
-                        name: String::new(),
+                        name: Cow::Borrowed(""),
                         name_span: line_end,
                         span: line_end,
                         implicit: false,

@@ -1220,18 +1220,23 @@ impl<'f> Reader<'f> {
             protocol,
             source,
             destination,
-            in_interface,
-            out_interface,
+            in_interface: in_interface.map(Box::new),
+            out_interface: out_interface.map(Box::new),
             fragment,
             matches,
             target,
-            counters,
+            counters: counters.map(Box::new),
         })
     }
 
     /// The kernel's checks when a table is committed.
     fn commit(&mut self, index: usize) {
         self.tables[index].committed = true;
+        // Rules were appended one by one; what a chain holds now is kept for
+        // as long as the file is checked, without the room to grow.
+        for chain in &mut self.tables[index].chains {
+            chain.rules.shrink_to_fit();
+        }
         let family = self.family;
         let table = &self.tables[index];
         let graph = JumpGraph::of_chains(&table.chains);
@@ -1252,7 +1257,7 @@ impl<'f> Reader<'f> {
                                 .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
                                 .flatten()
                                 .filter(|_| {
-                                    matches!(extension.name.as_str(), "icmpv6" | "ipv6-icmp")
+                                    matches!(extension.name.as_ref(), "icmpv6" | "ipv6-icmp")
                                 })
                         })
                     else {
