@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use fwlint::analysis::space::{Bound, Cube, Intervals, PacketSet, misc, state};
+use fwlint::analysis::space::{
+    Bound, Cube, Endpoint, Intervals, NarrowIntervals, PacketSet, misc, state,
+};
 use fwlint::model::{Family, print};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -689,24 +691,22 @@ impl Members {
 /// The packets of `cube`: every combination of the values each field
 /// allows, numbered in mixed radix over the fields.
 fn cube_members(cube: &Cube) -> Members {
-    let intervals = [
-        &cube.src,
-        &cube.dst,
-        &cube.proto,
-        &cube.sport,
-        &cube.dport,
-        &cube.icmp,
+    fn values<T: Endpoint>(set: &Intervals<T>, size: u128) -> Vec<usize> {
+        set.ranges()
+            .iter()
+            .flat_map(|&(lo, hi)| lo.into()..=hi.into())
+            .filter(|&value| value < size)
+            .map(|value| value as usize)
+            .collect()
+    }
+    let mut allowed: Vec<Vec<usize>> = vec![
+        values(&cube.src, DOMAIN[0]),
+        values(&cube.dst, DOMAIN[1]),
+        values(&cube.proto, DOMAIN[2]),
+        values(&cube.sport, DOMAIN[3]),
+        values(&cube.dport, DOMAIN[4]),
+        values(&cube.icmp, DOMAIN[5]),
     ];
-    let mut allowed: Vec<Vec<usize>> = intervals
-        .iter()
-        .zip(DOMAIN)
-        .map(|(set, size)| {
-            (0..size)
-                .filter(|&value| set.contains(value))
-                .map(|value| value as usize)
-                .collect()
-        })
-        .collect();
     let two = |has: [bool; 2]| -> Vec<usize> { (0..2).filter(|&value| has[value]).collect() };
     for bits in [
         cube.iif & 0b11,
@@ -762,6 +762,17 @@ fn field(size: u128) -> impl Strategy<Value = Intervals> {
     ]
 }
 
+/// The same small set over the narrow integers of ports and protocols.
+fn narrow(set: &Intervals) -> NarrowIntervals {
+    let small = |value: u128| u32::try_from(value).expect("a small domain");
+    Intervals::from_ranges(
+        set.ranges()
+            .iter()
+            .map(|&(lo, hi)| (small(lo), small(hi)))
+            .collect(),
+    )
+}
+
 /// A non-empty subset of the two low bits, the whole of them as often as
 /// each of the others.
 fn two_bits() -> impl Strategy<Value = u8> {
@@ -787,10 +798,10 @@ fn small_cube() -> impl Strategy<Value = Cube> {
             let mut cube = Cube::universe(32);
             cube.src = src;
             cube.dst = dst;
-            cube.proto = proto;
-            cube.sport = sport;
-            cube.dport = dport;
-            cube.icmp = icmp;
+            cube.proto = narrow(&proto);
+            cube.sport = narrow(&sport);
+            cube.dport = narrow(&dport);
+            cube.icmp = narrow(&icmp);
             cube.iif = u128::from(bits[0]);
             cube.oif = u128::from(bits[1]);
             cube.state = bits[2] & state::ALL;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Analysis;
 use super::eval::{Decision, Flow, Place};
 use super::nat::Destination;
-use super::space::{Intervals, PacketSet, state};
+use super::space::{Intervals, NarrowIntervals, PacketSet, state};
 use crate::model::{Hook, TableKind};
 use crate::source::Span;
 
@@ -45,7 +45,7 @@ pub struct Opening {
     pub forwarded_to: Option<String>,
 }
 
-fn port_ranges(set: &Intervals) -> Vec<(u16, u16)> {
+fn port_ranges(set: &NarrowIntervals) -> Vec<(u16, u16)> {
     set.ranges()
         .iter()
         .map(|&(low, high)| {
@@ -83,7 +83,7 @@ impl Analysis<'_> {
         let mut collect = |decided: Vec<super::eval::Decided>,
                            path: &'static str,
                            protocol: u8,
-                           nat: Option<(Span, String, Intervals)>| {
+                           nat: Option<(Span, String, NarrowIntervals)>| {
             for decided in decided {
                 if decided.decision != Decision::Accept {
                     continue;
@@ -94,7 +94,7 @@ impl Analysis<'_> {
                         continue;
                     }
                     let (ports, sources, interfaces) = set.cubes().iter().fold(
-                        (Intervals::empty(), Intervals::empty(), 0u128),
+                        (NarrowIntervals::empty(), Intervals::empty(), 0u128),
                         |(ports, sources, interfaces), cube| {
                             (
                                 ports.union(&cube.dport),
@@ -138,7 +138,7 @@ impl Analysis<'_> {
         if let Some(input) = hook_chain(Hook::Input) {
             for protocol in [6u8, 17] {
                 let mut cube = self.hook_universe(Hook::Input);
-                cube.proto = Intervals::point(u128::from(protocol));
+                cube.proto = Intervals::point(u32::from(protocol));
                 cube.state = state::NEW;
                 cube.iif &= !loopback;
                 let decided =
@@ -158,9 +158,7 @@ impl Analysis<'_> {
                     let mut translated = PacketSet::empty();
                     for cube in nat.translated().cubes() {
                         let mut cube = cube.clone();
-                        cube.proto = cube
-                            .proto
-                            .intersect(&Intervals::point(u128::from(protocol)));
+                        cube.proto = cube.proto.intersect(&Intervals::point(u32::from(protocol)));
                         cube.state = state::NEW;
                         let mut forward_view = self.hook_universe(Hook::Forward);
                         forward_view.state = state::NEW;
@@ -194,8 +192,10 @@ impl Analysis<'_> {
                         .original
                         .cubes()
                         .iter()
-                        .filter(|cube| cube.proto.contains(u128::from(protocol)))
-                        .fold(Intervals::empty(), |ports, cube| ports.union(&cube.dport));
+                        .filter(|cube| cube.proto.contains(u32::from(protocol)))
+                        .fold(NarrowIntervals::empty(), |ports, cube| {
+                            ports.union(&cube.dport)
+                        });
                     let decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
                     collect(decided, "forward", protocol, Some((nat_span, to, arriving)));
                 }

@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use super::space::{Cube, Intervals};
+use super::space::Cube;
 
 /// Chains shorter than this are scanned rule by rule.
 const SCAN_BELOW: usize = 24;
@@ -99,11 +99,15 @@ enum Field {
 impl Field {
     const ALL: [Field; 3] = [Field::Source, Field::Destination, Field::DestinationPort];
 
-    fn of(self, cube: &Cube) -> &Intervals {
+    /// The smallest and largest value the cube allows in this field.
+    fn bounds(self, cube: &Cube) -> Option<(u128, u128)> {
         match self {
-            Field::Source => &cube.src,
-            Field::Destination => &cube.dst,
-            Field::DestinationPort => &cube.dport,
+            Field::Source => cube.src.bounds(),
+            Field::Destination => cube.dst.bounds(),
+            Field::DestinationPort => cube
+                .dport
+                .bounds()
+                .map(|(lo, hi)| (u128::from(lo), u128::from(hi))),
         }
     }
 }
@@ -135,14 +139,14 @@ impl ChainIndex {
         }
         let mut fields = Vec::new();
         for field in Field::ALL {
-            let Some(full) = field.of(universe).bounds() else {
+            let Some(full) = field.bounds(universe) else {
                 continue;
             };
             let mut narrow = Vec::new();
             let mut wide = Vec::new();
             for (position, cube) in cubes.iter().enumerate() {
                 let id = u32::try_from(position).unwrap_or(u32::MAX);
-                match field.of(cube).bounds() {
+                match field.bounds(cube) {
                     Some(bounds) if bounds != full => narrow.push((bounds.0, bounds.1, id)),
                     _ => wide.push(id),
                 }
@@ -178,7 +182,7 @@ impl ChainIndex {
             .fields
             .iter()
             .filter_map(|index| {
-                let bounds = index.field.of(query).bounds()?;
+                let bounds = index.field.bounds(query)?;
                 (bounds != index.full).then_some((index, bounds))
             })
             .min_by_key(|(index, _)| index.wide.len());
@@ -215,9 +219,10 @@ impl ChainIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::space::Intervals;
     use proptest::prelude::*;
 
-    fn cube_with(src: (u128, u128), dport: (u128, u128)) -> Cube {
+    fn cube_with(src: (u128, u128), dport: (u32, u32)) -> Cube {
         let mut cube = Cube::universe(32);
         cube.src = Intervals::range(src.0, src.1);
         cube.dport = Intervals::range(dport.0, dport.1);
@@ -227,8 +232,8 @@ mod tests {
     proptest! {
         #[test]
         fn finds_exactly_the_rules_a_scan_finds(
-            rules in prop::collection::vec(((0u128..64, 0u128..8), (0u128..64, 0u128..8), any::<bool>()), 0..80),
-            query in ((0u128..64, 0u128..8), (0u128..64, 0u128..8)),
+            rules in prop::collection::vec(((0u128..64, 0u128..8), (0u32..64, 0u32..8), any::<bool>()), 0..80),
+            query in ((0u128..64, 0u128..8), (0u32..64, 0u32..8)),
             start in 0usize..80,
             length in 0usize..80,
         ) {

@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use super::interfaces::Atoms;
-use super::space::{Cube, Intervals, misc, state};
+use super::space::{Cube, Endpoint, Intervals, NarrowIntervals, misc, state};
 use crate::model::addr::AddressKind;
 use crate::model::{Address, Extension, Family, IcmpType, Negatable, PortRange, Rule, Value};
 
@@ -71,7 +71,12 @@ impl Builder<'_> {
         self.certain = false;
     }
 
-    fn restrict(&mut self, field: fn(&mut Cube) -> &mut Intervals, set: Intervals, negated: bool) {
+    fn restrict<T: Endpoint>(
+        &mut self,
+        field: fn(&mut Cube) -> &mut Intervals<T>,
+        set: Intervals<T>,
+        negated: bool,
+    ) {
         let universe_field = field(&mut self.universe.clone()).clone();
         let allowed = if negated {
             universe_field.subtract(&set)
@@ -117,23 +122,23 @@ impl Builder<'_> {
     }
 }
 
-fn port_set(ranges: &[PortRange]) -> Intervals {
+fn port_set(ranges: &[PortRange]) -> NarrowIntervals {
     Intervals::from_ranges(
         ranges
             .iter()
-            .map(|r| (u128::from(r.first), u128::from(r.last)))
+            .map(|r| (u32::from(r.first), u32::from(r.last)))
             .collect(),
     )
 }
 
-fn icmp_set(icmp: IcmpType) -> Intervals {
+fn icmp_set(icmp: IcmpType) -> NarrowIntervals {
     if icmp.is_any() {
         return Intervals::range(0, 65535);
     }
-    let base = u128::from(icmp.kind) * 256;
+    let base = u32::from(icmp.kind) * 256;
     Intervals::range(
-        base + u128::from(icmp.code_min),
-        base + u128::from(icmp.code_max),
+        base + u32::from(icmp.code_min),
+        base + u32::from(icmp.code_max),
     )
 }
 
@@ -303,7 +308,7 @@ pub fn rule_match(rule: &Rule, family: Family, atoms: &Atoms, universe: &Cube) -
         } else {
             builder.restrict(
                 |c| &mut c.proto,
-                Intervals::point(u128::from(protocol.value.0)),
+                Intervals::point(u32::from(protocol.value.0)),
                 protocol.negated,
             );
         }

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use super::eval::{Flow, Place, Rewrite};
 use super::matcher::{address_bits, address_value};
-use super::space::{Cube, Intervals, PacketSet, misc, state};
+use super::space::{Cube, Intervals, NarrowIntervals, PacketSet, misc, state};
 use super::{Analysis, Host};
 use crate::model::{AddrMask, Family, Hook, NatRange, TableKind};
 
@@ -38,7 +38,7 @@ pub struct DestinationNat {
     /// interface).
     pub to_addresses: Option<Intervals>,
     /// The destination ports after the rewrite; `None` when unchanged.
-    pub to_ports: Option<Intervals>,
+    pub to_ports: Option<NarrowIntervals>,
     pub destination: Destination,
 }
 
@@ -130,9 +130,9 @@ fn translation(
     rewrite: &Rewrite,
     host: &Host,
     family: Family,
-) -> Option<(Option<Intervals>, Option<Intervals>, Destination)> {
+) -> Option<(Option<Intervals>, Option<NarrowIntervals>, Destination)> {
     let ports = |range: Option<crate::model::PortRange>| {
-        range.map(|range| Intervals::range(u128::from(range.first), u128::from(range.last)))
+        range.map(|range| Intervals::range(u32::from(range.first), u32::from(range.last)))
     };
     match rewrite {
         Rewrite::Redirect(to_ports) => Some((None, ports(*to_ports), Destination::ThisHost)),
@@ -224,27 +224,27 @@ impl Analysis<'_> {
 /// with every one.
 #[derive(Debug, Default)]
 pub struct NatsByPort {
-    by_port: foldhash::HashMap<u128, Vec<usize>>,
+    by_port: foldhash::HashMap<u32, Vec<usize>>,
     /// Rules that name too many ports to list one by one.
     many_ports: Vec<usize>,
 }
 
 /// How many ports a rule may name before it is kept in
 /// [`NatsByPort::many_ports`] instead.
-const LISTED_PORTS: u128 = 1024;
+const LISTED_PORTS: u32 = 1024;
 
 impl NatsByPort {
     /// The index over `ports`, the ports each rule rewrites (rule `i` is
     /// the `i`-th item).
     #[must_use]
-    pub fn new<'a>(ports: impl IntoIterator<Item = &'a Intervals>) -> NatsByPort {
+    pub fn new<'a>(ports: impl IntoIterator<Item = &'a NarrowIntervals>) -> NatsByPort {
         let mut index = NatsByPort::default();
         for (rule, ports) in ports.into_iter().enumerate() {
-            let count: u128 = ports
+            let count: u32 = ports
                 .ranges()
                 .iter()
                 .map(|&(low, high)| (high - low).saturating_add(1))
-                .fold(0, u128::saturating_add);
+                .fold(0, u32::saturating_add);
             if count > LISTED_PORTS {
                 index.many_ports.push(rule);
                 continue;
@@ -260,7 +260,7 @@ impl NatsByPort {
 
     /// The rules whose ports may include `port`, in rule order.
     #[must_use]
-    pub fn naming(&self, port: u128) -> Vec<usize> {
+    pub fn naming(&self, port: u32) -> Vec<usize> {
         let listed = self.by_port.get(&port).map_or(&[][..], Vec::as_slice);
         let mut rules: Vec<usize> = listed.iter().chain(&self.many_ports).copied().collect();
         rules.sort_unstable();

@@ -10,30 +10,71 @@
 //! bound narrowed, which keeps every answer sound and is counted.
 
 use std::fmt;
+use std::hash::Hash;
 
-use smallvec::{SmallVec, smallvec};
+use smallvec::SmallVec;
 
-/// The ranges of an interval set; nearly every field of nearly every rule
-/// is one range, which then lives inline without an allocation.
-type Ranges = SmallVec<[(u128, u128); 1]>;
+/// The integers an interval set is made of: `u128` for addresses (IPv6
+/// needs all 128 bits), `u32` for the narrow fields (protocols, ports, ICMP
+/// types), which keeps a cube, and with it every rule's match, small.
+pub trait Endpoint: Copy + Ord + Hash + Default + fmt::Display + Into<u128> + 'static {
+    /// The ranges of a set; nearly every field of nearly every rule is one
+    /// range, which then lives inline without an allocation.
+    type Inline: smallvec::Array<Item = (Self, Self)>;
+
+    /// `self + 1`, saturating.
+    fn next(self) -> Self;
+
+    /// `self - 1`; only called above zero.
+    fn previous(self) -> Self;
+}
+
+impl Endpoint for u128 {
+    type Inline = [(u128, u128); 1];
+
+    fn next(self) -> Self {
+        self.saturating_add(1)
+    }
+
+    fn previous(self) -> Self {
+        self - 1
+    }
+}
+
+impl Endpoint for u32 {
+    // Two narrow ranges take no more room inline than the pointer and
+    // length of a spilled set.
+    type Inline = [(u32, u32); 2];
+
+    fn next(self) -> Self {
+        self.saturating_add(1)
+    }
+
+    fn previous(self) -> Self {
+        self - 1
+    }
+}
 
 /// A set of integers as sorted, disjoint, non-adjacent inclusive intervals.
 #[derive(PartialEq, Eq, Hash, Default)]
-pub struct Intervals {
-    ranges: Ranges,
+pub struct Intervals<T: Endpoint = u128> {
+    ranges: SmallVec<T::Inline>,
 }
 
-impl Clone for Intervals {
+/// A set of narrow values: protocols, ports, ICMP types and codes.
+pub type NarrowIntervals = Intervals<u32>;
+
+impl<T: Endpoint> Clone for Intervals<T> {
     /// A copy of the ranges in one go: the analysis clones cubes more than
     /// anything else, and `SmallVec`'s own `clone` pushes item by item.
     fn clone(&self) -> Self {
         Intervals {
-            ranges: Ranges::from_slice(&self.ranges),
+            ranges: SmallVec::from_slice(&self.ranges),
         }
     }
 }
 
-impl fmt::Debug for Intervals {
+impl<T: Endpoint> fmt::Debug for Intervals<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
             .entries(self.ranges.iter().map(|(lo, hi)| {
@@ -47,7 +88,7 @@ impl fmt::Debug for Intervals {
     }
 }
 
-impl Intervals {
+impl<T: Endpoint> Intervals<T> {
     #[must_use]
     pub fn empty() -> Self {
         Intervals {
@@ -56,29 +97,29 @@ impl Intervals {
     }
 
     #[must_use]
-    pub fn range(lo: u128, hi: u128) -> Self {
+    pub fn range(lo: T, hi: T) -> Self {
         if lo > hi {
             return Intervals::empty();
         }
-        Intervals {
-            ranges: smallvec![(lo, hi)],
-        }
+        let mut ranges = SmallVec::new();
+        ranges.push((lo, hi));
+        Intervals { ranges }
     }
 
     #[must_use]
-    pub fn point(value: u128) -> Self {
+    pub fn point(value: T) -> Self {
         Intervals::range(value, value)
     }
 
     /// Builds a set from any intervals (overlapping, unsorted).
     #[must_use]
-    pub fn from_ranges(mut ranges: Vec<(u128, u128)>) -> Self {
+    pub fn from_ranges(mut ranges: Vec<(T, T)>) -> Self {
         ranges.retain(|(lo, hi)| lo <= hi);
         ranges.sort_unstable();
-        let mut merged = Ranges::with_capacity(ranges.len());
+        let mut merged: SmallVec<T::Inline> = SmallVec::with_capacity(ranges.len());
         for (lo, hi) in ranges {
             match merged.last_mut() {
-                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                Some(last) if lo <= last.1.next() => last.1 = last.1.max(hi),
                 _ => merged.push((lo, hi)),
             }
         }
@@ -86,7 +127,7 @@ impl Intervals {
     }
 
     #[must_use]
-    pub fn ranges(&self) -> &[(u128, u128)] {
+    pub fn ranges(&self) -> &[(T, T)] {
         &self.ranges
     }
 
@@ -96,7 +137,7 @@ impl Intervals {
     }
 
     #[must_use]
-    pub fn contains(&self, value: u128) -> bool {
+    pub fn contains(&self, value: T) -> bool {
         match self.ranges.binary_search_by(|(lo, _)| lo.cmp(&value)) {
             Ok(_) => true,
             Err(0) => false,
@@ -106,14 +147,14 @@ impl Intervals {
 
     /// The smallest value, if any.
     #[must_use]
-    pub fn first(&self) -> Option<u128> {
+    pub fn first(&self) -> Option<T> {
         self.ranges.first().map(|(lo, _)| *lo)
     }
 
     #[must_use]
-    pub fn intersect(&self, other: &Intervals) -> Intervals {
+    pub fn intersect(&self, other: &Intervals<T>) -> Intervals<T> {
         let (mut i, mut j) = (0, 0);
-        let mut out = Ranges::new();
+        let mut out = SmallVec::new();
         while i < self.ranges.len() && j < other.ranges.len() {
             let (a_lo, a_hi) = self.ranges[i];
             let (b_lo, b_hi) = other.ranges[j];
@@ -132,15 +173,15 @@ impl Intervals {
     }
 
     #[must_use]
-    pub fn union(&self, other: &Intervals) -> Intervals {
-        let mut all: Vec<(u128, u128)> = self.ranges.to_vec();
+    pub fn union(&self, other: &Intervals<T>) -> Intervals<T> {
+        let mut all: Vec<(T, T)> = self.ranges.to_vec();
         all.extend_from_slice(&other.ranges);
         Intervals::from_ranges(all)
     }
 
     #[must_use]
-    pub fn subtract(&self, other: &Intervals) -> Intervals {
-        let mut out = Ranges::new();
+    pub fn subtract(&self, other: &Intervals<T>) -> Intervals<T> {
+        let mut out = SmallVec::new();
         let mut j = 0;
         for &(lo, hi) in &self.ranges {
             let mut start = lo;
@@ -152,13 +193,13 @@ impl Intervals {
             while k < other.ranges.len() && other.ranges[k].0 <= hi {
                 let (b_lo, b_hi) = other.ranges[k];
                 if b_lo > start {
-                    out.push((start, b_lo - 1));
+                    out.push((start, b_lo.previous()));
                 }
                 if b_hi >= hi {
                     done = true;
                     break;
                 }
-                start = b_hi + 1;
+                start = b_hi.next();
                 k += 1;
             }
             if !done {
@@ -170,7 +211,7 @@ impl Intervals {
 
     /// Is every value of `self` in `other`? Without allocating.
     #[must_use]
-    pub fn is_subset(&self, other: &Intervals) -> bool {
+    pub fn is_subset(&self, other: &Intervals<T>) -> bool {
         let mut j = 0;
         for &(lo, hi) in &self.ranges {
             while j < other.ranges.len() && other.ranges[j].1 < lo {
@@ -186,7 +227,7 @@ impl Intervals {
 
     /// Do the sets share a value? Without allocating.
     #[must_use]
-    pub fn overlaps(&self, other: &Intervals) -> bool {
+    pub fn overlaps(&self, other: &Intervals<T>) -> bool {
         let (mine, theirs) = (self.ranges.as_slice(), other.ranges.as_slice());
         // Nearly always one range each: the analysis asks this more than
         // anything else.
@@ -211,8 +252,25 @@ impl Intervals {
 
     /// The smallest and largest value, if any.
     #[must_use]
-    pub fn bounds(&self) -> Option<(u128, u128)> {
+    pub fn bounds(&self) -> Option<(T, T)> {
         Some((self.ranges.first()?.0, self.ranges.last()?.1))
+    }
+
+    /// The smallest set holding both.
+    #[must_use]
+    pub fn hull(&self, other: &Intervals<T>) -> Intervals<T> {
+        match (self.bounds(), other.bounds()) {
+            (Some((a_lo, a_hi)), Some((b_lo, b_hi))) => {
+                Intervals::range(a_lo.min(b_lo), a_hi.max(b_hi))
+            }
+            (Some(_), None) => self.clone(),
+            _ => other.clone(),
+        }
+    }
+
+    /// How many ranges the set holds beyond one.
+    fn extra_ranges(&self) -> usize {
+        self.ranges.len().saturating_sub(1)
     }
 }
 
@@ -230,11 +288,11 @@ pub struct Cube {
     pub src: Intervals,
     pub dst: Intervals,
     /// Layer-4 protocol, 0-255.
-    pub proto: Intervals,
-    pub sport: Intervals,
-    pub dport: Intervals,
+    pub proto: NarrowIntervals,
+    pub sport: NarrowIntervals,
+    pub dport: NarrowIntervals,
     /// ICMP type and code as `type * 256 + code`.
-    pub icmp: Intervals,
+    pub icmp: NarrowIntervals,
     /// Input and output interface, as bits of the ruleset's interface atoms.
     pub iif: u128,
     pub oif: u128,
@@ -359,17 +417,12 @@ impl Cube {
     /// How many ranges the interval fields hold beyond one each.
     #[must_use]
     pub fn extra_ranges(&self) -> usize {
-        [
-            &self.src,
-            &self.dst,
-            &self.proto,
-            &self.sport,
-            &self.dport,
-            &self.icmp,
-        ]
-        .iter()
-        .map(|field| field.ranges.len().saturating_sub(1))
-        .sum()
+        self.src.extra_ranges()
+            + self.dst.extra_ranges()
+            + self.proto.extra_ranges()
+            + self.sport.extra_ranges()
+            + self.dport.extra_ranges()
+            + self.icmp.extra_ranges()
     }
 
     /// Do the cubes share a packet? Without allocating.
@@ -485,25 +538,13 @@ impl Cube {
     /// The smallest cube holding both.
     #[must_use]
     pub fn hull(&self, other: &Cube) -> Cube {
-        let hull = |a: &Intervals, b: &Intervals| match (
-            a.ranges.first(),
-            a.ranges.last(),
-            b.ranges.first(),
-            b.ranges.last(),
-        ) {
-            (Some(a_lo), Some(a_hi), Some(b_lo), Some(b_hi)) => {
-                Intervals::range(a_lo.0.min(b_lo.0), a_hi.1.max(b_hi.1))
-            }
-            (Some(_), _, None, _) => a.clone(),
-            _ => b.clone(),
-        };
         Cube {
-            src: hull(&self.src, &other.src),
-            dst: hull(&self.dst, &other.dst),
-            proto: hull(&self.proto, &other.proto),
-            sport: hull(&self.sport, &other.sport),
-            dport: hull(&self.dport, &other.dport),
-            icmp: hull(&self.icmp, &other.icmp),
+            src: self.src.hull(&other.src),
+            dst: self.dst.hull(&other.dst),
+            proto: self.proto.hull(&other.proto),
+            sport: self.sport.hull(&other.sport),
+            dport: self.dport.hull(&other.dport),
+            icmp: self.icmp.hull(&other.icmp),
             iif: self.iif | other.iif,
             oif: self.oif | other.oif,
             state: self.state | other.state,
@@ -732,7 +773,7 @@ mod tests {
         (intervals(), intervals(), 1u8..32).prop_map(|(src, dport, state)| {
             let mut cube = Cube::universe(4);
             cube.src = src.intersect(&Intervals::range(0, 3));
-            cube.dport = dport.intersect(&Intervals::range(0, 3));
+            cube.dport = narrow(&dport).intersect(&Intervals::range(0, 3));
             cube.sport = Intervals::point(0);
             cube.dst = Intervals::point(0);
             cube.proto = Intervals::point(6);
@@ -747,10 +788,25 @@ mod tests {
         })
     }
 
-    fn small_members(set: &PacketSet) -> Vec<(u128, u128, u8)> {
+    /// The same set over the narrow integers.
+    fn narrow(set: &Intervals) -> NarrowIntervals {
+        Intervals::from_ranges(
+            set.ranges()
+                .iter()
+                .map(|&(lo, hi)| {
+                    (
+                        u32::try_from(lo).expect("small"),
+                        u32::try_from(hi).expect("small"),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn small_members(set: &PacketSet) -> Vec<(u128, u32, u8)> {
         let mut found = Vec::new();
         for src in 0..4u128 {
-            for dport in 0..4u128 {
+            for dport in 0..4u32 {
                 for bit in 0..5u8 {
                     let inside = set.cubes().iter().any(|c| {
                         c.src.contains(src) && c.dport.contains(dport) && c.state & (1 << bit) != 0

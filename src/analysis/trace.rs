@@ -27,7 +27,7 @@ use super::eval::{Action, Decision, Rewrite, action_of};
 use super::interfaces::{Atoms, EMPTY};
 use super::matcher::{RuleMatch, address_bits, address_of, address_value, rule_match};
 use super::probe::{Probe, ProbeState};
-use super::space::{Cube, Intervals, misc, state};
+use super::space::{Cube, Endpoint, Intervals, NarrowIntervals, misc, state};
 use crate::model::{
     Family, Hook, NatRange, Rule, Ruleset, Table, TableKind, TargetKind, Value, Verdict,
 };
@@ -490,7 +490,9 @@ enum Tri {
 /// The names of a cube's fields, for "the packet leaves X open".
 fn open_fields(packet: &Cube, rule: &Cube) -> Vec<&'static str> {
     let mut open = Vec::new();
-    let interval = |a: &Intervals, b: &Intervals| !a.is_subset(b) && a.overlaps(b);
+    fn interval<T: Endpoint>(a: &Intervals<T>, b: &Intervals<T>) -> bool {
+        !a.is_subset(b) && a.overlaps(b)
+    }
     let bits = |a: u128, b: u128| a & !b != 0 && a & b != 0;
     if interval(&packet.src, &rule.src) {
         open.push("the source address");
@@ -619,7 +621,7 @@ fn describe_addresses(set: &Intervals, family: Family) -> String {
     }
 }
 
-fn describe_ports(set: &Intervals) -> Option<String> {
+fn describe_ports(set: &NarrowIntervals) -> Option<String> {
     match set.ranges() {
         [(lo, hi)] if lo == hi => Some(lo.to_string()),
         [(0, 65535)] => None,
@@ -630,7 +632,7 @@ fn describe_ports(set: &Intervals) -> Option<String> {
 
 fn endpoint_text(
     addresses: &Intervals,
-    ports: &Intervals,
+    ports: &NarrowIntervals,
     family: Family,
     with_ports: bool,
 ) -> String {
@@ -734,17 +736,17 @@ impl<'r> Tracer<'r> {
         let mut cube = Cube::universe(address_bits(self.family));
         cube.src = Intervals::point(address_value(probe.source));
         cube.dst = Intervals::point(address_value(probe.destination));
-        cube.proto = Intervals::point(u128::from(probe.protocol));
+        cube.proto = Intervals::point(u32::from(probe.protocol));
         if let Some(port) = probe.source_port {
-            cube.sport = Intervals::point(u128::from(port));
+            cube.sport = Intervals::point(u32::from(port));
         }
         if let Some(port) = probe.destination_port {
-            cube.dport = Intervals::point(u128::from(port));
+            cube.dport = Intervals::point(u32::from(port));
         }
         if let Some((kind, code)) = probe.icmp {
-            let base = u128::from(kind) * 256;
+            let base = u32::from(kind) * 256;
             cube.icmp = match code {
-                Some(code) => Intervals::point(base + u128::from(code)),
+                Some(code) => Intervals::point(base + u32::from(code)),
                 None => Intervals::range(base, base + 255),
             };
         }
@@ -1562,7 +1564,7 @@ impl<'r> Tracer<'r> {
                 walk.packet.dst = Intervals::from_ranges(owned);
                 if let Some(ports) = ports {
                     walk.packet.dport =
-                        Intervals::range(u128::from(ports.first), u128::from(ports.last));
+                        Intervals::range(u32::from(ports.first), u32::from(ports.last));
                 }
                 walk.packet.nat = 1 << 1;
                 walk.packet.misc = (walk.packet.misc & !misc::LOCALITY) | misc::DST_LOCAL;
@@ -1603,13 +1605,18 @@ impl<'r> Tracer<'r> {
         }
     }
 
-    fn apply_range(&self, addresses: &mut Intervals, ports: &mut Intervals, range: &NatRange) {
+    fn apply_range(
+        &self,
+        addresses: &mut Intervals,
+        ports: &mut NarrowIntervals,
+        range: &NatRange,
+    ) {
         if let Some(first) = range.first {
             let last = range.last.unwrap_or(first);
             *addresses = Intervals::range(address_value(first), address_value(last));
         }
         if let Some(port_range) = range.ports {
-            *ports = Intervals::range(u128::from(port_range.first), u128::from(port_range.last));
+            *ports = Intervals::range(u32::from(port_range.first), u32::from(port_range.last));
         }
     }
 }

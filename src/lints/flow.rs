@@ -4,7 +4,7 @@
 use crate::analysis::eval::{Action, Decided, Evaluator};
 use crate::analysis::nat::DestinationNat;
 use crate::analysis::space::Cube;
-use crate::analysis::space::{Intervals, PacketSet};
+use crate::analysis::space::{Intervals, NarrowIntervals, PacketSet};
 use crate::analysis::{Analysis, Decision, Flow, Place};
 use crate::lints::FileFacts;
 use crate::lints::rules::first_catch_all;
@@ -365,7 +365,7 @@ pub fn describe_addresses(set: &Intervals, family: crate::model::Family) -> Stri
 
 /// `set` as a port list: `443`, `8000:8080`.
 #[must_use]
-pub fn describe_ports(set: &Intervals) -> String {
+pub fn describe_ports(set: &NarrowIntervals) -> String {
     let parts: Vec<String> = set
         .ranges()
         .iter()

@@ -6,7 +6,7 @@ use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, DestinationNat, NatsByPort, across_hooks};
-use crate::analysis::space::{Cube, Intervals, PacketSet};
+use crate::analysis::space::{Cube, Intervals, NarrowIntervals, PacketSet};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
 use crate::model::{Rule, TargetKind};
@@ -73,7 +73,7 @@ struct NamedDestination<'n> {
     nat: &'n DestinationNat,
     /// The destination addresses and ports it rewrites.
     addresses: Intervals,
-    ports: Intervals,
+    ports: NarrowIntervals,
     names_address: bool,
     names_port: bool,
     translated: PacketSet,
@@ -82,7 +82,7 @@ struct NamedDestination<'n> {
 impl<'n> NamedDestination<'n> {
     fn new(nat: &'n DestinationNat, universe: &Cube) -> NamedDestination<'n> {
         let (addresses, ports) = nat.original.cubes().iter().fold(
-            (Intervals::empty(), Intervals::empty()),
+            (Intervals::empty(), NarrowIntervals::empty()),
             |(addresses, ports), original| {
                 (addresses.union(&original.dst), ports.union(&original.dport))
             },

@@ -10,7 +10,7 @@ use crate::analysis::interfaces::EMPTY;
 use crate::analysis::matcher::address_value;
 use crate::analysis::nat::DestinationNat;
 use crate::analysis::nat::network_intervals;
-use crate::analysis::space::{Cube, Intervals, PacketSet, state};
+use crate::analysis::space::{Cube, Intervals, NarrowIntervals, PacketSet, state};
 use crate::analysis::{Analysis, Service};
 use crate::declare_code;
 use crate::diagnostics::{LintMeta, Severity};
@@ -136,9 +136,9 @@ fn forwarded_by_nat(
     analysis: &Analysis<'_>,
     nats: &[DestinationNat],
     protocol: u8,
-    ports: &Intervals,
+    ports: &NarrowIntervals,
 ) -> bool {
-    let protocol = Intervals::point(u128::from(protocol));
+    let protocol = Intervals::point(u32::from(protocol));
     let followed = nats.iter().any(|nat| {
         nat.original
             .cubes()
@@ -248,7 +248,7 @@ impl Lint for ForwardRuleForLocalService {
                     .iter()
                     .filter(|service| {
                         service.protocol == protocol
-                            && block.cube.dport.contains(u128::from(service.port))
+                            && block.cube.dport.contains(u32::from(service.port))
                     })
                     .collect();
                 if analysis.host.services_given && services.is_empty() {
@@ -285,7 +285,7 @@ impl Lint for ForwardRuleForLocalService {
                     listed => Intervals::from_ranges(
                         listed
                             .iter()
-                            .map(|service| (u128::from(service.port), u128::from(service.port)))
+                            .map(|service| (u32::from(service.port), u32::from(service.port)))
                             .collect(),
                     ),
                 };

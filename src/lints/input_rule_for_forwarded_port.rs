@@ -6,7 +6,7 @@ use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, NatsByPort, across_hooks};
-use crate::analysis::space::Intervals;
+use crate::analysis::space::NarrowIntervals;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
 
@@ -83,13 +83,13 @@ impl Lint for InputRuleForForwardedPort {
             if nats.is_empty() {
                 return;
             }
-            let nat_ports: Vec<Intervals> = nats
+            let nat_ports: Vec<NarrowIntervals> = nats
                 .iter()
                 .map(|nat| {
                     nat.original
                         .cubes()
                         .iter()
-                        .fold(Intervals::empty(), |ports, original| {
+                        .fold(NarrowIntervals::empty(), |ports, original| {
                             ports.union(&original.dport)
                         })
                 })
@@ -133,7 +133,7 @@ impl Lint for InputRuleForForwardedPort {
                             .cubes()
                             .iter()
                             .filter(|original| original.overlaps(&cube))
-                            .fold(Intervals::empty(), |ports, original| {
+                            .fold(NarrowIntervals::empty(), |ports, original| {
                                 ports.union(&original.dport)
                             });
                         if !cube.dport.is_subset(&forwarded_ports) {

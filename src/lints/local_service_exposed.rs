@@ -110,8 +110,8 @@ impl Lint for LocalServiceExposed {
                     continue;
                 }
                 let mut packets = analysis.hook_universe(Hook::Input);
-                packets.proto = Intervals::point(u128::from(service.protocol));
-                packets.dport = Intervals::point(u128::from(service.port));
+                packets.proto = Intervals::point(u32::from(service.protocol));
+                packets.dport = Intervals::point(u32::from(service.port));
                 packets.state = state::NEW;
                 packets.iif &= !loopback;
                 packets.src = packets.src.subtract(&trusted);

@@ -192,14 +192,12 @@ impl PortItem {
     fn restrict(&self, cube: &Cube) -> Option<Cube> {
         let mut item = cube.clone();
         if let Some(protocol) = self.protocol {
-            item.proto = item
-                .proto
-                .intersect(&Intervals::point(u128::from(protocol)));
+            item.proto = item.proto.intersect(&Intervals::point(u32::from(protocol)));
         }
         if let Some((first, last)) = self.ports {
             item.dport = item
                 .dport
-                .intersect(&Intervals::range(u128::from(first), u128::from(last)));
+                .intersect(&Intervals::range(u32::from(first), u32::from(last)));
             // Later fragments carry no ports.
             item.misc &= misc::UNFRAGMENTED | misc::LOCALITY;
         }
@@ -343,11 +341,11 @@ fn constraint(selector: &Selector, analysis: &Analysis<'_>) -> Option<Cube> {
     let family = analysis.family;
     let mut cube = analysis.universe();
     if !selector.protocols.is_empty() {
-        let ranges: Vec<(u128, u128)> = selector
+        let ranges: Vec<(u32, u32)> = selector
             .protocols
             .iter()
             .filter(|(_, only)| only.is_none_or(|only| only == family))
-            .map(|(number, _)| (u128::from(*number), u128::from(*number)))
+            .map(|(number, _)| (u32::from(*number), u32::from(*number)))
             .collect();
         if ranges.is_empty() {
             return None;
