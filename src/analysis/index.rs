@@ -19,19 +19,22 @@ const SCAN_BELOW: usize = 24;
 
 /// Intervals `[lo, hi]` with an id, sorted by `lo`, searchable for
 /// overlaps in `O(log n + k)`: an implicit balanced tree over the sorted
-/// array where every node knows the largest `hi` below it.
+/// array where every node knows the largest `hi` below it. The bounds are
+/// `u64` where the field fits (IPv4 addresses, ports), which halves the
+/// index of a large chain, and `u128` for IPv6 addresses.
 #[derive(Debug, Default)]
-struct IntervalTree {
-    items: Vec<(u128, u128, u32)>,
+struct IntervalTree<K> {
+    items: Vec<(K, K, u32)>,
     /// Per node (the middle of a range of `items`): the largest `hi` in
     /// that range.
-    max_hi: Vec<u128>,
+    max_hi: Vec<K>,
 }
 
-impl IntervalTree {
-    fn new(mut items: Vec<(u128, u128, u32)>) -> IntervalTree {
+impl<K: Copy + Ord + Default> IntervalTree<K> {
+    fn new(mut items: Vec<(K, K, u32)>) -> IntervalTree<K> {
         items.sort_unstable();
-        let mut max_hi = vec![0; items.len()];
+        items.shrink_to_fit();
+        let mut max_hi = vec![K::default(); items.len()];
         fill_max(&items, &mut max_hi, 0, items.len());
         IntervalTree { items, max_hi }
     }
@@ -40,8 +43,8 @@ impl IntervalTree {
     /// stopping after `limit` of them; returns false when it stopped early.
     fn overlapping(
         &self,
-        lo: u128,
-        hi: u128,
+        lo: K,
+        hi: K,
         keep: impl Fn(u32) -> bool,
         limit: usize,
         out: &mut Vec<u32>,
@@ -76,9 +79,14 @@ impl IntervalTree {
 
 /// Fills `max_hi` for the subtree over `items[start..end]`; returns its
 /// largest `hi`. The depth is the tree's height, about 40 at most.
-fn fill_max(items: &[(u128, u128, u32)], max_hi: &mut [u128], start: usize, end: usize) -> u128 {
+fn fill_max<K: Copy + Ord + Default>(
+    items: &[(K, K, u32)],
+    max_hi: &mut [K],
+    start: usize,
+    end: usize,
+) -> K {
     if start >= end {
-        return 0;
+        return K::default();
     }
     let middle = start + (end - start) / 2;
     let left = fill_max(items, max_hi, start, middle);
@@ -118,9 +126,56 @@ struct FieldIndex {
     field: Field,
     /// The whole range of the field: a query that spans it gains nothing.
     full: (u128, u128),
-    tree: IntervalTree,
+    tree: Tree,
     /// Rules that allow every value of the field, in order.
     wide: Vec<u32>,
+}
+
+/// The tree of a field, over the narrowest integers that hold it.
+#[derive(Debug)]
+enum Tree {
+    Narrow(IntervalTree<u64>),
+    Wide(IntervalTree<u128>),
+}
+
+impl Tree {
+    /// A tree over `items`, whose bounds all lie in `full`.
+    fn new(items: Vec<(u128, u128, u32)>, full: (u128, u128)) -> Tree {
+        if u64::try_from(full.1).is_ok() {
+            let narrow = |value: u128| u64::try_from(value).unwrap_or(u64::MAX);
+            Tree::Narrow(IntervalTree::new(
+                items
+                    .into_iter()
+                    .map(|(lo, hi, id)| (narrow(lo), narrow(hi), id))
+                    .collect(),
+            ))
+        } else {
+            Tree::Wide(IntervalTree::new(items))
+        }
+    }
+
+    fn overlapping(
+        &self,
+        lo: u128,
+        hi: u128,
+        keep: impl Fn(u32) -> bool,
+        limit: usize,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        match self {
+            Tree::Narrow(tree) => {
+                // Every interval lies in the narrow range: a query that
+                // starts beyond it meets none, one that ends beyond it
+                // meets what its part inside the range meets.
+                let Ok(lo) = u64::try_from(lo) else {
+                    return true;
+                };
+                let hi = u64::try_from(hi).unwrap_or(u64::MAX);
+                tree.overlapping(lo, hi, keep, limit, out)
+            }
+            Tree::Wide(tree) => tree.overlapping(lo, hi, keep, limit, out),
+        }
+    }
 }
 
 /// The index of one chain's rules.
@@ -154,10 +209,11 @@ impl ChainIndex {
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
             if narrow.len() * 4 >= cubes.len() {
+                wide.shrink_to_fit();
                 fields.push(FieldIndex {
                     field,
                     full,
-                    tree: IntervalTree::new(narrow),
+                    tree: Tree::new(narrow, full),
                     wide,
                 });
             }
