@@ -6,7 +6,7 @@ use super::rules::{accepts_in, default_deny_span, has_unknown, reached_from, req
 use super::{FileContext, Lint};
 use crate::declare_code;
 use crate::diagnostics::{LintMeta, Severity};
-use crate::model::{Table, TableKind, Value};
+use crate::model::{Address, Interface, Negatable, Table, TableKind, Value};
 
 declare_code! {
     /// ## What it does
@@ -62,42 +62,37 @@ fn allows_both_directions<'a>(
 ) -> bool {
     let accepting: Vec<&crate::model::Rule> =
         rules.filter(|rule| accepts_in(table, rule)).collect();
-    let text = |value: Option<String>| value.unwrap_or_default();
-    let key = |rule: &crate::model::Rule| {
-        (
-            text(
-                rule.in_interface
-                    .as_ref()
-                    .map(|i| format!("{}{}", i.negated, i.value.name)),
-            ),
-            text(
-                rule.out_interface
-                    .as_ref()
-                    .map(|i| format!("{}{}", i.negated, i.value.name)),
-            ),
-            text(rule.source.as_ref().map(|a| {
-                format!(
-                    "{}{:?}",
-                    a.negated,
-                    a.value.iter().map(|x| x.net()).collect::<Vec<_>>()
-                )
-            })),
-            text(rule.destination.as_ref().map(|a| {
-                format!(
-                    "{}{:?}",
-                    a.negated,
-                    a.value.iter().map(|x| x.net()).collect::<Vec<_>>()
-                )
-            })),
-        )
+    // Compared by value, not by printed text: a large chain then costs no
+    // string per rule.
+    let interface = |side: &'a Option<Box<Negatable<Interface>>>| {
+        side.as_ref()
+            .map(|interface| (interface.negated, interface.value.name.as_str()))
     };
-    let keys: Vec<_> = accepting.iter().map(|rule| key(rule)).collect();
-    let present: foldhash::HashSet<&(String, String, String, String)> = keys.iter().collect();
+    let addresses = |side: &'a Option<Negatable<Box<[Address]>>>| {
+        side.as_ref().map(|addresses| {
+            (
+                addresses.negated,
+                addresses.value.iter().map(Address::net).collect::<Vec<_>>(),
+            )
+        })
+    };
+    let keys: Vec<_> = accepting
+        .iter()
+        .map(|rule| {
+            (
+                interface(&rule.in_interface),
+                interface(&rule.out_interface),
+                addresses(&rule.source),
+                addresses(&rule.destination),
+            )
+        })
+        .collect();
+    let present: foldhash::HashSet<_> = keys.iter().collect();
     keys.iter().any(|(a_in, a_out, a_src, a_dst)| {
         if a_in == a_out && a_src == a_dst {
             return false;
         }
-        let mirror = (a_out.clone(), a_in.clone(), a_dst.clone(), a_src.clone());
+        let mirror = (*a_out, *a_in, a_dst.clone(), a_src.clone());
         present.contains(&mirror)
     })
 }
