@@ -7,6 +7,8 @@
 //! binary's command line lives in `cli`, the output formats in `output`,
 //! the packet-flow diagram in [`graph`].
 
+#![forbid(unsafe_code)]
+
 pub mod analysis;
 pub mod cli;
 pub mod config;
