@@ -328,8 +328,9 @@ struct Run<'a> {
     /// Compute lower bounds (queries) or leave them empty (full runs,
     /// which only need upper bounds and save half the work).
     track_sure: bool,
-    /// Where decisions go; `None` when nobody reads them.
-    sink: Option<&'a mut Vec<Decided>>,
+    /// Where decisions go, as they are taken; `None` when nobody reads
+    /// them.
+    sink: Option<&'a mut dyn FnMut(Decided)>,
     /// Chains on the current call path.
     path: Vec<bool>,
     approximations: usize,
@@ -344,7 +345,7 @@ struct Run<'a> {
 impl Run<'_> {
     fn decide(&mut self, decided: Decided) {
         if let Some(sink) = self.sink.as_mut() {
-            sink.push(decided);
+            sink(decided);
         }
     }
 }
@@ -522,9 +523,18 @@ impl<'t> Evaluator<'t> {
         rules: Option<Range<usize>>,
         input: Flow,
     ) -> Option<(Vec<Decided>, Flow)> {
-        let mut sink = Vec::new();
-        let left = self.run_query(chain, rules, input, Some(&mut sink))?;
-        Some((sink, left))
+        let mut decided = Vec::new();
+        let left = self.run_query(chain, rules, input, Some(&mut |d| decided.push(d)))?;
+        Some((decided, left))
+    }
+
+    /// Runs built-in chain `chain` on `input` without recording anything,
+    /// handing each decision of its rules to `each` as it is taken, so
+    /// that a caller who keeps a little of each never holds them all;
+    /// false when that would take more than a query's budget (then `each`
+    /// has seen only some of them). The policy's decision is not given.
+    pub fn query_each(&self, chain: usize, input: Flow, each: &mut dyn FnMut(Decided)) -> bool {
+        self.run_query(chain, None, input, Some(each)).is_some()
     }
 
     /// The flow that falls off the end of built-in chain `chain` to its
@@ -541,7 +551,7 @@ impl<'t> Evaluator<'t> {
         chain: usize,
         rules: Option<Range<usize>>,
         input: Flow,
-        sink: Option<&mut Vec<Decided>>,
+        sink: Option<&mut dyn FnMut(Decided)>,
     ) -> Option<Flow> {
         let mut run = Run {
             record: None,

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use super::eval::{Flow, Place, Rewrite};
+use super::eval::{Decided, Flow, Place, Rewrite};
 use super::matcher::{address_bits, address_value};
 use super::space::{Cube, Intervals, NarrowIntervals, PacketSet, misc, state};
 use super::{Analysis, Host};
@@ -184,27 +184,27 @@ impl Analysis<'_> {
             return Vec::new();
         };
         let arriving = PacketSet::from_cube(self.hook_universe(Hook::Prerouting));
-        let Some(decided) = evaluator.query_builtin(prerouting, Flow::exact(arriving)) else {
-            return Vec::new();
-        };
         let universe = self.universe();
         let mut found = Vec::new();
-        for decision in decided {
+        // Each decision is looked at as it is taken: a large nat table
+        // (kube-proxy's) takes tens of thousands, and only the lower bound
+        // of the rewriting ones is kept.
+        let mut keep = |decision: Decided| {
             let (Place::Rule { chain, rule }, Some(rewrite)) = (decision.place, &decision.rewrite)
             else {
-                continue;
+                return;
             };
             let Some((to_addresses, to_ports, destination)) =
                 translation(rewrite, &self.host, self.family)
             else {
-                continue;
+                return;
             };
             let mut original = PacketSet::empty();
             for cube in decision.flow.sure.cubes() {
                 original.extend(PacketSet::from_cube(across_hooks(cube, &universe)));
             }
             if original.is_empty() {
-                continue;
+                return;
             }
             found.push(DestinationNat {
                 chain,
@@ -214,6 +214,9 @@ impl Analysis<'_> {
                 to_ports,
                 destination,
             });
+        };
+        if !evaluator.query_each(prerouting, Flow::exact(arriving), &mut keep) {
+            return Vec::new();
         }
         found
     }
