@@ -340,16 +340,58 @@ fn the_source_neither_executes_nor_touches_the_network() {
         "src/ has more than 50 files, scanned {scanned}"
     );
 
-    // Without unsafe code there is no FFI call to a resolver either.
+    // Without unsafe code there is no FFI call to a resolver either: the
+    // library forbids it, the package denies it, and the one exception is
+    // the binary setting an option of its allocator.
     let manifest: toml::Table = std::fs::read_to_string(manifest_dir().join("Cargo.toml"))
         .expect("Cargo.toml is readable")
         .parse()
         .expect("Cargo.toml is TOML");
-    assert_eq!(
-        manifest["lints"]["rust"]["unsafe_code"].as_str(),
-        Some("forbid"),
-        "Cargo.toml keeps `unsafe_code = \"forbid\"`"
+    assert!(
+        matches!(
+            manifest["lints"]["rust"]["unsafe_code"].as_str(),
+            Some("deny" | "forbid")
+        ),
+        "Cargo.toml keeps unsafe code denied"
     );
+    let library = std::fs::read_to_string(manifest_dir().join("src/lib.rs")).expect("lib.rs");
+    assert!(
+        code_only(&library).contains("#![forbid(unsafe_code)]"),
+        "the library forbids unsafe code"
+    );
+    for path in files_under(&manifest_dir().join("src")) {
+        if path.extension().is_none_or(|extension| extension != "rs") {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(&path).expect("source is readable"));
+        if !["unsafe {", "unsafe fn", "unsafe impl", "unsafe extern"]
+            .iter()
+            .any(|form| mentions(&code, form))
+        {
+            continue;
+        }
+        assert!(
+            path.ends_with("src/main.rs"),
+            "{} uses unsafe code: only src/main.rs may, to set an allocator option",
+            path.display()
+        );
+        let calls: Vec<&str> = code
+            .match_indices("libmimalloc_sys::")
+            .map(|(at, _)| {
+                let name = &code[at + "libmimalloc_sys::".len()..];
+                &name[..name
+                    .find(|c: char| !c.is_alphanumeric() && c != '_')
+                    .unwrap_or(name.len())]
+            })
+            .collect();
+        assert!(
+            !calls.is_empty()
+                && calls
+                    .iter()
+                    .all(|name| matches!(*name, "mi_option_get" | "mi_option_set" | "mi_option_t")),
+            "src/main.rs calls only mimalloc's option functions, found {calls:?}"
+        );
+    }
 
     let reached = runtime_dependencies(&manifest);
     const NETWORK_CRATES: [&str; 20] = [
