@@ -491,7 +491,7 @@ fn a_finding_highlights_its_rule_and_what_its_labels_point_at() {
     assert_eq!(at(label).role, Some(Role::Related));
     assert_eq!(
         at(label).note.as_deref(),
-        Some(diagnostic.labels[0].message.as_str())
+        Some(diagnostic.labels[0].message.as_ref())
     );
     assert_eq!(input.role, Some(Role::Finding));
     assert!(

@@ -76,7 +76,7 @@ fn spec_error(spec: &str, error: &ProbeError, out: &mut dyn Write) -> io::Result
         span: Span::from_range(error.span.clone()),
         label: Some("here".into()),
         labels: Vec::new(),
-        help: error.help.clone(),
+        help: error.help.clone().map(Into::into),
         suppressed: false,
     };
     draw(&diagnostic, &file, out)
@@ -413,7 +413,7 @@ fn draw_path(outcome: &Outcome, file: &SourceFile, out: &mut dyn Write) -> io::R
             describe_disposition(&outcome.disposition)
         ),
         span: *last_span,
-        label: Some(last_label.clone()),
+        label: Some(last_label.clone().into()),
         labels: Vec::new(),
         help: None,
         suppressed: false,

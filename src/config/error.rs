@@ -37,13 +37,13 @@ impl ConfigError {
     }
 
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<std::borrow::Cow<'static, str>>) -> Self {
         self.diagnostic.help = Some(help.into());
         self
     }
 
     #[must_use]
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub fn with_label(mut self, label: impl Into<std::borrow::Cow<'static, str>>) -> Self {
         self.diagnostic.label = Some(label.into());
         self
     }

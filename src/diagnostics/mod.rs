@@ -61,7 +61,7 @@ impl std::fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    pub message: String,
+    pub message: Cow<'static, str>,
     pub path: Option<String>,
 }
 
@@ -73,10 +73,11 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub span: Span,
-    /// Text shown under the primary span.
-    pub label: Option<String>,
+    /// Text shown under the primary span. Labels and help are most often
+    /// fixed texts, kept without a copy: a file can have 100,000 findings.
+    pub label: Option<Cow<'static, str>>,
     pub labels: Vec<Label>,
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     /// Set when a suppression comment or configuration silenced it; such
     /// findings stay in machine-readable output.
     pub suppressed: bool,
@@ -100,14 +101,14 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+    pub fn with_label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = Some(label.into());
         self
     }
 
     #[must_use]
-    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
+    pub fn with_secondary(mut self, span: Span, message: impl Into<Cow<'static, str>>) -> Self {
+        self.add_label(Label {
             span,
             message: message.into(),
             path: None,
@@ -116,9 +117,16 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// Adds a secondary label. Most findings have one or none: the list
+    /// grows by one at a time rather than by `Vec`'s first four.
+    pub fn add_label(&mut self, label: Label) {
+        self.labels.reserve_exact(1);
+        self.labels.push(label);
     }
 
     #[must_use]

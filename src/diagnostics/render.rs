@@ -79,7 +79,7 @@ impl miette::Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let primary = miette::LabeledSpan::new_primary_with_span(
-            self.diagnostic.label.clone(),
+            self.diagnostic.label.as_deref().map(str::to_string),
             self.diagnostic.span,
         );
         let secondary = self
@@ -88,7 +88,7 @@ impl miette::Diagnostic for Rendered<'_> {
             .iter()
             .filter(|label| label.path.is_none())
             .map(|label| {
-                miette::LabeledSpan::new_with_span(Some(label.message.clone()), label.span)
+                miette::LabeledSpan::new_with_span(Some(label.message.to_string()), label.span)
             });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }

@@ -15,8 +15,8 @@ pub fn marks(ruleset: &Ruleset, diagnostic: &Diagnostic) -> Marks {
     let mut places = Vec::new();
     let primary_note = diagnostic
         .label
-        .clone()
-        .unwrap_or_else(|| format!("{} is here", diagnostic.code));
+        .as_deref()
+        .map_or_else(|| format!("{} is here", diagnostic.code), str::to_string);
     places.extend(
         places_at(ruleset, diagnostic.span)
             .into_iter()
@@ -39,7 +39,7 @@ pub fn marks(ruleset: &Ruleset, diagnostic: &Diagnostic) -> Marks {
                 chain,
                 rule,
                 role: Role::Related,
-                note: Some(label.message.clone()),
+                note: Some(label.message.to_string()),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! What a lint sees and how it reports: the file's model and source, and a
 //! report builder that stamps the lint's code on each diagnostic.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use std::cell::OnceCell;
@@ -190,14 +191,14 @@ impl<'a> RunContext<'a> {
 
 impl Diagnostic {
     /// Sets the text under the primary span.
-    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+    pub fn label(&mut self, text: impl Into<Cow<'static, str>>) -> &mut Self {
         self.label = Some(text.into());
         self
     }
 
     /// Adds a secondary label in the same file.
-    pub fn secondary(&mut self, span: Span, text: impl Into<String>) -> &mut Self {
-        self.labels.push(Label {
+    pub fn secondary(&mut self, span: Span, text: impl Into<Cow<'static, str>>) -> &mut Self {
+        self.add_label(Label {
             span,
             message: text.into(),
             path: None,
@@ -206,8 +207,13 @@ impl Diagnostic {
     }
 
     /// Adds a secondary label in another file of the run.
-    pub fn secondary_in(&mut self, path: &str, span: Span, text: impl Into<String>) -> &mut Self {
-        self.labels.push(Label {
+    pub fn secondary_in(
+        &mut self,
+        path: &str,
+        span: Span,
+        text: impl Into<Cow<'static, str>>,
+    ) -> &mut Self {
+        self.add_label(Label {
             span,
             message: text.into(),
             path: Some(path.to_string()),
@@ -216,7 +222,7 @@ impl Diagnostic {
     }
 
     /// Sets the help: how to fix it.
-    pub fn help(&mut self, text: impl Into<String>) -> &mut Self {
+    pub fn help(&mut self, text: impl Into<Cow<'static, str>>) -> &mut Self {
         self.help = Some(text.into());
         self
     }

@@ -362,7 +362,10 @@ fn rule_of(meta: &LintMeta) -> Rule {
 /// what the finding itself says, and helped by its help.
 fn unregistered_rule(diagnostic: &Diagnostic) -> Rule {
     let name = diagnostic.name.to_string();
-    let help = diagnostic.help.clone().unwrap_or_else(|| name.clone());
+    let help = diagnostic
+        .help
+        .as_deref()
+        .map_or_else(|| name.clone(), str::to_string);
     let tags = if diagnostic.code.contains('/') {
         vec!["rule-pack"]
     } else {

@@ -151,7 +151,7 @@ impl Reporter<'_, '_> {
             ],
         );
         let mut diagnostic = finding(self.rule, span, message);
-        diagnostic.label = Some(label);
+        diagnostic.label = Some(label.into());
         found.push(diagnostic);
     }
 }

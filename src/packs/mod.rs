@@ -341,7 +341,7 @@ fn finding(rule: &PackRule, span: crate::source::Span, message: String) -> Diagn
         span,
         label: None,
         labels: Vec::new(),
-        help: Some(rule.help.clone()),
+        help: Some(rule.help.clone().into()),
         suppressed: false,
     }
 }

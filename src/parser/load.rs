@@ -215,7 +215,7 @@ impl<'f> Reader<'f> {
         help: Option<&str>,
     ) {
         let mut diagnostic = Diagnostic::new(meta, span, message);
-        diagnostic.help = help.map(str::to_string);
+        diagnostic.help = help.map(|help| help.to_string().into());
         if diagnostic.severity == Severity::Error {
             self.loadable = false;
         }
@@ -257,7 +257,7 @@ impl<'f> Reader<'f> {
             ErrorKind::Context => &codes::NOT_ALLOWED_HERE,
         };
         let mut diagnostic = Diagnostic::new(meta, error.span, error.message);
-        diagnostic.help = error.help;
+        diagnostic.help = error.help.map(Into::into);
         self.add(diagnostic);
     }
 
@@ -269,7 +269,7 @@ impl<'f> Reader<'f> {
             NoteKind::Ignored => &codes::IGNORED_LINE,
         };
         let mut diagnostic = Diagnostic::new(meta, note.span, note.message);
-        diagnostic.help = note.help;
+        diagnostic.help = note.help.map(Into::into);
         self.add(diagnostic);
     }
 
