@@ -229,8 +229,8 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
                         "REJECT" => (Action::Decide(Decision::Reject), None),
                         "DNAT" => {
                             let range = target.option("to-destination").and_then(|option| {
-                                match option.value {
-                                    Value::Nat(range) => Some(range),
+                                match &option.value {
+                                    Value::Nat(range) => Some(**range),
                                     _ => None,
                                 }
                             });

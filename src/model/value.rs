@@ -128,7 +128,7 @@ pub enum Value {
     Rate(Rate),
     AddrRange(IpAddr, IpAddr),
     /// A NAT address and port range.
-    Nat(NatRange),
+    Nat(Box<NatRange>),
     Interface(Interface),
     /// One name from a fixed set (a REJECT type, an address type).
     Symbol(String),

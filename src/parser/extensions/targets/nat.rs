@@ -116,7 +116,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     ));
                 }
             }
-            Ok(Value::Nat(range))
+            Ok(Value::Nat(Box::new(range)))
         }
         O_TO_PORTS => {
             let text = call.arg_text();
@@ -332,12 +332,12 @@ mod tests {
 
     fn range(first: Option<&str>, last: Option<&str>, ports: Option<(u16, u16)>) -> Value {
         let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-        Value::Nat(NatRange {
+        Value::Nat(Box::new(NatRange {
             first: first.map(ip),
             last: last.map(ip),
             ports: ports.map(|(first, last)| PortRange { first, last }),
             base: None,
-        })
+        }))
     }
 
     fn warned(family: Family, chain: &str, rule: &str, text: &str) -> bool {
