@@ -164,7 +164,7 @@ impl Lint for Ipv6WeakerThanIpv4 {
                                 .map_or(Span::empty_at(0), |t| t.span),
                         ),
                         Some((table, c))
-                            if !ends_denying(table, c, 0)
+                            if !ends_denying(table, c)
                                 && c.policy.as_ref().is_some_and(|p| {
                                     p.verdict == crate::model::Verdict::Accept
                                 }) =>

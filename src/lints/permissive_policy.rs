@@ -6,7 +6,8 @@ use crate::analysis::Flow;
 use crate::analysis::space::PacketSet;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
-use crate::model::{Chain, Table, TableKind, TargetKind, Verdict};
+use crate::model::graph::ends_unconditionally;
+use crate::model::{Chain, Table, TableKind, Verdict};
 
 declare_code! {
     /// ## What it does
@@ -51,34 +52,12 @@ pub struct PermissivePolicy;
 
 /// Does `chain` end, for every packet that gets that far, in a drop or
 /// reject, following unconditional jumps and gotos?
-pub fn ends_denying(table: &Table, chain: &Chain, depth: usize) -> bool {
-    if depth > 16 {
-        return false;
-    }
-    for rule in &chain.rules {
-        if !rule.is_unconditional() {
-            continue;
-        }
-        match (&rule.target.kind, stop(rule)) {
-            (TargetKind::Jump(name), _) => {
-                if table
-                    .chain(name)
-                    .is_some_and(|callee| ends_denying(table, callee, depth + 1))
-                {
-                    return true;
-                }
-            }
-            (TargetKind::Goto(name), _) => {
-                return table
-                    .chain(name)
-                    .is_some_and(|callee| ends_denying(table, callee, depth + 1));
-            }
-            (_, Some(Stop::Return)) => return false,
-            (_, Some(_)) => return denies(rule),
-            (_, None) => {}
-        }
-    }
-    false
+pub fn ends_denying(table: &Table, chain: &Chain) -> bool {
+    ends_unconditionally(table, chain, &|rule| match stop(rule) {
+        Some(Stop::Return) => Some(false),
+        Some(_) => Some(denies(rule)),
+        None => None,
+    })
 }
 
 /// True when the packet-flow analysis proves that no packet falls through
@@ -129,7 +108,7 @@ impl Lint for PermissivePolicy {
             return;
         }
         if policy.verdict != Verdict::Accept
-            || ends_denying(table, chain, 0)
+            || ends_denying(table, chain)
             || policy_never_reached(cx, table, chain)
         {
             return;

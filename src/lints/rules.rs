@@ -177,7 +177,7 @@ pub fn default_deny_span(
             return Some(policy.span.or(chain.declared).unwrap_or(table.span));
         }
     }
-    if !super::permissive_policy::ends_denying(table, chain, 0) {
+    if !super::permissive_policy::ends_denying(table, chain) {
         return None;
     }
     chain

@@ -6,9 +6,11 @@
 //! on its own path. Chains no built-in chain reaches are never walked, so a
 //! cycle among them loads.
 
+use std::collections::HashMap;
+
 use crate::source::Span;
 
-use super::{Chain, Table, TargetKind};
+use super::{Chain, Rule, Table, TargetKind};
 
 /// A cycle of jumps: `chain` is entered again by the jump at `closing`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +127,70 @@ impl JumpGraph {
     }
 }
 
+/// How deep [`ends_unconditionally`] follows jumps and gotos.
+const UNCONDITIONAL_DEPTH: usize = 16;
+
+/// Does `chain` end, for every packet that gets that far, in a rule for
+/// which `end` says `Some(true)`? Its unconditional rules are followed in
+/// order: into the chains they jump to (a callee that ends so ends the
+/// caller) and go to (the callee decides), at most 16 deep; a rule for
+/// which `end` says `Some(false)` ends the walk with false, `None` passes
+/// on. Each chain is walked once per depth, so chains that jump to each
+/// other many times cost no more than chains that jump once (a naive walk
+/// is exponential in the depth).
+pub fn ends_unconditionally(
+    table: &Table,
+    chain: &Chain,
+    end: &dyn Fn(&Rule) -> Option<bool>,
+) -> bool {
+    let mut known = HashMap::new();
+    ends_from(table, chain, 0, end, &mut known)
+}
+
+fn ends_from(
+    table: &Table,
+    chain: &Chain,
+    depth: usize,
+    end: &dyn Fn(&Rule) -> Option<bool>,
+    known: &mut HashMap<(*const Chain, usize), bool>,
+) -> bool {
+    if depth > UNCONDITIONAL_DEPTH {
+        return false;
+    }
+    let key = (std::ptr::from_ref(chain), depth);
+    if let Some(&ends) = known.get(&key) {
+        return ends;
+    }
+    let mut ends = false;
+    for rule in chain.rules.iter().filter(|rule| rule.is_unconditional()) {
+        match &rule.target.kind {
+            TargetKind::Jump(name) => {
+                if table
+                    .chain(name)
+                    .is_some_and(|callee| ends_from(table, callee, depth + 1, end, known))
+                {
+                    ends = true;
+                    break;
+                }
+            }
+            TargetKind::Goto(name) => {
+                ends = table
+                    .chain(name)
+                    .is_some_and(|callee| ends_from(table, callee, depth + 1, end, known));
+                break;
+            }
+            _ => {
+                if let Some(decided) = end(rule) {
+                    ends = decided;
+                    break;
+                }
+            }
+        }
+    }
+    known.insert(key, ends);
+    ends
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +265,43 @@ mod tests {
         let graph = JumpGraph::new(&Table::new(TableKind::Filter, Span::default(), chains));
         assert!(graph.hooks.iter().all(|hooks| *hooks == Hook::Input.bit()));
         assert!(graph.cycles.is_empty());
+    }
+
+    #[test]
+    fn unconditional_ends_follow_jumps_and_gotos() {
+        let mut drop = jump("unused");
+        drop.target.kind = TargetKind::Verdict(crate::model::Verdict::Drop);
+        let table = Table::new(
+            TableKind::Filter,
+            Span::default(),
+            vec![
+                chain("INPUT", Some(Hook::Input), vec![jump("A")]),
+                chain("A", None, vec![jump("MISSING"), jump("B")]),
+                chain("B", None, vec![drop]),
+            ],
+        );
+        let drops = |rule: &Rule| {
+            matches!(rule.target.kind, TargetKind::Verdict(_))
+                .then_some(rule.target.kind == TargetKind::Verdict(crate::model::Verdict::Drop))
+        };
+        assert!(ends_unconditionally(&table, &table.chains[0], &drops));
+        assert!(!ends_unconditionally(&table, &table.chains[0], &|_| None));
+    }
+
+    /// Two chains that jump to each other eight times each: a walk that
+    /// looked at every path would take 8^16 steps (a fuzz input hung
+    /// `permissive-policy` so).
+    #[test]
+    fn unconditional_ends_of_chains_jumping_back_and_forth_are_found_quickly() {
+        let table = Table::new(
+            TableKind::Filter,
+            Span::default(),
+            vec![
+                chain("INPUT", Some(Hook::Input), vec![jump("A"); 8]),
+                chain("A", None, vec![jump("B"); 8]),
+                chain("B", None, vec![jump("A"); 8]),
+            ],
+        );
+        assert!(!ends_unconditionally(&table, &table.chains[0], &|_| None));
     }
 }

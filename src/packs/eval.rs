@@ -17,6 +17,7 @@ use crate::analysis::space::{Cube, Intervals, PacketSet, misc, state};
 use crate::analysis::{Analysis, Decision, Flow, Place};
 use crate::diagnostics::Diagnostic;
 use crate::lints::FileContext;
+use crate::model::graph::ends_unconditionally;
 use crate::model::{Chain, Family, Hook, Table, TableKind, TargetKind, Verdict};
 use crate::source::Span;
 
@@ -719,40 +720,18 @@ fn fate_of(
 
 /// Does `chain` end, for every packet that gets that far, in a drop or
 /// reject, following unconditional jumps and gotos?
-fn ends_denying(table: &Table, chain: &Chain, depth: usize) -> bool {
-    if depth > 16 {
-        return false;
-    }
-    for rule in chain.rules.iter().filter(|rule| rule.is_unconditional()) {
-        match &rule.target.kind {
-            TargetKind::Jump(name) => {
-                if table
-                    .chain(name)
-                    .is_some_and(|callee| ends_denying(table, callee, depth + 1))
-                {
-                    return true;
-                }
-            }
-            TargetKind::Goto(name) => {
-                return table
-                    .chain(name)
-                    .is_some_and(|callee| ends_denying(table, callee, depth + 1));
-            }
-            TargetKind::None => {}
-            TargetKind::Extension(extension) if extension.name == "REJECT" => return true,
-            TargetKind::Extension(extension) if !extension.known => return false,
-            TargetKind::Extension(_) => {
-                if matches!(
-                    crate::analysis::eval::action_of(table, rule).0,
-                    Action::Decide(_) | Action::Return | Action::Unknown
-                ) {
-                    return false;
-                }
-            }
-            TargetKind::Verdict(verdict) => return *verdict == Verdict::Drop,
-        }
-    }
-    false
+fn ends_denying(table: &Table, chain: &Chain) -> bool {
+    ends_unconditionally(table, chain, &|rule| match &rule.target.kind {
+        TargetKind::Jump(_) | TargetKind::Goto(_) | TargetKind::None => None,
+        TargetKind::Extension(extension) if extension.name == "REJECT" => Some(true),
+        TargetKind::Extension(extension) if !extension.known => Some(false),
+        TargetKind::Extension(_) => matches!(
+            crate::analysis::eval::action_of(table, rule).0,
+            Action::Decide(_) | Action::Return | Action::Unknown
+        )
+        .then_some(false),
+        TargetKind::Verdict(verdict) => Some(*verdict == Verdict::Drop),
+    })
 }
 
 /// `default = "accept"`: the chain's policy accepts and no catch-all rule
@@ -770,7 +749,7 @@ fn default_accept(report: &Reporter<'_, '_>, found: &mut Vec<Diagnostic>) {
         if policy.span.is_none() && chain.rules.is_empty() {
             continue;
         }
-        if policy.verdict != Verdict::Accept || ends_denying(report.table, chain, 0) {
+        if policy.verdict != Verdict::Accept || ends_denying(report.table, chain) {
             continue;
         }
         let place = Place::Policy { chain: index };
