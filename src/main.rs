@@ -24,9 +24,10 @@ const PROMPT_PURGE_DELAY: c_long = 10;
 /// list of a long chain, batches of parsed lines, packet sets) stays
 /// resident for the whole run of a large file. Returning it after 10 ms
 /// lowers the peak on 100,000 rules by 10% (`mixed`) to 40% (`blocklist`),
-/// with no measurable cost in time. A delay the user set in the
-/// environment (`MIMALLOC_PURGE_DELAY`) is left alone, and so is an option
-/// that does not hold the default this constant is known by.
+/// with no measurable cost in time. The option is only changed while it
+/// holds mimalloc 3's default, which also leaves alone any other delay the
+/// user set in the environment (`MIMALLOC_PURGE_DELAY`) and an option
+/// table of another mimalloc version.
 #[allow(unsafe_code)]
 fn return_freed_memory_promptly() {
     // SAFETY: both calls only read and write an entry of mimalloc's option
