@@ -69,17 +69,6 @@ fn check_text(name: &str, text: &str) -> FileReport {
     reports.into_iter().next().expect("one report per input")
 }
 
-fn fwlint(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fwlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .stdin(Stdio::null())
-        .output()
-        .expect("fwlint runs")
-}
-
 fn assert_finished(output: &Output, what: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -109,7 +98,8 @@ fn deep_file_holds(name: &str, text: &str, expect_loadable: bool, rules: usize) 
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join(name), text).expect("file written");
     for format in ["full", "concise", "json", "sarif", "github"] {
-        let output = fwlint(&["--format", format, "--color", "never", name], dir.path());
+        let output =
+            support::fwlint_in(dir.path(), &["--format", format, "--color", "never", name]);
         assert_finished(&output, &format!("{name} --format {format}"));
     }
     report
