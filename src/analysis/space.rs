@@ -657,6 +657,9 @@ impl PacketSet {
             self.cubes.extend(other.cubes);
             return;
         }
+        // Exactly: a set that grows from nothing would otherwise reserve
+        // room for four cubes, and the recording keeps one set per chain.
+        self.cubes.reserve_exact(other.cubes.len());
         for cube in other.cubes {
             if !self.cubes.iter().any(|c| c.contains(&cube)) {
                 self.cubes.push(cube);

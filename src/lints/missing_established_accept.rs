@@ -62,39 +62,95 @@ fn allows_both_directions<'a>(
 ) -> bool {
     let accepting: Vec<&crate::model::Rule> =
         rules.filter(|rule| accepts_in(table, rule)).collect();
-    // Compared by value, not by printed text: a large chain then costs no
-    // string per rule.
-    let interface = |side: &'a Option<Box<Negatable<Interface>>>| {
-        side.as_ref()
-            .map(|interface| (interface.negated, interface.value.name.as_str()))
-    };
-    let addresses = |side: &'a Option<Negatable<Box<[Address]>>>| {
-        side.as_ref().map(|addresses| {
-            (
-                addresses.negated,
-                addresses.value.iter().map(Address::net).collect::<Vec<_>>(),
-            )
-        })
-    };
-    let keys: Vec<_> = accepting
+    // One hash per rule, not a copy of its sides: on a large chain this
+    // runs beside the analysis, at the peak of memory. A hash that meets
+    // is confirmed by comparing the rules themselves.
+    let hashes: foldhash::HashSet<u64> = accepting
         .iter()
-        .map(|rule| {
-            (
-                interface(&rule.in_interface),
-                interface(&rule.out_interface),
-                addresses(&rule.source),
-                addresses(&rule.destination),
-            )
-        })
+        .map(|rule| direction_hash(Direction::of(rule)))
         .collect();
-    let present: foldhash::HashSet<_> = keys.iter().collect();
-    keys.iter().any(|(a_in, a_out, a_src, a_dst)| {
-        if a_in == a_out && a_src == a_dst {
+    accepting.iter().any(|rule| {
+        let direction = Direction::of(rule);
+        let mirror = direction.mirror();
+        if direction == mirror || !hashes.contains(&direction_hash(mirror)) {
             return false;
         }
-        let mirror = (*a_out, *a_in, a_dst.clone(), a_src.clone());
-        present.contains(&mirror)
+        accepting
+            .iter()
+            .any(|other| Direction::of(other) == mirror)
     })
+}
+
+/// The sides of a rule: interfaces in and out, source and destination.
+#[derive(Clone, Copy)]
+struct Direction<'a> {
+    into: Option<&'a Negatable<Interface>>,
+    out_of: Option<&'a Negatable<Interface>>,
+    from: Option<&'a Negatable<Box<[Address]>>>,
+    to: Option<&'a Negatable<Box<[Address]>>>,
+}
+
+impl<'a> Direction<'a> {
+    fn of(rule: &'a crate::model::Rule) -> Self {
+        Direction {
+            into: rule.in_interface.as_deref(),
+            out_of: rule.out_interface.as_deref(),
+            from: rule.source.as_ref(),
+            to: rule.destination.as_ref(),
+        }
+    }
+
+    fn mirror(self) -> Self {
+        Direction {
+            into: self.out_of,
+            out_of: self.into,
+            from: self.to,
+            to: self.from,
+        }
+    }
+}
+
+/// Interfaces are compared by name and addresses by value, not by span.
+impl PartialEq for Direction<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let interface = |a: Option<&Negatable<Interface>>, b: Option<&Negatable<Interface>>| match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.negated == b.negated && a.value.name == b.value.name,
+            _ => false,
+        };
+        let addresses = |a: Option<&Negatable<Box<[Address]>>>, b: Option<&Negatable<Box<[Address]>>>| match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.negated == b.negated && a.value.iter().map(Address::net).eq(b.value.iter().map(Address::net))
+            }
+            _ => false,
+        };
+        interface(self.into, other.into)
+            && interface(self.out_of, other.out_of)
+            && addresses(self.from, other.from)
+            && addresses(self.to, other.to)
+    }
+}
+
+fn direction_hash(direction: Direction<'_>) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
+    for side in [direction.into, direction.out_of] {
+        side.map(|interface| (interface.negated, interface.value.name.as_str()))
+            .hash(&mut hasher);
+    }
+    for side in [direction.from, direction.to] {
+        match side {
+            None => 0u8.hash(&mut hasher),
+            Some(addresses) => {
+                (1u8, addresses.negated, addresses.value.len()).hash(&mut hasher);
+                for address in &*addresses.value {
+                    address.net().hash(&mut hasher);
+                }
+            }
+        }
+    }
+    hasher.finish()
 }
 
 /// More rules than this before the established accept is reported as slow.
@@ -187,6 +243,30 @@ mod tests {
         passes(
             "missing-established-accept",
             "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\nCOMMIT\n",
+        );
+    }
+
+    #[test]
+    fn mirrored_accepts_need_no_established_accept() {
+        let one_way = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -s 10.0.0.0/8 -d 192.168.1.0/24 -j ACCEPT\n";
+        fails("missing-established-accept", &format!("{one_way}COMMIT\n"));
+        passes(
+            "missing-established-accept",
+            &format!("{one_way}-A FORWARD -s 192.168.1.0/24 -d 10.0.0.0/8 -j ACCEPT\nCOMMIT\n"),
+        );
+        passes(
+            "missing-established-accept",
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth0 -o eth1 -j ACCEPT\n-A FORWARD -i eth1 -o eth0 -j ACCEPT\nCOMMIT\n",
+        );
+        // The same interfaces both ways, but the addresses do not mirror.
+        fails(
+            "missing-established-accept",
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth0 -o eth1 -s 10.0.0.1 -j ACCEPT\n-A FORWARD -i eth1 -o eth0 -s 10.0.0.1 -j ACCEPT\nCOMMIT\n",
+        );
+        // A rule that is its own mirror does not count.
+        fails(
+            "missing-established-accept",
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i br0 -o br0 -j ACCEPT\nCOMMIT\n",
         );
     }
 
