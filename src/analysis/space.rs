@@ -10,18 +10,13 @@
 //! bound narrowed, which keeps every answer sound and is counted.
 
 use std::fmt;
-use std::hash::Hash;
-
-use smallvec::SmallVec;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
 
 /// The integers an interval set is made of: `u128` for addresses (IPv6
 /// needs all 128 bits), `u32` for the narrow fields (protocols, ports, ICMP
 /// types), which keeps a cube, and with it every rule's match, small.
 pub trait Endpoint: Copy + Ord + Hash + Default + fmt::Display + Into<u128> + 'static {
-    /// The ranges of a set; nearly every field of nearly every rule is one
-    /// range, which then lives inline without an allocation.
-    type Inline: smallvec::Array<Item = (Self, Self)>;
-
     /// `self + 1`, saturating.
     fn next(self) -> Self;
 
@@ -30,8 +25,6 @@ pub trait Endpoint: Copy + Ord + Hash + Default + fmt::Display + Into<u128> + 's
 }
 
 impl Endpoint for u128 {
-    type Inline = [(u128, u128); 1];
-
     fn next(self) -> Self {
         self.saturating_add(1)
     }
@@ -42,10 +35,6 @@ impl Endpoint for u128 {
 }
 
 impl Endpoint for u32 {
-    // Two narrow ranges take no more room inline than the pointer and
-    // length of a spilled set.
-    type Inline = [(u32, u32); 2];
-
     fn next(self) -> Self {
         self.saturating_add(1)
     }
@@ -55,21 +44,91 @@ impl Endpoint for u32 {
     }
 }
 
+/// The ranges of an interval set. Nearly every field of nearly every rule
+/// is one range, which lives inline; more go to the heap behind one thin
+/// pointer. A set of narrow values then takes 16 bytes (a small vector
+/// takes 24: its length and the pointer and length of a spilled set), and
+/// a cube, held for every rule, 32 bytes less.
+#[derive(Default)]
+enum Ranges<T> {
+    #[default]
+    Empty,
+    One([(T, T); 1]),
+    #[expect(
+        clippy::box_collection,
+        reason = "a thin pointer is what keeps the inline form small"
+    )]
+    Many(Box<Vec<(T, T)>>),
+}
+
+impl<T: Copy> Ranges<T> {
+    fn from_slice(ranges: &[(T, T)]) -> Self {
+        match ranges {
+            [] => Ranges::Empty,
+            [one] => Ranges::One([*one]),
+            _ => Ranges::Many(Box::new(ranges.to_vec())),
+        }
+    }
+
+    fn push(&mut self, range: (T, T)) {
+        match self {
+            Ranges::Empty => *self = Ranges::One([range]),
+            Ranges::One([first]) => *self = Ranges::Many(Box::new(vec![*first, range])),
+            Ranges::Many(ranges) => ranges.push(range),
+        }
+    }
+}
+
+impl<T> Deref for Ranges<T> {
+    type Target = [(T, T)];
+
+    fn deref(&self) -> &[(T, T)] {
+        match self {
+            Ranges::Empty => &[],
+            Ranges::One(one) => one,
+            Ranges::Many(ranges) => ranges,
+        }
+    }
+}
+
+impl<T> DerefMut for Ranges<T> {
+    fn deref_mut(&mut self) -> &mut [(T, T)] {
+        match self {
+            Ranges::Empty => &mut [],
+            Ranges::One(one) => one,
+            Ranges::Many(ranges) => ranges,
+        }
+    }
+}
+
+/// Equal by content, whichever way the ranges are held.
+impl<T: PartialEq> PartialEq for Ranges<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Eq> Eq for Ranges<T> {}
+
+impl<T: Hash> Hash for Ranges<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
 /// A set of integers as sorted, disjoint, non-adjacent inclusive intervals.
 #[derive(PartialEq, Eq, Hash, Default)]
 pub struct Intervals<T: Endpoint = u128> {
-    ranges: SmallVec<T::Inline>,
+    ranges: Ranges<T>,
 }
 
 /// A set of narrow values: protocols, ports, ICMP types and codes.
 pub type NarrowIntervals = Intervals<u32>;
 
 impl<T: Endpoint> Clone for Intervals<T> {
-    /// A copy of the ranges in one go: the analysis clones cubes more than
-    /// anything else, and `SmallVec`'s own `clone` pushes item by item.
     fn clone(&self) -> Self {
         Intervals {
-            ranges: SmallVec::from_slice(&self.ranges),
+            ranges: Ranges::from_slice(&self.ranges),
         }
     }
 }
@@ -92,7 +151,7 @@ impl<T: Endpoint> Intervals<T> {
     #[must_use]
     pub fn empty() -> Self {
         Intervals {
-            ranges: SmallVec::new(),
+            ranges: Ranges::Empty,
         }
     }
 
@@ -101,9 +160,9 @@ impl<T: Endpoint> Intervals<T> {
         if lo > hi {
             return Intervals::empty();
         }
-        let mut ranges = SmallVec::new();
-        ranges.push((lo, hi));
-        Intervals { ranges }
+        Intervals {
+            ranges: Ranges::One([(lo, hi)]),
+        }
     }
 
     #[must_use]
@@ -116,7 +175,7 @@ impl<T: Endpoint> Intervals<T> {
     pub fn from_ranges(mut ranges: Vec<(T, T)>) -> Self {
         ranges.retain(|(lo, hi)| lo <= hi);
         ranges.sort_unstable();
-        let mut merged: SmallVec<T::Inline> = SmallVec::with_capacity(ranges.len());
+        let mut merged: Ranges<T> = Ranges::Empty;
         for (lo, hi) in ranges {
             match merged.last_mut() {
                 Some(last) if lo <= last.1.next() => last.1 = last.1.max(hi),
@@ -154,7 +213,7 @@ impl<T: Endpoint> Intervals<T> {
     #[must_use]
     pub fn intersect(&self, other: &Intervals<T>) -> Intervals<T> {
         let (mut i, mut j) = (0, 0);
-        let mut out = SmallVec::new();
+        let mut out = Ranges::Empty;
         while i < self.ranges.len() && j < other.ranges.len() {
             let (a_lo, a_hi) = self.ranges[i];
             let (b_lo, b_hi) = other.ranges[j];
@@ -181,9 +240,9 @@ impl<T: Endpoint> Intervals<T> {
 
     #[must_use]
     pub fn subtract(&self, other: &Intervals<T>) -> Intervals<T> {
-        let mut out = SmallVec::new();
+        let mut out = Ranges::Empty;
         let mut j = 0;
-        for &(lo, hi) in &self.ranges {
+        for &(lo, hi) in self.ranges.iter() {
             let mut start = lo;
             while j < other.ranges.len() && other.ranges[j].1 < start {
                 j += 1;
@@ -213,7 +272,7 @@ impl<T: Endpoint> Intervals<T> {
     #[must_use]
     pub fn is_subset(&self, other: &Intervals<T>) -> bool {
         let mut j = 0;
-        for &(lo, hi) in &self.ranges {
+        for &(lo, hi) in self.ranges.iter() {
             while j < other.ranges.len() && other.ranges[j].1 < lo {
                 j += 1;
             }
@@ -228,7 +287,8 @@ impl<T: Endpoint> Intervals<T> {
     /// Do the sets share a value? Without allocating.
     #[must_use]
     pub fn overlaps(&self, other: &Intervals<T>) -> bool {
-        let (mine, theirs) = (self.ranges.as_slice(), other.ranges.as_slice());
+        let mine: &[(T, T)] = &self.ranges;
+        let theirs: &[(T, T)] = &other.ranges;
         // Nearly always one range each: the analysis asks this more than
         // anything else.
         if let ([(a_lo, a_hi)], [(b_lo, b_hi)]) = (mine, theirs) {

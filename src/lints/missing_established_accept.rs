@@ -75,9 +75,7 @@ fn allows_both_directions<'a>(
         if direction == mirror || !hashes.contains(&direction_hash(mirror)) {
             return false;
         }
-        accepting
-            .iter()
-            .any(|other| Direction::of(other) == mirror)
+        accepting.iter().any(|other| Direction::of(other) == mirror)
     })
 }
 
@@ -113,15 +111,22 @@ impl<'a> Direction<'a> {
 /// Interfaces are compared by name and addresses by value, not by span.
 impl PartialEq for Direction<'_> {
     fn eq(&self, other: &Self) -> bool {
-        let interface = |a: Option<&Negatable<Interface>>, b: Option<&Negatable<Interface>>| match (a, b) {
-            (None, None) => true,
-            (Some(a), Some(b)) => a.negated == b.negated && a.value.name == b.value.name,
-            _ => false,
-        };
-        let addresses = |a: Option<&Negatable<Box<[Address]>>>, b: Option<&Negatable<Box<[Address]>>>| match (a, b) {
+        let interface =
+            |a: Option<&Negatable<Interface>>, b: Option<&Negatable<Interface>>| match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.negated == b.negated && a.value.name == b.value.name,
+                _ => false,
+            };
+        let addresses = |a: Option<&Negatable<Box<[Address]>>>,
+                         b: Option<&Negatable<Box<[Address]>>>| match (a, b)
+        {
             (None, None) => true,
             (Some(a), Some(b)) => {
-                a.negated == b.negated && a.value.iter().map(Address::net).eq(b.value.iter().map(Address::net))
+                a.negated == b.negated
+                    && a.value
+                        .iter()
+                        .map(Address::net)
+                        .eq(b.value.iter().map(Address::net))
             }
             _ => false,
         };
@@ -248,7 +253,8 @@ mod tests {
 
     #[test]
     fn mirrored_accepts_need_no_established_accept() {
-        let one_way = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -s 10.0.0.0/8 -d 192.168.1.0/24 -j ACCEPT\n";
+        let one_way =
+            "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -s 10.0.0.0/8 -d 192.168.1.0/24 -j ACCEPT\n";
         fails("missing-established-accept", &format!("{one_way}COMMIT\n"));
         passes(
             "missing-established-accept",
