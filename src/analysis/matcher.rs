@@ -22,8 +22,6 @@ pub struct RuleMatch {
     pub cube: Cube,
     /// True when the rule matches exactly the packets of `cube`.
     pub certain: bool,
-    /// The match that made the rule uncertain, for messages.
-    pub uncertain_because: Option<String>,
 }
 
 /// The integer of an address in the packet space.
@@ -59,14 +57,17 @@ struct Builder<'a> {
     cube: Cube,
     universe: &'a Cube,
     certain: bool,
+    /// Whether to say why the rule is uncertain: only messages need it,
+    /// and the analysis matches every rule of the file.
+    explain: bool,
     because: Option<String>,
     family: Family,
 }
 
 impl Builder<'_> {
-    fn unsure(&mut self, why: impl Into<String>) {
-        if self.certain {
-            self.because = Some(why.into());
+    fn unsure<S: Into<String>>(&mut self, why: impl FnOnce() -> S) {
+        if self.certain && self.explain {
+            self.because = Some(why().into());
         }
         self.certain = false;
     }
@@ -108,12 +109,12 @@ impl Builder<'_> {
                         ranges.push((base, base | span));
                     }
                     None => {
-                        self.unsure(format!("`-{letter}` with a non-contiguous mask"));
+                        self.unsure(|| format!("`-{letter}` with a non-contiguous mask"));
                         return;
                     }
                 },
                 AddressKind::Hostname { name, .. } => {
-                    self.unsure(format!("`-{letter} {name}` (a host name)"));
+                    self.unsure(|| format!("`-{letter} {name}` (a host name)"));
                     return;
                 }
             }
@@ -180,10 +181,7 @@ fn states(bits: u16) -> (u8, u8) {
 
 fn extension(builder: &mut Builder<'_>, extension: &Extension) {
     if !extension.known {
-        builder.unsure(format!(
-            "`-m {}`, which fwlint does not know",
-            extension.name
-        ));
+        builder.unsure(|| format!("`-m {}`, which fwlint does not know", extension.name));
         return;
     }
     match extension.name.as_ref() {
@@ -201,7 +199,7 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                         let set = tcp_flag_set(*mask, *compare);
                         builder.cube.tcp_flags &= if option.negated { !set } else { set };
                     }
-                    _ => builder.unsure(format!("`--{}` of `{}`", option.name, extension.name)),
+                    _ => builder.unsure(|| format!("`--{}` of `{}`", option.name, extension.name)),
                 }
             }
         }
@@ -214,7 +212,7 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                     ("dports", Value::Ports(ranges)) => {
                         builder.restrict(|c| &mut c.dport, port_set(ranges), option.negated)
                     }
-                    _ => builder.unsure("`multiport --ports` (source or destination)"),
+                    _ => builder.unsure(|| "`multiport --ports` (source or destination)"),
                 }
             }
         }
@@ -224,7 +222,7 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                     Value::Icmp(icmp) => {
                         builder.restrict(|c| &mut c.icmp, icmp_set(*icmp), option.negated)
                     }
-                    _ => builder.unsure(format!("`--{}`", option.name)),
+                    _ => builder.unsure(|| format!("`--{}`", option.name)),
                 }
             }
         }
@@ -245,11 +243,11 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                                 builder.cube.nat &= if option.negated { 0xf & !nat } else { nat };
                             }
                             _ => builder.unsure(
-                                "a connection state list mixing SNAT/DNAT with other states",
+                                || "a connection state list mixing SNAT/DNAT with other states",
                             ),
                         }
                     }
-                    _ => builder.unsure(format!("`--{}` of `{}`", option.name, extension.name)),
+                    _ => builder.unsure(|| format!("`--{}` of `{}`", option.name, extension.name)),
                 }
             }
         }
@@ -260,7 +258,7 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                         ("src-range", Value::AddrRange(a, b)) => (|c| &mut c.src, *a, *b),
                         ("dst-range", Value::AddrRange(a, b)) => (|c| &mut c.dst, *a, *b),
                         _ => {
-                            builder.unsure("an address range fwlint cannot read");
+                            builder.unsure(|| "an address range fwlint cannot read");
                             continue;
                         }
                     };
@@ -282,21 +280,44 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
                         };
                         builder.cube.misc &= misc::FRAGMENTS | local;
                     }
-                    _ => builder.unsure(format!("`-m addrtype --{}`", option.name)),
+                    _ => builder.unsure(|| format!("`-m addrtype --{}`", option.name)),
                 }
             }
         }
-        other => builder.unsure(format!("`-m {other}`")),
+        other => builder.unsure(|| format!("`-m {other}`")),
     }
 }
 
 /// What `rule` matches in the packet space of `universe`.
 #[must_use]
 pub fn rule_match(rule: &Rule, family: Family, atoms: &Atoms, universe: &Cube) -> RuleMatch {
+    build(rule, family, atoms, universe, false).0
+}
+
+/// What `rule` matches, and the match that made it uncertain, if any, for
+/// messages.
+#[must_use]
+pub fn rule_match_explained(
+    rule: &Rule,
+    family: Family,
+    atoms: &Atoms,
+    universe: &Cube,
+) -> (RuleMatch, Option<String>) {
+    build(rule, family, atoms, universe, true)
+}
+
+fn build(
+    rule: &Rule,
+    family: Family,
+    atoms: &Atoms,
+    universe: &Cube,
+    explain: bool,
+) -> (RuleMatch, Option<String>) {
     let mut builder = Builder {
         cube: universe.clone(),
         universe,
         certain: true,
+        explain,
         because: None,
         family,
     };
@@ -323,7 +344,7 @@ pub fn rule_match(rule: &Rule, family: Family, atoms: &Atoms, universe: &Cube) -
         let Some(interface) = interface else { continue };
         let (bits, exact) = atoms.pattern(&interface.value.name);
         if !exact {
-            builder.unsure(format!("interface `{}`", interface.value.name));
+            builder.unsure(|| format!("interface `{}`", interface.value.name));
         }
         let allowed = if interface.negated && exact {
             atoms.all() & !bits
@@ -349,11 +370,13 @@ pub fn rule_match(rule: &Rule, family: Family, atoms: &Atoms, universe: &Cube) -
     for m in &rule.matches {
         extension(&mut builder, m);
     }
-    RuleMatch {
-        certain: builder.certain,
-        uncertain_because: builder.because,
-        cube: builder.cube,
-    }
+    (
+        RuleMatch {
+            certain: builder.certain,
+            cube: builder.cube,
+        },
+        builder.because,
+    )
 }
 
 #[cfg(test)]

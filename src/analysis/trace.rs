@@ -25,7 +25,7 @@ use std::net::IpAddr;
 
 use super::eval::{Action, Decision, Rewrite, action_of};
 use super::interfaces::{Atoms, EMPTY};
-use super::matcher::{RuleMatch, address_bits, address_of, address_value, rule_match};
+use super::matcher::{RuleMatch, address_bits, address_of, address_value, rule_match_explained};
 use super::probe::{Probe, ProbeState};
 use super::space::{Cube, Endpoint, Intervals, NarrowIntervals, misc, state};
 use crate::model::{
@@ -384,6 +384,8 @@ impl Trace {
 /// A rule, ready for the walk.
 struct PreparedRule {
     matched: RuleMatch,
+    /// The match that makes the rule uncertain, for the walk's messages.
+    uncertain_because: Option<String>,
     /// `-m mark` (false) and `-m connmark` (true) tests, decided on the
     /// marks the walk tracks: `(connection, value, mask, negated)`.
     marks: Vec<(bool, u32, u32, bool)>,
@@ -688,13 +690,15 @@ impl<'r> Tracer<'r> {
                             .map(|rule| {
                                 let (stripped, marks) = mark_tests(rule);
                                 let (action, rewrite) = action_of(table, rule);
+                                let (matched, uncertain_because) = rule_match_explained(
+                                    &stripped,
+                                    ruleset.family,
+                                    &atoms,
+                                    &universe,
+                                );
                                 PreparedRule {
-                                    matched: rule_match(
-                                        &stripped,
-                                        ruleset.family,
-                                        &atoms,
-                                        &universe,
-                                    ),
+                                    matched,
+                                    uncertain_because,
                                     marks,
                                     action,
                                     rewrite,
@@ -1423,8 +1427,7 @@ impl<'r> Tracer<'r> {
         }
         let mut reasons = Vec::new();
         if !cube.contains(&walk.packet) || !rule.matched.certain {
-            if let (false, Some(because)) = (rule.matched.certain, &rule.matched.uncertain_because)
-            {
+            if let (false, Some(because)) = (rule.matched.certain, &rule.uncertain_because) {
                 reasons.push(format!("the rule uses {because}"));
             } else if !rule.matched.certain {
                 reasons.push("fwlint cannot decide all of the rule's matches".to_string());
