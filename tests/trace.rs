@@ -268,6 +268,12 @@ fn an_unknown_match_gives_every_outcome() {
     let undecided = t.trace.undecided();
     assert_eq!(undecided.len(), 1);
     assert_eq!(undecided[0].line, Some(t.line("geoip")));
+    // The reason names the match fwlint cannot decide.
+    assert!(
+        undecided[0].reason.contains("`-m geoip`"),
+        "{}",
+        undecided[0].reason
+    );
     // A packet the unknown rule cannot match is certain.
     let t = fixture(
         "unknown-module.rules",
