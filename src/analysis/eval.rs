@@ -220,7 +220,7 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
                         in_interface: None,
                         out_interface: None,
                         fragment: None,
-                        matches: Vec::new(),
+                        matches: Box::default(),
                         target: rule.target.clone(),
                         counters: None,
                     });

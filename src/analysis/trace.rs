@@ -586,7 +586,8 @@ fn conntrack_of(ruleset: &Ruleset) -> Conntrack {
 fn mark_tests(rule: &Rule) -> (Rule, Vec<(bool, u32, u32, bool)>) {
     let mut stripped = rule.clone();
     let mut tests = Vec::new();
-    stripped.matches.retain(|extension| {
+    let mut matches = std::mem::take(&mut stripped.matches).into_vec();
+    matches.retain(|extension| {
         let connection = match extension.name.as_ref() {
             "mark" => false,
             "connmark" => true,
@@ -611,6 +612,7 @@ fn mark_tests(rule: &Rule) -> (Rule, Vec<(bool, u32, u32, bool)>) {
         tests.extend(parsed);
         false
     });
+    stripped.matches = matches.into_boxed_slice();
     (stripped, tests)
 }
 

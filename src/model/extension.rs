@@ -58,7 +58,7 @@ pub struct Extension {
     pub name_span: Span,
     /// From the name through the last option.
     pub span: Span,
-    pub options: Vec<ExtOption>,
+    pub options: Box<[ExtOption]>,
 }
 
 impl Extension {

@@ -205,7 +205,7 @@ mod tests {
             in_interface: None,
             out_interface: None,
             fragment: None,
-            matches: Vec::new(),
+            matches: Box::default(),
             target: Target {
                 kind: TargetKind::Jump(to.into()),
                 span: Span::new(1, 2),

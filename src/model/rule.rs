@@ -114,7 +114,7 @@ pub struct Rule {
     pub fragment: Option<Negatable<()>>,
     /// Match extensions in the order written; implicit protocol matches
     /// (`-p tcp --dport 22`) included.
-    pub matches: Vec<Extension>,
+    pub matches: Box<[Extension]>,
     pub target: Target,
     pub counters: Option<Box<Counters>>,
 }

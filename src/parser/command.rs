@@ -248,10 +248,9 @@ struct Slot {
 }
 
 impl Slot {
-    fn into_extension(mut self) -> Extension {
-        // Options are pushed one at a time; the model keeps them for as
-        // long as the file is checked.
-        self.options.shrink_to_fit();
+    fn into_extension(self) -> Extension {
+        // Options are pushed one at a time; the model keeps them, sized
+        // exactly, for as long as the file is checked.
         Extension {
             kind: self.kind,
             name: self.name,
@@ -260,7 +259,7 @@ impl Slot {
             termination: self.def.map_or(Termination::Unknown, |def| def.termination),
             name_span: self.name_span,
             span: self.span,
-            options: self.options,
+            options: self.options.into_boxed_slice(),
         }
     }
 }

@@ -1223,7 +1223,7 @@ impl<'f> Reader<'f> {
             in_interface: in_interface.map(Box::new),
             out_interface: out_interface.map(Box::new),
             fragment,
-            matches,
+            matches: matches.into_boxed_slice(),
             target,
             counters: counters.map(Box::new),
         })
