@@ -309,7 +309,8 @@ enum Removal {
     /// Every packet of the rule's cube.
     Cube,
     /// The rule's cube except these packets, which came back from a jump.
-    CubeExcept(PacketSet),
+    /// Boxed: a run keeps one removal per rule it met, and few are jumps.
+    CubeExcept(Box<PacketSet>),
 }
 
 /// What an earlier rule of the same run removed, from the upper and from
@@ -769,11 +770,11 @@ impl<'t> Evaluator<'t> {
                         Some((may_cube, Removal::Cube))
                     } else {
                         let may = if certain {
-                            Removal::CubeExcept(back.may)
+                            Removal::CubeExcept(Box::new(back.may))
                         } else {
                             Removal::Nothing
                         };
-                        Some((may, Removal::CubeExcept(back.sure)))
+                        Some((may, Removal::CubeExcept(Box::new(back.sure))))
                     }
                 }
             };
