@@ -108,9 +108,9 @@ pub enum Decision {
     Queue,
     /// A NAT target (`DNAT`, `SNAT`, `MASQUERADE`, `REDIRECT`, `NETMAP`)
     /// with its canonical text.
-    Nat(String),
+    Nat(Box<str>),
     /// Another target that ends traversal, with its canonical text.
-    Other(String),
+    Other(Box<str>),
     /// Not known: an unknown target, or one whose effect depends on
     /// options fwlint cannot judge.
     Unknown,
@@ -124,7 +124,7 @@ impl Decision {
             Decision::Drop => "DROP".into(),
             Decision::Reject => "REJECT".into(),
             Decision::Queue => "QUEUE".into(),
-            Decision::Nat(text) | Decision::Other(text) => text.clone(),
+            Decision::Nat(text) | Decision::Other(text) => text.to_string(),
             Decision::Unknown => "an unknown target".into(),
         }
     }
@@ -224,7 +224,7 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
                         target: rule.target.clone(),
                         counters: None,
                     });
-                    let text = text.trim_start_matches("-j ").to_string();
+                    let text: Box<str> = text.trim_start_matches("-j ").into();
                     match target.name.as_ref() {
                         "REJECT" => (Action::Decide(Decision::Reject), None),
                         "DNAT" => {

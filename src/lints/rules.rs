@@ -129,16 +129,16 @@ pub fn rate_limited(rule: &Rule) -> bool {
 /// first, in the order they are first reached.
 #[must_use]
 pub fn reached_from<'t>(table: &'t Table, start: &str) -> Vec<&'t crate::model::Chain> {
-    let mut seen = vec![start.to_string()];
+    let mut seen: Vec<&str> = vec![start];
     let mut order = Vec::new();
     let mut index = 0;
     while index < seen.len() {
-        if let Some(chain) = table.chain(&seen[index]) {
+        if let Some(chain) = table.chain(seen[index]) {
             order.push(chain);
             for rule in &chain.rules {
                 if let TargetKind::Jump(name) | TargetKind::Goto(name) = &rule.target.kind {
-                    if !seen.contains(name) {
-                        seen.push(name.clone());
+                    if !seen.contains(&&**name) {
+                        seen.push(name);
                     }
                 }
             }

@@ -59,7 +59,7 @@ impl JumpGraph {
                     .iter()
                     .filter_map(|rule| match &rule.target.kind {
                         TargetKind::Jump(name) | TargetKind::Goto(name) => index
-                            .get(name.as_str())
+                            .get(&**name)
                             .map(|&target| (target, rule.target.span)),
                         _ => None,
                     })

@@ -73,9 +73,9 @@ pub enum TargetKind {
     None,
     Verdict(Verdict),
     /// `-j CHAIN`
-    Jump(String),
+    Jump(Box<str>),
     /// `-g CHAIN`
-    Goto(String),
+    Goto(Box<str>),
     /// A target extension (`LOG`, `DNAT`, ...), known or kept verbatim.
     Extension(Box<Extension>),
 }

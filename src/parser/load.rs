@@ -969,9 +969,9 @@ impl<'f> Reader<'f> {
                     for rule in &mut other.rules {
                         match &mut rule.target.kind {
                             TargetKind::Jump(target) | TargetKind::Goto(target)
-                                if *target == old =>
+                                if **target == *old =>
                             {
-                                target.clone_from(&new_name.name);
+                                *target = new_name.name.as_str().into();
                             }
                             _ => {}
                         }
@@ -1055,7 +1055,7 @@ impl<'f> Reader<'f> {
             }
             let referenced = table.chains.iter().any(|chain| {
                 chain.rules.iter().any(|rule| {
-                    matches!(&rule.target.kind, TargetKind::Jump(target) | TargetKind::Goto(target) if *target == name)
+                    matches!(&rule.target.kind, TargetKind::Jump(target) | TargetKind::Goto(target) if **target == *name)
                 })
             });
             if referenced {
@@ -1104,13 +1104,13 @@ impl<'f> Reader<'f> {
                         return None;
                     }
                     Some(_) => Target {
-                        kind: TargetKind::Goto(name.name),
+                        kind: TargetKind::Goto(name.name.into()),
                         span,
                     },
                     None => {
                         self.missing_chain(index, &name, "goto to")?;
                         Target {
-                            kind: TargetKind::Goto(name.name),
+                            kind: TargetKind::Goto(name.name.into()),
                             span,
                         }
                     }
@@ -1152,7 +1152,7 @@ impl<'f> Reader<'f> {
                                 return None;
                             }
                             Target {
-                                kind: TargetKind::Jump(name.name),
+                                kind: TargetKind::Jump(name.name.into()),
                                 span: name.span.cover(span),
                             }
                         }
@@ -1206,7 +1206,7 @@ impl<'f> Reader<'f> {
                                 }
                                 self.missing_chain(index, &name, "jump to")?;
                                 Target {
-                                    kind: TargetKind::Jump(name.name),
+                                    kind: TargetKind::Jump(name.name.into()),
                                     span,
                                 }
                             }
