@@ -141,7 +141,11 @@ enum Tree {
 impl Tree {
     /// A tree over `items` (`count` of them), whose bounds all lie in
     /// `full`.
-    fn new(items: impl Iterator<Item = (u128, u128, u32)>, count: usize, full: (u128, u128)) -> Tree {
+    fn new(
+        items: impl Iterator<Item = (u128, u128, u32)>,
+        count: usize,
+        full: (u128, u128),
+    ) -> Tree {
         if u32::try_from(full.1).is_ok() {
             let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
             let mut narrowed = Vec::with_capacity(count);

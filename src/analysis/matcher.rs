@@ -255,8 +255,12 @@ fn extension(builder: &mut Builder<'_>, extension: &Extension) {
             for option in &extension.options {
                 let (field, first, last): (fn(&mut Cube) -> &mut Intervals, _, _) =
                     match (option.name.as_ref(), &option.value) {
-                        ("src-range", Value::AddrRange(a, b)) => (|c| &mut c.src, *a, *b),
-                        ("dst-range", Value::AddrRange(a, b)) => (|c| &mut c.dst, *a, *b),
+                        ("src-range", Value::AddrRange(range)) => {
+                            (|c| &mut c.src, range.0, range.1)
+                        }
+                        ("dst-range", Value::AddrRange(range)) => {
+                            (|c| &mut c.dst, range.0, range.1)
+                        }
                         _ => {
                             builder.unsure(|| "an address range fwlint cannot read");
                             continue;

@@ -94,7 +94,7 @@ fn destination_ports(rule: &Rule) -> Option<Vec<PortRange>> {
             if let Some(option) = m.option(name).filter(|option| !option.negated) {
                 return match &option.value {
                     Value::PortRange(range) => Some(vec![*range]),
-                    Value::Ports(ranges) => Some(ranges.clone()),
+                    Value::Ports(ranges) => Some(ranges.to_vec()),
                     _ => None,
                 };
             }

@@ -43,7 +43,7 @@ fn check(cx: &mut FileContext<'_>, extension: &Extension) {
     for option in &extension.options {
         let ranges = match &option.value {
             Value::PortRange(range) => std::slice::from_ref(range),
-            Value::Ports(ranges) => ranges.as_slice(),
+            Value::Ports(ranges) => ranges,
             _ => continue,
         };
         for range in ranges.iter().filter(|range| range.is_reversed()) {

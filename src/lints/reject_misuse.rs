@@ -61,7 +61,7 @@ impl Lint for RejectMisuse {
             return;
         }
         let reject_with = target.option("reject-with");
-        let tcp_reset = reject_with.is_some_and(|option| matches!(&option.value, Value::Symbol(name) | Value::Text(name) if name == "tcp-reset"));
+        let tcp_reset = reject_with.is_some_and(|option| matches!(&option.value, Value::Symbol(name) | Value::Text(name) if &**name == "tcp-reset"));
         let tcp_only = rule
             .protocol
             .as_ref()

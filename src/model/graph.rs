@@ -58,9 +58,9 @@ impl JumpGraph {
                     .rules
                     .iter()
                     .filter_map(|rule| match &rule.target.kind {
-                        TargetKind::Jump(name) | TargetKind::Goto(name) => index
-                            .get(&**name)
-                            .map(|&target| (target, rule.target.span)),
+                        TargetKind::Jump(name) | TargetKind::Goto(name) => {
+                            index.get(&**name).map(|&target| (target, rule.target.span))
+                        }
                         _ => None,
                     })
                     .collect()

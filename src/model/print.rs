@@ -145,8 +145,8 @@ pub fn value(value: &Value, out: &mut String) {
                 if rate.bytes { "b" } else { "" }
             );
         }
-        Value::AddrRange(first, last) => {
-            let _ = write!(out, "{first}-{last}");
+        Value::AddrRange(range) => {
+            let _ = write!(out, "{}-{}", range.0, range.1);
         }
         Value::Nat(range) => {
             if let Some(first) = range.first {

@@ -100,7 +100,7 @@ pub enum Value {
     /// A colon-separated range of integers (`--length 10:20`).
     Range(u64, u64),
     Double(f64),
-    Text(String),
+    Text(Box<str>),
     TosMask {
         value: u8,
         mask: u8,
@@ -111,13 +111,13 @@ pub enum Value {
     },
     SyslogLevel(u8),
     Host(IpAddr),
-    HostMask(AddrMask),
+    HostMask(Box<AddrMask>),
     Protocol(u8),
     Port(u16),
     PortRange(PortRange),
     Plen(u8),
     Mac([u8; 6]),
-    Ports(Vec<PortRange>),
+    Ports(Box<[PortRange]>),
     TcpFlags {
         mask: u8,
         compare: u8,
@@ -126,15 +126,15 @@ pub enum Value {
     States(u16),
     Icmp(IcmpType),
     Rate(Rate),
-    AddrRange(IpAddr, IpAddr),
+    AddrRange(Box<(IpAddr, IpAddr)>),
     /// A NAT address and port range.
     Nat(Box<NatRange>),
-    Interface(Interface),
+    Interface(Box<Interface>),
     /// One name from a fixed set (a REJECT type, an address type).
-    Symbol(String),
-    List(Vec<String>),
+    Symbol(Box<str>),
+    List(Box<[String]>),
     /// The arguments of an option fwlint does not know, verbatim.
-    Raw(Vec<String>),
+    Raw(Box<[String]>),
 }
 
 impl Value {
@@ -211,7 +211,7 @@ impl PartialEq for Value {
             (V::States(a), V::States(b)) => a == b,
             (V::Icmp(a), V::Icmp(b)) => a == b,
             (V::Rate(a), V::Rate(b)) => a == b,
-            (V::AddrRange(a, b), V::AddrRange(c, d)) => a == c && b == d,
+            (V::AddrRange(a), V::AddrRange(b)) => a == b,
             (V::Nat(a), V::Nat(b)) => a == b,
             (V::Interface(a), V::Interface(b)) => a == b,
             (V::List(a), V::List(b)) | (V::Raw(a), V::Raw(b)) => a == b,

@@ -730,7 +730,7 @@ impl<'a> Parser<'a> {
         target.options.push(ExtOption {
             name: Cow::Owned(name),
             negated: invert.is_some(),
-            value: Value::Raw(args),
+            value: Value::Raw(args.into()),
             span,
         });
         true

@@ -66,7 +66,7 @@ pub fn parse_generic(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     spec.max
                 )));
             }
-            Ok(Value::Text(text.to_string()))
+            Ok(Value::Text(text.into()))
         }
         ArgType::TosMask => parse_tos_mask(call),
         ArgType::MarkMask32 => {
@@ -81,7 +81,7 @@ pub fn parse_generic(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             .map(Value::SyslogLevel)
             .ok_or_else(|| call.error(format!("log level `{text}` is unknown: use 0-7 or emerg, alert, crit, error, warning, notice, info, debug"))),
         ArgType::Host => parse_host(call, text).map(Value::Host),
-        ArgType::HostMask => parse_host_mask(call).map(Value::HostMask),
+        ArgType::HostMask => parse_host_mask(call).map(|mask| Value::HostMask(Box::new(mask))),
         ArgType::Protocol => values::parse_protocol(text)
             .map(Value::Protocol)
             .ok_or_else(|| call.error(format!("unknown protocol `{text}`"))),

@@ -450,7 +450,7 @@ impl<'a> OptCall<'_, 'a> {
                     **name == text
                 }
             })
-            .map(|name| Value::Symbol((*name).to_string()))
+            .map(|name| Value::Symbol((*name).into()))
             .ok_or_else(|| {
                 let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
                 let case = if ignore_case {

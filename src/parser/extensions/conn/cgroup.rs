@@ -46,7 +46,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             "the kernel refuses this rule unless the cgroup `{kept}` exists when the rules are loaded"
         ), "make sure the cgroup exists before the rules are loaded: a systemd unit's cgroup exists only while the unit is active");
     }
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {

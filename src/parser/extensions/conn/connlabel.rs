@@ -78,7 +78,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     call.warn_host(format!(
         "`{text}` is a label name: iptables looks it up in /etc/xtables/connlabel.conf on the machine that loads the rules, and refuses the rule if it is not there"
     ), "write the label's bit number, from 0 to 127");
-    Ok(Value::Text(text.to_string()))
+    Ok(Value::Text(text.into()))
 }
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {

@@ -134,9 +134,9 @@ fn parse_conntrack(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 .map(|(name, _)| (*name).to_string())
                 .collect();
             Ok(Value::List(if names.is_empty() {
-                vec!["NONE".to_string()]
+                vec!["NONE".to_string()].into()
             } else {
-                names
+                names.into()
             }))
         }
         O_CTPROTO => {
@@ -197,10 +197,10 @@ mod tests {
     };
 
     fn net(addr: &str, mask: &str) -> Value {
-        Value::HostMask(AddrMask {
+        Value::HostMask(Box::new(AddrMask {
             addr: addr.parse::<IpAddr>().unwrap(),
             mask: mask.parse::<IpAddr>().unwrap(),
-        })
+        }))
     }
 
     #[test]
@@ -217,7 +217,7 @@ mod tests {
         assert!(status.negated);
         assert_eq!(
             status.value,
-            Value::List(vec!["SEEN_REPLY".into(), "ASSURED".into()])
+            Value::List(vec!["SEEN_REPLY".into(), "ASSURED".into()].into())
         );
         // Prefixes, in any case: `S` is SNAT, `e` is ESTABLISHED.
         let rule = accepts("-m conntrack --ctstate S,inv,e --ctstatus n");
@@ -228,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             ct.option("ctstatus").unwrap().value,
-            Value::List(vec!["NONE".into()])
+            Value::List(vec!["NONE".into()].into())
         );
         accepts("-m conntrack --ctstate SNAT,DNAT,UNTRACKED");
     }

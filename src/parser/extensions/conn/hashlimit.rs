@@ -262,7 +262,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_NAME => {
             call.generic()?;
             let kept = call.kept_text(MAX_NAME, "hashlimit name");
-            Ok(Value::Text(kept.to_string()))
+            Ok(Value::Text(kept.into()))
         }
         O_HTABLE_SIZE | O_HTABLE_MAX => {
             let value = call.generic()?.as_uint().unwrap_or(0);
@@ -508,7 +508,7 @@ mod tests {
         );
         assert_eq!(
             hashlimit.option("hashlimit-mode").unwrap().value,
-            Value::List(vec!["srcip".into(), "dstport".into()])
+            Value::List(vec!["srcip".into(), "dstport".into()].into())
         );
         assert_eq!(
             hashlimit.option("hashlimit-srcmask").unwrap().value,

@@ -23,7 +23,7 @@ pub static HELPER: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let kept = call.kept_text(MAX_NAME, "helper name");
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 #[cfg(test)]

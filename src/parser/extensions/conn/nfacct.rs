@@ -32,7 +32,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     call.warn_host(format!(
         "the kernel refuses this rule unless the accounting object `{kept}` exists when the rules are loaded"
     ), format!("create it with `nfacct add {kept}` before the rules are loaded"));
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 #[cfg(test)]
@@ -65,7 +65,7 @@ mod tests {
                 .option("nfacct-name")
                 .unwrap()
                 .value,
-            Value::Text("a".repeat(31))
+            Value::Text("a".repeat(31).into())
         );
         refuses("-m nfacct", "needs `--nfacct-name`");
         refuses("-m nfacct --nfacct-name \"\"", "at least 1 characters");

@@ -86,7 +86,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                 call.warn_host(format!(
                     "`{text}` is a {what} name: iptables looks it up on the machine that loads the rules, and refuses the rule if there is no such {what}"
                 ), format!("write the numeric {what} id (`getent {} {text}` shows it)", if call.spec.id == O_USER { "passwd" } else { "group" }));
-                return Ok(Value::Text(text.to_string()));
+                return Ok(Value::Text(text.into()));
             }
             Err(call
                 .error(format!(

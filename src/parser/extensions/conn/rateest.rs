@@ -131,7 +131,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match id {
         O_RATEEST1 | O_RATEEST2 => {
             let kept = call.kept_text(MAX_NAME, "estimator name");
-            Ok(Value::Text(kept.to_string()))
+            Ok(Value::Text(kept.into()))
         }
         O_BPS1 | O_BPS2 => {
             // The rate is optional: only an argument not starting with `-`

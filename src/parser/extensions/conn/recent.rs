@@ -78,7 +78,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_NAME => {
             let kept = call.kept_text(MAX_NAME, "list name");
-            Ok(Value::Text(kept.to_string()))
+            Ok(Value::Text(kept.into()))
         }
         _ => call.generic(),
     }
@@ -209,7 +209,7 @@ mod tests {
         let rule = accepts(&format!("-m recent --rcheck --name {long}"));
         assert_eq!(
             match_named(&rule, "recent").option("name").unwrap().value,
-            Value::Text("n".repeat(199))
+            Value::Text("n".repeat(199).into())
         );
         assert!(
             warnings(Family::V4, &format!("-m recent --rcheck --name {long}"))

@@ -47,7 +47,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             ["random", "nth"]
                 .into_iter()
                 .find(|mode| *mode == text)
-                .map(|mode| Value::Symbol(mode.to_string()))
+                .map(|mode| Value::Symbol(mode.into()))
                 .ok_or_else(|| {
                     call.error(format!("unknown statistic mode `{text}`"))
                         .help("use `random` (with `--probability`) or `nth` (with `--every` and `--packet`)")

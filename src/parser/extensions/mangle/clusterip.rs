@@ -73,7 +73,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         O_HASHMODE => {
             let text = call.arg_text();
             if HASH_MODES.contains(&text) {
-                Ok(Value::Symbol(text.to_string()))
+                Ok(Value::Symbol(text.into()))
             } else {
                 Err(call
                     .error(format!("unknown hash mode `{text}`"))
@@ -151,7 +151,7 @@ mod tests {
         let cluster = target(&rule);
         assert_eq!(
             cluster.option("hashmode").unwrap().value,
-            Value::Symbol("sourceip".to_string())
+            Value::Symbol("sourceip".into())
         );
         assert_eq!(
             cluster.option("clustermac").unwrap().value,

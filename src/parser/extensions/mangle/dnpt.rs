@@ -79,7 +79,7 @@ pub(crate) fn parse_prefix(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError
             }
         },
     };
-    Ok(Value::HostMask(AddrMask { addr, mask }))
+    Ok(Value::HostMask(Box::new(AddrMask { addr, mask })))
 }
 
 /// The kernel's `ip6t_npt_checkentry`: prefixes of at most 64 bits, with
@@ -131,7 +131,7 @@ mod tests {
     fn prefix(text: &str, length: u8) -> Value {
         let addr: IpAddr = text.parse().unwrap();
         let mask = crate::parser::values::prefix_mask(length, Family::V6);
-        Value::HostMask(AddrMask { addr, mask })
+        Value::HostMask(Box::new(AddrMask { addr, mask }))
     }
 
     fn accepts(chain: &str, rule: &str) -> crate::model::Rule {

@@ -134,7 +134,7 @@ fn parse_tuple(call: &OptCall<'_, '_>) -> Result<Value, ExtError> {
             })?;
         names.push((*name).to_string());
     }
-    Ok(Value::List(names))
+    Ok(Value::List(names.into()))
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {

@@ -49,7 +49,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         return call.generic();
     }
     let kept = call.kept_text(MAX_LABEL, "label");
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 fn kernel_check(call: &KernelCall<'_>) -> Result<(), ExtError> {
@@ -97,7 +97,7 @@ mod tests {
         assert_eq!(timer.option("timeout").unwrap().value, Value::UInt(42));
         assert_eq!(
             timer.option("label").unwrap().value,
-            Value::Text("bar".to_string())
+            Value::Text("bar".into())
         );
         assert_eq!(timer.option("alarm").unwrap().value, Value::Flag);
         accepts_in(

@@ -43,7 +43,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         .get(..3)
         .is_some_and(|start| start.eq_ignore_ascii_case("inf"))
     {
-        return Ok(Value::Symbol("inf".to_string()));
+        return Ok(Value::Symbol("inf".into()));
     }
     values::parse_uint(text, 0, u64::from(u32::MAX))
         .map(Value::UInt)
@@ -70,7 +70,7 @@ mod tests {
         let led = target(&rule);
         assert_eq!(
             led.option("led-trigger-id").unwrap().value,
-            Value::Text("foo".to_string())
+            Value::Text("foo".into())
         );
         assert_eq!(led.option("led-delay").unwrap().value, Value::UInt(42));
         let rule = accepts_in(
@@ -81,7 +81,7 @@ mod tests {
         );
         assert_eq!(
             target(&rule).option("led-delay").unwrap().value,
-            Value::Symbol("inf".to_string())
+            Value::Symbol("inf".into())
         );
         accepts_in(
             Family::V4,

@@ -69,7 +69,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_NAME {
         let kept = call.kept_text(MAX_NAME, "estimator name");
-        return Ok(Value::Text(kept.to_string()));
+        return Ok(Value::Text(kept.into()));
     }
     let name = call.spec.name;
     parse_time(text).map(|time| Value::UInt(u64::from(time))).ok_or_else(|| {
@@ -173,7 +173,7 @@ mod tests {
         let rateest = target(&rule);
         assert_eq!(
             rateest.option("rateest-name").unwrap().value,
-            Value::Text("RE1".to_string())
+            Value::Text("RE1".into())
         );
         assert_eq!(
             rateest.option("rateest-interval").unwrap().value,

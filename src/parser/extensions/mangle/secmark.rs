@@ -34,7 +34,7 @@ pub static SECMARK: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let kept = call.kept_text(MAX_CONTEXT, "security context");
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 #[cfg(test)]
@@ -53,7 +53,7 @@ mod tests {
         );
         assert_eq!(
             target(&rule).option("selctx").unwrap().value,
-            Value::Text(context.to_string())
+            Value::Text(context.into())
         );
         accepts_in(Family::V6, "mangle", "OUTPUT", "-j SECMARK --selctx a");
         let (loadable, diagnostics, _) = load(

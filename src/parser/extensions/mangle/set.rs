@@ -124,7 +124,7 @@ fn parse_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     }
     let mut list = vec![set.to_string()];
     list.extend(parse_directions(call, flags.text, flags.span)?);
-    Ok(Value::List(list))
+    Ok(Value::List(list.into()))
 }
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {

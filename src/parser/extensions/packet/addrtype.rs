@@ -105,13 +105,13 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         };
         mask |= 1 << index;
     }
-    let names = TYPES
+    let names: Vec<String> = TYPES
         .iter()
         .enumerate()
         .filter(|(index, _)| mask & (1 << index) != 0)
         .map(|(_, name)| (*name).to_string())
         .collect();
-    Ok(Value::List(names))
+    Ok(Value::List(names.into()))
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {

@@ -324,7 +324,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let text = call.arg_text();
     if call.spec.id == O_PINNED {
         let kept = call.kept_text(MAX_PATH, "the path");
-        return Ok(Value::Text(kept.to_string()));
+        return Ok(Value::Text(kept.into()));
     }
     let program = parse_program(text).map_err(|message| {
         call.error(format!("invalid `--bytecode`: {message}"))
@@ -336,7 +336,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             program.wrapped.join(", ")
         ));
     }
-    Ok(Value::Text(program_text(&program.instructions)))
+    Ok(Value::Text(program_text(&program.instructions).into()))
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {

@@ -22,7 +22,7 @@ pub static COMMENT: ExtensionDef = ExtensionDef {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let kept = call.kept_text(MAX_COMMENT, "comment");
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 #[cfg(test)]
@@ -63,7 +63,7 @@ mod tests {
                 .option("comment")
                 .unwrap()
                 .value,
-            Value::Text("x".repeat(255))
+            Value::Text("x".repeat(255).into())
         );
         let found = warnings(Family::V4, &format!("-m comment --comment {long}"));
         assert!(

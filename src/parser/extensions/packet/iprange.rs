@@ -62,7 +62,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             "range `{first}-{last}` is reversed: iptables accepts it, but it {what}"
         ));
     }
-    Ok(Value::AddrRange(first, last))
+    Ok(Value::AddrRange(Box::new((first, last))))
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
@@ -80,10 +80,10 @@ mod tests {
     };
 
     fn range(first: &str, last: &str) -> Value {
-        Value::AddrRange(
+        Value::AddrRange(Box::new((
             first.parse::<IpAddr>().unwrap(),
             last.parse::<IpAddr>().unwrap(),
-        )
+        )))
     }
 
     #[test]

@@ -87,10 +87,10 @@ mod tests {
         );
         assert_eq!(
             ipvs.option("vaddr").unwrap().value,
-            Value::HostMask(AddrMask {
+            Value::HostMask(Box::new(AddrMask {
                 addr: "1.2.0.0".parse::<IpAddr>().unwrap(),
                 mask: "255.255.0.0".parse::<IpAddr>().unwrap(),
-            })
+            }))
         );
         accepts("-m ipvs ! --ipvs");
         accepts("-m ipvs ! --vproto TCP");

@@ -38,7 +38,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         return call.generic();
     }
     let kept = call.kept_text(MAX_GENRE, "genre");
-    Ok(Value::Text(kept.to_string()))
+    Ok(Value::Text(kept.into()))
 }
 
 #[cfg(test)]
@@ -70,7 +70,7 @@ mod tests {
         let rule = accepts(&format!("-p tcp -m osf --genre {long}"));
         assert_eq!(
             match_named(&rule, "osf").option("genre").unwrap().value,
-            Value::Text(long[..31].to_string())
+            Value::Text(long[..31].into())
         );
         let found = warnings(Family::V4, &format!("-p tcp -m osf --genre {long}"));
         assert!(

@@ -51,9 +51,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         Ok(Some(problem)) => call.warn(format!("bridge port `{name}` can never exist: {problem}")),
         Ok(None) => {}
     }
-    Ok(Value::Interface(Interface {
+    Ok(Value::Interface(Box::new(Interface {
         name: name.to_string(),
-    }))
+    })))
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {
@@ -95,7 +95,7 @@ mod tests {
         let physdev = match_named(&rule, "physdev");
         assert_eq!(
             physdev.option("physdev-in").unwrap().value,
-            Value::Interface(Interface { name: "lo".into() })
+            Value::Interface(Box::new(Interface { name: "lo".into() }))
         );
         assert_eq!(physdev.option("physdev-is-in").unwrap().value, Value::Flag);
         let rule = accepts6("-m physdev ! --physdev-in eth+ ! --physdev-is-bridged");

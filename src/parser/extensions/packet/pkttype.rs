@@ -34,7 +34,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     TYPES
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(text))
-        .map(|(_, canonical)| Value::Symbol((*canonical).to_string()))
+        .map(|(_, canonical)| Value::Symbol((*canonical).into()))
         .ok_or_else(|| {
             call.error(format!("unknown packet type `{text}`"))
                 .help("packet types are unicast, broadcast, multicast and otherhost")

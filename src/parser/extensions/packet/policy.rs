@@ -244,10 +244,10 @@ mod tests {
         assert_eq!(policy.option("proto").unwrap().value, Value::Protocol(50));
         assert_eq!(
             policy.option("tunnel-dst").unwrap().value,
-            Value::HostMask(AddrMask {
+            Value::HostMask(Box::new(AddrMask {
                 addr: "10.0.0.0".parse::<IpAddr>().unwrap(),
                 mask: "255.0.0.0".parse::<IpAddr>().unwrap(),
-            })
+            }))
         );
         assert_eq!(
             policy
@@ -293,10 +293,10 @@ mod tests {
     }
 
     fn net(addr: &str, mask: &str) -> Value {
-        Value::HostMask(AddrMask {
+        Value::HostMask(Box::new(AddrMask {
             addr: addr.parse::<IpAddr>().unwrap(),
             mask: mask.parse::<IpAddr>().unwrap(),
-        })
+        }))
     }
 
     #[test]

@@ -139,7 +139,7 @@ fn match_set(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let directions = parse_directions(call, flags)?;
     let mut list = vec![name.to_string()];
     list.extend(directions);
-    Ok(Value::List(list))
+    Ok(Value::List(list.into()))
 }
 
 fn counter(call: &mut OptCall<'_, '_>, group: u32, what: &str) -> Result<Value, ExtError> {

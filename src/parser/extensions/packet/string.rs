@@ -128,7 +128,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
         O_ALGO => {
             let kept = call.kept_text(MAX_ALGO, "algorithm name");
-            Ok(Value::Symbol(kept.to_string()))
+            Ok(Value::Symbol(kept.into()))
         }
         O_STRING => {
             if text.len() > MAX_PATTERN {
@@ -139,14 +139,14 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     ))
                     .help("match a shorter part of it"));
             }
-            Ok(Value::Text(text.to_string()))
+            Ok(Value::Text(text.into()))
         }
         O_HEX_STRING => {
             decode_hex_string(text).map_err(|message| {
                 call.error(format!("invalid `--hex-string`: {message}"))
                     .help("write bytes in hex between bars, as `|0d 0a|`, and other characters as they are")
             })?;
-            Ok(Value::Text(text.to_string()))
+            Ok(Value::Text(text.into()))
         }
         _ => call.generic(),
     }

@@ -69,5 +69,5 @@ pub fn parse_val_mask_named(call: &mut OptCall<'_, '_>, map: &NameMap) -> Result
         "`{text}` is not in the default {}: iptables looks it up when the rule is loaded and fails if it is not there",
         map.file
     ), format!("write the number that `{text}` stands for in {}", map.file));
-    Ok(Value::Symbol(text.to_string()))
+    Ok(Value::Symbol(text.into()))
 }

@@ -172,7 +172,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             "write `location=value`, for example `0>>22&0x3C@12>>16=1:1024`; join tests with `&&`",
         )
     })?;
-    Ok(Value::Text(text.to_string()))
+    Ok(Value::Text(text.into()))
 }
 
 #[cfg(test)]

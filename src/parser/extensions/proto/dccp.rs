@@ -80,7 +80,7 @@ fn parse_types(call: &mut OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_TYPES => parse_types(call).map(Value::List),
+        O_TYPES => parse_types(call).map(|list| Value::List(list.into())),
         _ => call.generic(),
     }
 }
@@ -112,7 +112,7 @@ mod tests {
         assert!(dccp.option("dport").unwrap().negated);
         assert_eq!(
             dccp.option("dccp-types").unwrap().value,
-            Value::List(vec!["REQUEST".to_string(), "SYNC".to_string()])
+            Value::List(vec!["REQUEST".to_string(), "SYNC".to_string()].into())
         );
         assert_eq!(dccp.option("dccp-option").unwrap().value, Value::UInt(16));
         let rule = accepts6("-p dccp ! --dccp-types INVALID,ACK,,ack -j ACCEPT");
@@ -120,7 +120,7 @@ mod tests {
         assert!(types.negated);
         assert_eq!(
             types.value,
-            Value::List(vec!["ACK".to_string(), "INVALID".to_string()])
+            Value::List(vec!["ACK".to_string(), "INVALID".to_string()].into())
         );
         let rule = accepts("-p dccp --sport 70000 -j ACCEPT");
         assert_eq!(

@@ -22,11 +22,14 @@ mod tests {
         assert_eq!(dst.option("dst-len").unwrap().value, Value::UInt(42));
         assert_eq!(
             dst.option("dst-opts").unwrap().value,
-            Value::List(vec![
-                "149:92".to_string(),
-                "12:12".to_string(),
-                "123:12".to_string()
-            ])
+            Value::List(
+                vec![
+                    "149:92".to_string(),
+                    "12:12".to_string(),
+                    "123:12".to_string()
+                ]
+                .into()
+            )
         );
         let rule = accepts6("-m dst ! --dst-len 0 -j ACCEPT");
         assert!(match_named(&rule, "dst").option("dst-len").unwrap().negated);

@@ -47,7 +47,7 @@ pub static HBH: ExtensionDef = definition("hbh", &OPTIONS);
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_OPTS => parse_option_list(call).map(Value::List),
+        O_OPTS => parse_option_list(call).map(|list| Value::List(list.into())),
         _ => call.generic(),
     }
 }
@@ -143,7 +143,7 @@ mod tests {
     fn opts(rule: &str) -> Vec<String> {
         let rule = accepts6(rule);
         match &match_named(&rule, "hbh").option("hbh-opts").unwrap().value {
-            Value::List(items) => items.clone(),
+            Value::List(items) => items.to_vec(),
             other => panic!("not a list: {other:?}"),
         }
     }

@@ -135,7 +135,7 @@ fn parse_headers(call: &OptCall<'_, '_>) -> Result<Vec<String>, ExtError> {
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     match call.spec.id {
-        O_HEADER => parse_headers(call).map(Value::List),
+        O_HEADER => parse_headers(call).map(|list| Value::List(list.into())),
         _ => call.generic(),
     }
 }
@@ -152,7 +152,7 @@ mod tests {
             .unwrap()
             .value
         {
-            Value::List(items) => items.clone(),
+            Value::List(items) => items.to_vec(),
             other => panic!("not a list: {other:?}"),
         }
     }

@@ -125,7 +125,7 @@ fn parse_list(call: &OptCall<'_, '_>, protocol: &str) -> Result<Vec<PortRange>, 
 
 fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
     let protocol = protocol(call)?;
-    parse_list(call, protocol).map(Value::Ports)
+    parse_list(call, protocol).map(|list| Value::Ports(list.into()))
 }
 
 fn final_check(call: &mut FinalCall<'_>) -> Result<(), ExtError> {

@@ -78,7 +78,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         ))
         .at(call.span)
         .help("the reserved field and the address list exist only in type 0 routing headers")),
-        O_ADDRS => parse_addresses(call).map(Value::List),
+        O_ADDRS => parse_addresses(call).map(|list| Value::List(list.into())),
         O_NOT_STRICT if call.seen & bit(O_ADDRS) == 0 => Err(ExtError::new(
             "`--rt-0-not-strict` needs `--rt-0-addrs` before it",
         )
@@ -131,11 +131,14 @@ mod tests {
         let rt = match_named(&rule, "rt");
         assert_eq!(
             rt.option("rt-0-addrs").unwrap().value,
-            Value::List(vec![
-                "::1".to_string(),
-                "fe80::1".to_string(),
-                "::ffff:1.2.3.4".to_string()
-            ])
+            Value::List(
+                vec![
+                    "::1".to_string(),
+                    "fe80::1".to_string(),
+                    "::ffff:1.2.3.4".to_string()
+                ]
+                .into()
+            )
         );
         assert!(rt.has_option("rt-0-not-strict"));
         let rule = accepts6("-m rt --rt-segsleft 3: -j ACCEPT");

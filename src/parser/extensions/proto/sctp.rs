@@ -263,7 +263,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
         })?;
     let mut items = vec![mode.to_string()];
     items.extend(parse_chunks(call, list)?);
-    Ok(Value::List(items))
+    Ok(Value::List(items.into()))
 }
 
 #[cfg(test)]
@@ -280,7 +280,7 @@ mod tests {
             .unwrap()
             .value
         {
-            Value::List(items) => items.clone(),
+            Value::List(items) => items.to_vec(),
             other => panic!("not a list: {other:?}"),
         }
     }

@@ -109,18 +109,18 @@ mod tests {
         let v6 = |text: &str| IpAddr::V6(text.parse::<Ipv6Addr>().unwrap());
         assert_eq!(
             srh.option("srh-psid").unwrap().value,
-            Value::HostMask(AddrMask {
+            Value::HostMask(Box::new(AddrMask {
                 addr: v6("a::"),
                 mask: v6("ffff:ffff:ffff:ffff::")
-            })
+            }))
         );
         assert!(srh.option("srh-psid").unwrap().negated);
         assert_eq!(
             srh.option("srh-nsid").unwrap().value,
-            Value::HostMask(AddrMask {
+            Value::HostMask(Box::new(AddrMask {
                 addr: v6("b::"),
                 mask: v6("ffff::")
-            })
+            }))
         );
         accepts6("-m srh -j ACCEPT");
     }

@@ -109,7 +109,7 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     "the kernel has no helper `{helper}`: the load fails unless a user-space helper of that name is registered"
                 ), "register it with `nfct helper add` before the rules are loaded, or use a kernel helper such as `ftp` or `sip`");
             }
-            Ok(Value::Text(helper.to_string()))
+            Ok(Value::Text(helper.into()))
         }
         O_TIMEOUT => {
             let timeout = call.kept_text(TIMEOUT_SIZE - 1, "`--timeout`");
@@ -118,14 +118,14 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
                     "the load fails unless a timeout policy `{timeout}` exists on the machine that loads the rules"
                 ), format!("create it with `nfct timeout add {timeout} ...` before the rules are loaded"));
             }
-            Ok(Value::Text(timeout.to_string()))
+            Ok(Value::Text(timeout.into()))
         }
         O_CTEVENTS => parse_events(call, &CT_EVENTS),
         O_EXPEVENTS => parse_events(call, &EXP_EVENTS),
         O_ZONE | O_ZONE_ORIG | O_ZONE_REPLY => {
             let text = call.arg_text();
             if text.eq_ignore_ascii_case("mark") {
-                return Ok(Value::Symbol("mark".to_string()));
+                return Ok(Value::Symbol("mark".into()));
             }
             values::parse_uint(text, 0, u64::from(u16::MAX))
                 .map(Value::UInt)
@@ -286,7 +286,7 @@ mod tests {
                     "mark"
                 ]
                 .map(String::from)
-                .to_vec()
+                .into()
             )
         );
         let rule = raw(
@@ -295,7 +295,7 @@ mod tests {
         );
         assert_eq!(
             target(&rule).option("ctevents").unwrap().value,
-            Value::List(vec!["new".into(), "secmark".into()])
+            Value::List(vec!["new".into(), "secmark".into()].into())
         );
         assert_eq!(
             target(&raw(Family::V4, "-j CT --zone 65535"))

@@ -56,7 +56,7 @@ pub(super) fn parse_prefix(call: &mut OptCall<'_, '_>, size: usize) -> Result<Va
             .help("a newline would split the log line in two"));
     }
     let what = format!("`--{}`", call.spec.name);
-    Ok(Value::Text(call.kept_text(size - 1, &what).to_string()))
+    Ok(Value::Text(call.kept_text(size - 1, &what).into()))
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ mod tests {
             .unwrap()
             .value
         {
-            Value::HostMask(net) => *net,
+            Value::HostMask(net) => **net,
             other => panic!("not a network: {other:?}"),
         }
     }

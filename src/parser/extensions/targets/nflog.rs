@@ -88,7 +88,7 @@ mod tests {
         let rule = accepts(&format!("-j NFLOG --nflog-prefix {long}"));
         assert_eq!(
             target(&rule).option("nflog-prefix").unwrap().value,
-            Value::Text("x".repeat(63))
+            Value::Text("x".repeat(63).into())
         );
         let cut = warnings(Family::V4, &format!("-j NFLOG --nflog-prefix {long}"));
         assert!(

@@ -114,7 +114,7 @@ pub(super) fn parse_type(
             chosen.name
         ));
     }
-    Ok(Value::Symbol(chosen.name.to_string()))
+    Ok(Value::Symbol(chosen.name.into()))
 }
 
 /// The kernel's `reject_tg_check`: a TCP reset answers TCP packets only.

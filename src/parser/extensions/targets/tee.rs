@@ -47,9 +47,9 @@ fn parse(call: &mut OptCall<'_, '_>) -> Result<Value, ExtError> {
             }
             Ok(Value::Host(addr))
         }
-        _ => Ok(Value::Interface(Interface {
+        _ => Ok(Value::Interface(Box::new(Interface {
             name: call.kept_text(OIF_SIZE - 1, "`--oif`").to_string(),
-        })),
+        }))),
     }
 }
 
@@ -72,9 +72,9 @@ mod tests {
         );
         assert_eq!(
             tee.option("oif").unwrap().value,
-            Value::Interface(Interface {
+            Value::Interface(Box::new(Interface {
                 name: "eth0".into()
-            })
+            }))
         );
         let short = accepts("-j TEE --gateway 10.1");
         assert_eq!(
