@@ -49,9 +49,16 @@ impl<K: Copy + Ord + Default> IntervalTree<K> {
         limit: usize,
         out: &mut Vec<u32>,
     ) -> bool {
-        // An explicit stack of ranges keeps the walk free of recursion.
-        let mut stack = vec![(0, self.items.len())];
-        while let Some((start, end)) = stack.pop() {
+        // An explicit stack of ranges keeps the walk free of recursion,
+        // and on the stack of the thread: this runs for nearly every rule.
+        // It holds at most one pending range per level of the tree, and
+        // ids are `u32`, so the tree is at most 33 levels deep.
+        let mut stack = [(0, 0); 64];
+        stack[0] = (0, self.items.len());
+        let mut depth = 1;
+        while depth > 0 {
+            depth -= 1;
+            let (start, end) = stack[depth];
             if start >= end {
                 continue;
             }
@@ -59,7 +66,8 @@ impl<K: Copy + Ord + Default> IntervalTree<K> {
             if self.max_hi[middle] < lo {
                 continue;
             }
-            stack.push((start, middle));
+            stack[depth] = (start, middle);
+            depth += 1;
             let (item_lo, item_hi, id) = self.items[middle];
             // Everything right of the middle starts at or after it.
             if item_lo > hi {
@@ -71,7 +79,8 @@ impl<K: Copy + Ord + Default> IntervalTree<K> {
                 }
                 out.push(id);
             }
-            stack.push((middle + 1, end));
+            stack[depth] = (middle + 1, end);
+            depth += 1;
         }
         true
     }
