@@ -619,6 +619,11 @@ impl<'t> Evaluator<'t> {
         self.indexes[chain].meeting(cube_of, &hull, range.clone(), usize::MAX, &mut candidates);
         run.work += candidates.len();
         let mut removed: Vec<Removed> = Vec::new();
+        // Where a rule's removal is in `removed`, once there are many: the
+        // rules met are found through the index, and on a long chain a
+        // search of `removed` for each was a tenth of the analysis. Filled
+        // as it is needed; `removed` only grows.
+        let mut removal_of: foldhash::HashMap<u32, u32> = foldhash::HashMap::default();
         let mut earlier = run.scratch.pop().unwrap_or_default();
         let mut returned = Flow::default();
         run.path[chain] = true;
@@ -663,12 +668,10 @@ impl<'t> Evaluator<'t> {
                     run.approximations += 1;
                 }
                 run.work += meeting.len();
-                earlier.extend(meeting.iter().filter_map(|rule| {
-                    removed
-                        .binary_search_by_key(rule, |r| r.rule)
-                        .ok()
-                        .map(|at| u32::try_from(at).unwrap_or(u32::MAX))
-                }));
+                for (at, removal) in removed.iter().enumerate().skip(removal_of.len()) {
+                    removal_of.insert(removal.rule, u32::try_from(at).unwrap_or(u32::MAX));
+                }
+                earlier.extend(meeting.iter().filter_map(|rule| removal_of.get(rule).copied()));
                 run.scratch.push(meeting);
             }
             let mut exact = true;
