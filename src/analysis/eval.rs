@@ -671,7 +671,11 @@ impl<'t> Evaluator<'t> {
                 for (at, removal) in removed.iter().enumerate().skip(removal_of.len()) {
                     removal_of.insert(removal.rule, u32::try_from(at).unwrap_or(u32::MAX));
                 }
-                earlier.extend(meeting.iter().filter_map(|rule| removal_of.get(rule).copied()));
+                earlier.extend(
+                    meeting
+                        .iter()
+                        .filter_map(|rule| removal_of.get(rule).copied()),
+                );
                 run.scratch.push(meeting);
             }
             let mut exact = true;

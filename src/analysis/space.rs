@@ -49,7 +49,7 @@ impl Endpoint for u32 {
 /// pointer. A set of narrow values then takes 16 bytes (a small vector
 /// takes 24: its length and the pointer and length of a spilled set), and
 /// a cube, held for every rule, 32 bytes less.
-#[derive(Default)]
+#[derive(Debug, Default)]
 enum Ranges<T> {
     #[default]
     Empty,
@@ -800,6 +800,26 @@ impl PacketSet {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ranges_are_one_inline_or_many_on_the_heap() {
+        let mut set: Ranges<u32> = Ranges::Empty;
+        assert!(set.is_empty());
+        set.push((1, 2));
+        assert!(matches!(set, Ranges::One(_)));
+        set.push((5, 9));
+        set.push((12, 12));
+        assert_eq!(&*set, &[(1, 2), (5, 9), (12, 12)]);
+        assert_eq!(Ranges::from_slice(&set), set);
+        assert!(matches!(Ranges::from_slice(&[(3, 4)]), Ranges::One(_)));
+        // The memory of every rule's match depends on it.
+        assert_eq!(std::mem::size_of::<NarrowIntervals>(), 16);
+        let spilled = NarrowIntervals::from_ranges(vec![(1, 2), (5, 9)]);
+        assert_eq!(
+            spilled.union(&NarrowIntervals::range(3, 4)),
+            NarrowIntervals::range(1, 9)
+        );
+    }
 
     fn intervals() -> impl Strategy<Value = Intervals> {
         prop::collection::vec((0u128..16, 0u128..16), 0..4).prop_map(|pairs| {
