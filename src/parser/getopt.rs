@@ -274,7 +274,11 @@ impl<'a> Getopt<'a> {
                 exact = Some(*entry);
                 return false;
             }
-            if entry.name.starts_with(name) {
+            // The first byte rules out nearly every entry without a call
+            // to compare memory: this runs for every option of every line.
+            if entry.name.as_bytes().first() == name.as_bytes().first()
+                && entry.name.starts_with(name)
+            {
                 match prefix {
                     None => prefix = Some(*entry),
                     Some(first) if first.has_arg != entry.has_arg || first.key != entry.key => {
