@@ -1,6 +1,8 @@
 //! Tables, chains, hooks and address families.
 
-use foldhash::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use crate::source::Span;
 
@@ -169,26 +171,46 @@ impl Chain {
 
 /// One table: its built-in chains first, then user chains in the order they
 /// were created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Table {
     pub kind: TableKind,
     /// The `*table` line.
     pub span: Span,
     pub chains: Vec<Chain>,
-    /// Chain names to positions in `chains`, so that lookups stay constant
-    /// on tables with tens of thousands of chains (kube-proxy's).
-    names: HashMap<String, usize>,
+    /// The positions of the chains in `chains`, found by the hash of their
+    /// names, so that lookups stay constant on tables with tens of
+    /// thousands of chains (kube-proxy's). Four bytes a chain: the names
+    /// themselves stay in the chains.
+    names: HashTable<u32>,
+}
+
+/// Tables are equal when their chains are; the index of names follows.
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.span == other.span && self.chains == other.chains
+    }
+}
+
+impl Eq for Table {}
+
+fn name_hash(name: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(name)
 }
 
 impl Table {
     /// A table of `chains`, whose names are unique.
     #[must_use]
-    pub fn new(kind: TableKind, span: Span, chains: Vec<Chain>) -> Table {
-        let names = chains
-            .iter()
-            .enumerate()
-            .map(|(index, chain)| (chain.name.clone(), index))
-            .collect();
+    pub fn new(kind: TableKind, span: Span, mut chains: Vec<Chain>) -> Table {
+        // Chains were added one by one; the table keeps them as they are.
+        chains.shrink_to_fit();
+        let mut names = HashTable::with_capacity(chains.len());
+        for (index, chain) in chains.iter().enumerate() {
+            names.insert_unique(
+                name_hash(&chain.name),
+                u32::try_from(index).unwrap_or(u32::MAX),
+                |&other| name_hash(&chains[other as usize].name),
+            );
+        }
         Table {
             kind,
             span,
@@ -204,11 +226,13 @@ impl Table {
 
     #[must_use]
     pub fn chain_index(&self, name: &str) -> Option<usize> {
-        self.names.get(name).copied().filter(|&index| {
-            self.chains
-                .get(index)
-                .is_some_and(|chain| chain.name == name)
-        })
+        self.names
+            .find(name_hash(name), |&index| {
+                self.chains
+                    .get(index as usize)
+                    .is_some_and(|chain| chain.name == name)
+            })
+            .map(|&index| index as usize)
     }
 }
 
