@@ -16,5 +16,5 @@ mod value;
 pub use addr::{AddrMask, Address, Interface};
 pub use extension::{ExtOption, Extension, ExtensionKind, Termination};
 pub use rule::{Counters, Negatable, Protocol, Rule, Target, TargetKind, Verdict};
-pub use table::{Chain, Family, Hook, Policy, Ruleset, Table, TableKind};
+pub use table::{Chain, ChainNames, Family, Hook, Policy, Ruleset, Table, TableKind};
 pub use value::{IcmpType, NatRange, PortRange, Rate, RateUnit, Value};

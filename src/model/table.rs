@@ -177,11 +177,41 @@ pub struct Table {
     /// The `*table` line.
     pub span: Span,
     pub chains: Vec<Chain>,
-    /// The positions of the chains in `chains`, found by the hash of their
-    /// names, so that lookups stay constant on tables with tens of
-    /// thousands of chains (kube-proxy's). Four bytes a chain: the names
-    /// themselves stay in the chains.
-    names: HashTable<u32>,
+    /// Chain names to positions in `chains`, so that lookups stay constant
+    /// on tables with tens of thousands of chains (kube-proxy's).
+    names: ChainNames,
+}
+
+/// An index of chain names to positions in a list of chains. It holds the
+/// positions only, found by the hash of the name, and four bytes a chain:
+/// the names stay in the chains, where a map of names would copy each.
+#[derive(Debug, Clone, Default)]
+pub struct ChainNames {
+    positions: HashTable<u32>,
+}
+
+impl ChainNames {
+    /// Indexes the chain at `position` of `chains`, whose name no other
+    /// indexed chain has.
+    pub fn add(&mut self, chains: &[Chain], position: usize) {
+        self.positions.insert_unique(
+            name_hash(&chains[position].name),
+            u32::try_from(position).unwrap_or(u32::MAX),
+            |&other| name_hash(&chains[other as usize].name),
+        );
+    }
+
+    /// The position of the chain named `name` in `chains`.
+    #[must_use]
+    pub fn find(&self, chains: &[Chain], name: &str) -> Option<usize> {
+        self.positions
+            .find(name_hash(name), |&position| {
+                chains
+                    .get(position as usize)
+                    .is_some_and(|chain| chain.name == name)
+            })
+            .map(|&position| position as usize)
+    }
 }
 
 /// Tables are equal when their chains are; the index of names follows.
@@ -203,13 +233,9 @@ impl Table {
     pub fn new(kind: TableKind, span: Span, mut chains: Vec<Chain>) -> Table {
         // Chains were added one by one; the table keeps them as they are.
         chains.shrink_to_fit();
-        let mut names = HashTable::with_capacity(chains.len());
-        for (index, chain) in chains.iter().enumerate() {
-            names.insert_unique(
-                name_hash(&chain.name),
-                u32::try_from(index).unwrap_or(u32::MAX),
-                |&other| name_hash(&chains[other as usize].name),
-            );
+        let mut names = ChainNames::default();
+        for position in 0..chains.len() {
+            names.add(&chains, position);
         }
         Table {
             kind,
@@ -226,13 +252,7 @@ impl Table {
 
     #[must_use]
     pub fn chain_index(&self, name: &str) -> Option<usize> {
-        self.names
-            .find(name_hash(name), |&index| {
-                self.chains
-                    .get(index as usize)
-                    .is_some_and(|chain| chain.name == name)
-            })
-            .map(|&index| index as usize)
+        self.names.find(&self.chains, name)
     }
 }
 

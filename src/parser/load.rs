@@ -37,6 +37,10 @@ const OUTSIDE_REPORTED: usize = 10;
 /// for it.
 const PARALLEL_LINES: usize = 4096;
 
+/// Chains whose rules take less than this are moved to an exact vector at
+/// `COMMIT`; larger ones are shrunk in place (see [`Reader::commit`]).
+const PACK_BELOW_BYTES: usize = 1 << 20;
+
 /// How many command lines are parsed ahead of running them.
 const PARSE_BATCH: usize = 16_384;
 
@@ -1232,10 +1236,23 @@ impl<'f> Reader<'f> {
     /// The kernel's checks when a table is committed.
     fn commit(&mut self, index: usize) {
         self.tables[index].committed = true;
-        // Rules were appended one by one; what a chain holds now is kept for
-        // as long as the file is checked, without the room to grow.
+        // What a chain holds now is kept for as long as the file is checked,
+        // without the room to grow. A small vector is moved to a new one of
+        // its exact size: shrunk where it lies, it keeps its block, as large
+        // as before, and tens of thousands of them (kube-proxy's chains of
+        // two or three rules) took a sixth of all memory. A large one is
+        // shrunk where it lies, which gives its tail back, instead of being
+        // copied whole while the original is still held.
         for chain in &mut self.tables[index].chains {
-            chain.rules.shrink_to_fit();
+            if chain.rules.capacity() > chain.rules.len() {
+                if chain.rules.len() * std::mem::size_of::<Rule>() < PACK_BELOW_BYTES {
+                    let mut packed = Vec::with_capacity(chain.rules.len());
+                    packed.append(&mut chain.rules);
+                    chain.rules = packed;
+                } else {
+                    chain.rules.shrink_to_fit();
+                }
+            }
         }
         let family = self.family;
         let table = &self.tables[index];
