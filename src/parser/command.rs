@@ -259,7 +259,7 @@ impl Slot {
             termination: self.def.map_or(Termination::Unknown, |def| def.termination),
             name_span: self.name_span,
             span: self.span,
-            options: self.options.into_boxed_slice(),
+            options: super::exact(self.options),
         }
     }
 }
@@ -1511,7 +1511,7 @@ impl<'a> Parser<'a> {
                 span: part_span,
             });
         }
-        Ok(addresses.into_boxed_slice())
+        Ok(super::exact(addresses))
     }
 
     fn finish(&mut self) -> Result<LineOutcome, LineError> {

@@ -1237,18 +1237,15 @@ impl<'f> Reader<'f> {
     fn commit(&mut self, index: usize) {
         self.tables[index].committed = true;
         // What a chain holds now is kept for as long as the file is checked,
-        // without the room to grow. A small vector is moved to a new one of
-        // its exact size: shrunk where it lies, it keeps its block, as large
-        // as before, and tens of thousands of them (kube-proxy's chains of
-        // two or three rules) took a sixth of all memory. A large one is
-        // shrunk where it lies, which gives its tail back, instead of being
-        // copied whole while the original is still held.
+        // without the room to grow. A small vector moves to one of its exact
+        // size ([`super::exact`]): tens of thousands of them (kube-proxy's
+        // chains of two or three rules) shrunk in place took a sixth of all
+        // memory. A large one is shrunk in place, which gives its tail back,
+        // rather than copied whole while the original is still held.
         for chain in &mut self.tables[index].chains {
             if chain.rules.capacity() > chain.rules.len() {
                 if chain.rules.len() * std::mem::size_of::<Rule>() < PACK_BELOW_BYTES {
-                    let mut packed = Vec::with_capacity(chain.rules.len());
-                    packed.append(&mut chain.rules);
-                    chain.rules = packed;
+                    chain.rules = super::exact(std::mem::take(&mut chain.rules)).into_vec();
                 } else {
                     chain.rules.shrink_to_fit();
                 }

@@ -68,3 +68,30 @@ pub fn read(file: &SourceFile, options: &ReadOptions) -> ReadResult {
     let (family, family_source) = family::detect(options.family, file.name(), file.text());
     load::read_file(file, family, family_source, options.fragment)
 }
+
+/// `items` in an allocation of exactly their size, for the model, which
+/// keeps them for as long as the file is checked. A vector shrunk where it
+/// lies may keep its whole block (an allocator reuses a block for any size
+/// down to half of it): a vector of room for four that holds two or three
+/// would stay as large as before.
+pub(crate) fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
+    if items.capacity() == items.len() {
+        return items.into_boxed_slice();
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    exact.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exact_keeps_the_items_in_order_and_no_spare_room() {
+        let mut items = Vec::with_capacity(4);
+        items.extend([3, 1, 2]);
+        let boxed = super::exact(items);
+        assert_eq!(&*boxed, &[3, 1, 2]);
+        assert_eq!(boxed.into_vec().capacity(), 3);
+        assert!(super::exact(Vec::<u8>::new()).is_empty());
+    }
+}
