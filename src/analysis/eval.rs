@@ -312,6 +312,17 @@ enum Removal<Back> {
     CubeExcept(Back),
 }
 
+impl<Back> Removal<Back> {
+    /// The kind of removal, and the packets that came back, if any.
+    fn split(self) -> (Removal<()>, Option<Back>) {
+        match self {
+            Removal::Nothing => (Removal::Nothing, None),
+            Removal::Cube => (Removal::Cube, None),
+            Removal::CubeExcept(back) => (Removal::CubeExcept(()), Some(back)),
+        }
+    }
+}
+
 /// What an earlier rule of the same run removed, from the upper and from
 /// the lower bound of the flow. Sixteen bytes: a run keeps one per rule it
 /// met, a million on the longest chains, and few are jumps, the only ones
@@ -327,22 +338,10 @@ struct Removed {
 
 impl Removed {
     fn new(rule: u32, may: Removal<PacketSet>, sure: Removal<PacketSet>) -> Removed {
-        let mut back: Option<Box<(PacketSet, PacketSet)>> = None;
-        let mut keep = |removal: Removal<PacketSet>, upper: bool| match removal {
-            Removal::Nothing => Removal::Nothing,
-            Removal::Cube => Removal::Cube,
-            Removal::CubeExcept(set) => {
-                let sets = back.get_or_insert_with(Box::default);
-                if upper {
-                    sets.0 = set;
-                } else {
-                    sets.1 = set;
-                }
-                Removal::CubeExcept(())
-            }
-        };
-        let may = keep(may, true);
-        let sure = keep(sure, false);
+        let (may, may_back) = may.split();
+        let (sure, sure_back) = sure.split();
+        let back = (may_back.is_some() || sure_back.is_some())
+            .then(|| Box::new((may_back.unwrap_or_default(), sure_back.unwrap_or_default())));
         Removed {
             rule,
             may,

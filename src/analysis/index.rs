@@ -33,7 +33,6 @@ struct IntervalTree<K> {
 impl<K: Copy + Ord + Default> IntervalTree<K> {
     fn new(mut items: Vec<(K, K, u32)>) -> IntervalTree<K> {
         items.sort_unstable();
-        items.shrink_to_fit();
         let mut max_hi = vec![K::default(); items.len()];
         fill_max(&items, &mut max_hi, 0, items.len());
         IntervalTree { items, max_hi }

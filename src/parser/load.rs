@@ -37,10 +37,6 @@ const OUTSIDE_REPORTED: usize = 10;
 /// for it.
 const PARALLEL_LINES: usize = 4096;
 
-/// Chains whose rules take less than this are moved to an exact vector at
-/// `COMMIT`; larger ones are shrunk in place (see [`Reader::commit`]).
-const PACK_BELOW_BYTES: usize = 1 << 20;
-
 /// How many command lines are parsed ahead of running them.
 const PARSE_BATCH: usize = 16_384;
 
@@ -1237,19 +1233,11 @@ impl<'f> Reader<'f> {
     fn commit(&mut self, index: usize) {
         self.tables[index].committed = true;
         // What a chain holds now is kept for as long as the file is checked,
-        // without the room to grow. A small vector moves to one of its exact
-        // size ([`super::exact`]): tens of thousands of them (kube-proxy's
-        // chains of two or three rules) shrunk in place took a sixth of all
-        // memory. A large one is shrunk in place, which gives its tail back,
-        // rather than copied whole while the original is still held.
+        // without the room to grow ([`super::exact`]): kube-proxy's tens of
+        // thousands of chains of two or three rules, shrunk in place, took
+        // a sixth of all memory.
         for chain in &mut self.tables[index].chains {
-            if chain.rules.capacity() > chain.rules.len() {
-                if chain.rules.len() * std::mem::size_of::<Rule>() < PACK_BELOW_BYTES {
-                    chain.rules = super::exact(std::mem::take(&mut chain.rules)).into_vec();
-                } else {
-                    chain.rules.shrink_to_fit();
-                }
-            }
+            chain.rules = super::exact(std::mem::take(&mut chain.rules)).into_vec();
         }
         let family = self.family;
         let table = &self.tables[index];

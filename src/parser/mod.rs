@@ -69,13 +69,20 @@ pub fn read(file: &SourceFile, options: &ReadOptions) -> ReadResult {
     load::read_file(file, family, family_source, options.fragment)
 }
 
+/// Vectors of at least this many bytes are shrunk where they lie by
+/// [`exact`].
+const MOVE_BELOW_BYTES: usize = 1 << 20;
+
 /// `items` in an allocation of exactly their size, for the model, which
-/// keeps them for as long as the file is checked. A vector shrunk where it
-/// lies may keep its whole block (an allocator reuses a block for any size
-/// down to half of it): a vector of room for four that holds two or three
-/// would stay as large as before.
+/// keeps them for as long as the file is checked. A small vector shrunk
+/// where it lies may keep its whole block (an allocator reuses a block for
+/// any size down to half of it): a vector of room for four that holds two
+/// or three would stay as large as before, so it moves to a new one. A
+/// large one is shrunk where it lies, which gives its tail back, rather
+/// than copied whole while the original is still held.
 pub(crate) fn exact<T>(mut items: Vec<T>) -> Box<[T]> {
-    if items.capacity() == items.len() {
+    if items.capacity() == items.len() || items.len() * std::mem::size_of::<T>() >= MOVE_BELOW_BYTES
+    {
         return items.into_boxed_slice();
     }
     let mut exact = Vec::with_capacity(items.len());
@@ -93,5 +100,11 @@ mod tests {
         assert_eq!(&*boxed, &[3, 1, 2]);
         assert_eq!(boxed.into_vec().capacity(), 3);
         assert!(super::exact(Vec::<u8>::new()).is_empty());
+        // A large vector is shrunk where it lies, to its exact size too.
+        let mut large = Vec::with_capacity(2 * super::MOVE_BELOW_BYTES);
+        large.resize(super::MOVE_BELOW_BYTES + 1, 7u8);
+        let boxed = super::exact(large);
+        assert_eq!(boxed.len(), super::MOVE_BELOW_BYTES + 1);
+        assert_eq!(boxed.into_vec().capacity(), super::MOVE_BELOW_BYTES + 1);
     }
 }
