@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod engine;
+pub mod exact;
 pub mod graph;
 pub mod lints;
 pub mod model;

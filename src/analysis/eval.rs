@@ -10,63 +10,16 @@
 //! second, so claims built on them stay true whatever the unknown parts do.
 
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use super::index::ChainIndex;
 use super::matcher::RuleMatch;
+use super::packed::PackedMatches;
 use super::space::{Bound, Cube, PacketSet};
 use crate::model::{
     Chain, NatRange, PortRange, Rule, Table, TargetKind, Termination, Value, Verdict,
 };
 use crate::source::Span;
-
-/// A multiply-rotate hasher (as rustc's `FxHasher`) for the copies map:
-/// a cube is a dozen integers, which SipHash hashes several times slower,
-/// and the keys are the ruleset's own, so hash flooding is no concern.
-#[derive(Default)]
-struct CubeHasher(u64);
-
-impl CubeHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for CubeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.add(value);
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        #[allow(clippy::cast_possible_truncation)]
-        self.add(value as u64);
-        self.add((value >> 64) as u64);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-}
 
 /// Calls nested deeper than this are treated as unknown, so that no
 /// ruleset can exhaust the stack.
@@ -399,7 +352,9 @@ impl Run<'_> {
 /// The evaluation of one table.
 pub struct Evaluator<'t> {
     pub table: &'t Table,
-    pub matches: Vec<Vec<RuleMatch>>,
+    /// What each rule matches, packed, in the packet space `universe`.
+    matches: Vec<PackedMatches>,
+    universe: Cube,
     /// What each rule does; the rare rewrite is boxed, as a large file
     /// holds one entry per rule.
     actions: Vec<Vec<RuleAction>>,
@@ -418,10 +373,10 @@ pub struct Evaluator<'t> {
 
 impl<'t> Evaluator<'t> {
     /// Prepares the evaluation of `table`, whose rules match as `matches`
-    /// says (one per rule, chain by chain), in the packet space `universe`.
+    /// says (chain by chain), packed in the packet space `universe`.
     #[must_use]
-    pub fn new(table: &'t Table, matches: Vec<Vec<RuleMatch>>, universe: &Cube) -> Self {
-        let actions = table
+    pub fn new(table: &'t Table, matches: Vec<PackedMatches>, universe: &Cube) -> Self {
+        let actions: Vec<Vec<RuleAction>> = table
             .chains
             .iter()
             .map(|chain| {
@@ -437,30 +392,33 @@ impl<'t> Evaluator<'t> {
             .collect();
         let indexes = matches
             .iter()
-            .map(|rules: &Vec<RuleMatch>| {
-                let cubes: Vec<&Cube> = rules.iter().map(|m| &m.cube).collect();
-                ChainIndex::new(&cubes, universe)
+            .map(|rules| {
+                ChainIndex::new(
+                    rules.len(),
+                    |rule, field| rules.bounds(rule, field, universe),
+                    universe,
+                )
             })
             .collect();
         let copy_of = matches
             .iter()
             .zip(&actions)
-            .map(|(rules, actions): (&Vec<RuleMatch>, &Vec<RuleAction>)| {
-                let mut first: HashMap<&Cube, u32, BuildHasherDefault<CubeHasher>> =
-                    HashMap::with_capacity_and_hasher(rules.len(), BuildHasherDefault::default());
-                rules
+            .map(|(rules, actions)| {
+                let mut first: foldhash::HashMap<&[u8], u32> =
+                    foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
+                actions
                     .iter()
-                    .zip(actions)
                     .enumerate()
-                    .map(|(position, (rule, (action, _)))| {
-                        let takes_all = rule.certain
+                    .map(|(position, (action, _))| {
+                        let takes_all = rules.certain(position)
                             && matches!(
                                 action,
                                 Action::Decide(_) | Action::Return | Action::Goto(_)
                             );
-                        let earlier = first.get(&rule.cube).copied();
+                        let key = rules.cube_key(position);
+                        let earlier = first.get(key).copied();
                         if takes_all && earlier.is_none() {
-                            first.insert(&rule.cube, u32::try_from(position).unwrap_or(u32::MAX));
+                            first.insert(key, u32::try_from(position).unwrap_or(u32::MAX));
                         }
                         earlier
                     })
@@ -484,6 +442,7 @@ impl<'t> Evaluator<'t> {
             },
             table,
             matches,
+            universe: universe.clone(),
             actions,
             indexes,
         }
@@ -628,9 +587,30 @@ impl<'t> Evaluator<'t> {
         self.query(chain, Some(rules), input)
     }
 
+    /// What rule `rule` of chain `chain` matches.
+    #[must_use]
+    pub fn rule_match(&self, chain: usize, rule: usize) -> RuleMatch {
+        self.matches[chain].get(rule, &self.universe)
+    }
+
     /// The cube of rule `rule` of chain `chain`.
-    fn cube(&self, chain: usize, rule: usize) -> &Cube {
-        &self.matches[chain][rule].cube
+    #[must_use]
+    pub fn cube(&self, chain: usize, rule: usize) -> Cube {
+        self.matches[chain].cube(rule, &self.universe)
+    }
+
+    /// Does the cube of rule `rule` of chain `chain` meet `cube`?
+    #[must_use]
+    pub fn rule_meets(&self, chain: usize, rule: usize, cube: &Cube) -> bool {
+        self.matches[chain]
+            .meeting(cube, &self.universe)
+            .meets(rule)
+    }
+
+    /// The packet space of the table.
+    #[must_use]
+    pub fn universe(&self) -> &Cube {
+        &self.universe
     }
 
     /// Runs `input` through chain `chain`; returns the flow that comes back
@@ -658,10 +638,17 @@ impl<'t> Evaluator<'t> {
         let Some(hull) = input.may.hull() else {
             return Flow::default();
         };
-        let cube_of = |rule: usize| self.cube(chain, rule);
-        let range = rules.unwrap_or(0..self.matches[chain].len());
+        let matches = &self.matches[chain];
+        let range = rules.unwrap_or(0..matches.len());
         let mut candidates = run.scratch.pop().unwrap_or_default();
-        self.indexes[chain].meeting(cube_of, &hull, range.clone(), usize::MAX, &mut candidates);
+        let meeting_hull = matches.meeting(&hull, &self.universe);
+        self.indexes[chain].meeting(
+            |rule| meeting_hull.meets(rule),
+            &hull,
+            range.clone(),
+            usize::MAX,
+            &mut candidates,
+        );
         run.work += candidates.len();
         let mut removed: Vec<Removed> = Vec::new();
         // Where a rule's removal is in `removed`, once there are many: the
@@ -684,9 +671,9 @@ impl<'t> Evaluator<'t> {
                 // none reached it.
                 continue;
             }
-            let rule_match = &self.matches[chain][index];
-            let cube = &rule_match.cube;
-            let certain = rule_match.certain;
+            let RuleMatch { cube, certain } = self.rule_match(chain, index);
+            let cube = &cube;
+            let meeting_cube = matches.meeting(cube, &self.universe);
             let mut hit_may = input.may.intersect_cube(cube);
             if hit_may.is_empty() {
                 continue;
@@ -698,13 +685,13 @@ impl<'t> Evaluator<'t> {
                     removed
                         .iter()
                         .enumerate()
-                        .filter(|(_, r)| cube_of(r.rule as usize).overlaps(cube))
+                        .filter(|(_, r)| meeting_cube.meets(r.rule as usize))
                         .map(|(at, _)| u32::try_from(at).unwrap_or(u32::MAX)),
                 );
             } else {
                 let mut meeting = run.scratch.pop().unwrap_or_default();
                 if !self.indexes[chain].meeting(
-                    cube_of,
+                    |rule| meeting_cube.meets(rule),
                     cube,
                     range.start..index,
                     EARLIER_LIMIT,
@@ -899,20 +886,21 @@ impl<'t> Evaluator<'t> {
                 *exact = false;
                 break;
             }
-            let cube = &self.matches[chain][removed.rule as usize].cube;
+            let rule = removed.rule as usize;
             match removed.removal(may) {
                 Removal::Nothing => {}
                 Removal::Cube => {
                     work += set.cost();
-                    set = set.subtract_cube(cube);
+                    set = set.subtract_cube(&self.cube(chain, rule));
                 }
                 Removal::CubeExcept(back) => {
-                    if !set.overlaps_cube(cube) {
+                    let cube = self.cube(chain, rule);
+                    if !set.overlaps_cube(&cube) {
                         continue;
                     }
                     work += set.cost() * (1 + back.cost());
                     let kept = set.intersect(back);
-                    set = set.subtract_cube(cube);
+                    set = set.subtract_cube(&cube);
                     set.extend(kept);
                 }
             }
@@ -926,8 +914,9 @@ impl<'t> Evaluator<'t> {
     #[must_use]
     pub fn rules_meeting(&self, chain: usize, cube: &Cube, range: Range<usize>) -> Vec<usize> {
         let mut found = Vec::new();
+        let meeting = self.matches[chain].meeting(cube, &self.universe);
         self.indexes[chain].meeting(
-            |rule| self.cube(chain, rule),
+            |rule| meeting.meets(rule),
             cube,
             range,
             usize::MAX,

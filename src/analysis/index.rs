@@ -12,6 +12,7 @@
 
 use std::ops::Range;
 
+use super::packed::Field;
 use super::space::Cube;
 
 /// Chains shorter than this are scanned rule by rule.
@@ -105,28 +106,7 @@ fn fill_max<K: Copy + Ord + Default>(
 }
 
 /// The fields a chain can be indexed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Source,
-    Destination,
-    DestinationPort,
-}
-
-impl Field {
-    const ALL: [Field; 3] = [Field::Source, Field::Destination, Field::DestinationPort];
-
-    /// The smallest and largest value the cube allows in this field.
-    fn bounds(self, cube: &Cube) -> Option<(u128, u128)> {
-        match self {
-            Field::Source => cube.src.bounds(),
-            Field::Destination => cube.dst.bounds(),
-            Field::DestinationPort => cube
-                .dport
-                .bounds()
-                .map(|(lo, hi)| (u128::from(lo), u128::from(hi))),
-        }
-    }
-}
+const INDEXED: [Field; 3] = [Field::Src, Field::Dst, Field::Dport];
 
 /// One field's index: the rules narrow in it, in a tree, and the others.
 #[derive(Debug)]
@@ -197,34 +177,41 @@ pub struct ChainIndex {
 }
 
 impl ChainIndex {
-    /// Indexes `cubes`, the cubes of a chain's rules in order, within the
-    /// packet space `universe`.
+    /// Indexes the `rules` rules of a chain within the packet space
+    /// `universe`; `bounds` gives where a rule's cube lies in a field, as
+    /// [`Field::bounds`].
     #[must_use]
-    pub fn new(cubes: &[&Cube], universe: &Cube) -> ChainIndex {
-        if cubes.len() < SCAN_BELOW {
+    pub fn new(
+        rules: usize,
+        bounds: impl Fn(usize, Field) -> Option<(u128, u128)>,
+        universe: &Cube,
+    ) -> ChainIndex {
+        if rules < SCAN_BELOW {
             return ChainIndex::default();
         }
         let mut fields = Vec::new();
-        for field in Field::ALL {
+        for field in INDEXED {
             let Some(full) = field.bounds(universe) else {
                 continue;
             };
-            let is_narrow = |cube: &Cube| field.bounds(cube).is_some_and(|bounds| bounds != full);
-            let narrow = cubes.iter().filter(|cube| is_narrow(cube)).count();
+            let narrow_bounds = |rule: usize| bounds(rule, field).filter(|bounds| *bounds != full);
+            let narrow = (0..rules)
+                .filter(|&rule| narrow_bounds(rule).is_some())
+                .count();
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
-            if narrow * 4 < cubes.len() {
+            if narrow * 4 < rules {
                 continue;
             }
             // Built in one pass at their final size: on a chain of a
             // million rules, a list of `u128` bounds to narrow afterwards
             // would be the largest thing alive.
-            let mut wide = Vec::with_capacity(cubes.len() - narrow);
-            let items = cubes.iter().enumerate().filter_map(|(position, cube)| {
+            let mut wide = Vec::with_capacity(rules - narrow);
+            let items = (0..rules).filter_map(|position| {
                 let id = u32::try_from(position).unwrap_or(u32::MAX);
-                match field.bounds(cube) {
-                    Some(bounds) if bounds != full => Some((bounds.0, bounds.1, id)),
-                    _ => {
+                match narrow_bounds(position) {
+                    Some(bounds) => Some((bounds.0, bounds.1, id)),
+                    None => {
                         wide.push(id);
                         None
                     }
@@ -242,12 +229,12 @@ impl ChainIndex {
     }
 
     /// The rules of `range` whose cube meets `query`, in order, into `out`
-    /// (cleared first). `cube_of` gives the cube of a rule of the chain.
+    /// (cleared first). `meets` tells whether a rule's cube meets `query`.
     /// At most `limit` rules are given: then it returns false, and `out`
     /// holds some of them, not necessarily the first.
-    pub fn meeting<'c>(
+    pub fn meeting(
         &self,
-        cube_of: impl Fn(usize) -> &'c Cube,
+        meets: impl Fn(usize) -> bool,
         query: &Cube,
         range: Range<usize>,
         limit: usize,
@@ -264,7 +251,7 @@ impl ChainIndex {
             .min_by_key(|(index, _)| index.wide.len());
         let Some((index, (lo, hi))) = best.filter(|_| range.len() >= SCAN_BELOW) else {
             for position in range {
-                if cube_of(position).overlaps(query) {
+                if meets(position) {
                     if out.len() >= limit {
                         return false;
                     }
@@ -275,11 +262,11 @@ impl ChainIndex {
         };
         let start = u32::try_from(range.start).unwrap_or(u32::MAX);
         let end = u32::try_from(range.end).unwrap_or(u32::MAX);
-        let keep = |id: u32| id >= start && id < end && cube_of(id as usize).overlaps(query);
+        let keep = |id: u32| id >= start && id < end && meets(id as usize);
         let mut complete = index.tree.overlapping(lo, hi, keep, limit, out);
         let first_wide = index.wide.partition_point(|&id| id < start);
         for &id in index.wide[first_wide..].iter().take_while(|&&id| id < end) {
-            if cube_of(id as usize).overlaps(query) {
+            if meets(id as usize) {
                 if out.len() >= limit {
                     complete = false;
                     break;
@@ -321,13 +308,12 @@ mod tests {
                     cube_with(src, (*d, d + dw))
                 })
                 .collect();
-            let refs: Vec<&Cube> = cubes.iter().collect();
-            let index = ChainIndex::new(&refs, &Cube::universe(32));
+            let index = ChainIndex::new(cubes.len(), |rule, field| field.bounds(&cubes[rule]), &Cube::universe(32));
             let query = cube_with((query.0.0, query.0.0 + query.0.1), (query.1.0, query.1.0 + query.1.1));
             let start = start.min(cubes.len());
             let end = (start + length).min(cubes.len());
             let mut found = Vec::new();
-            prop_assert!(index.meeting(|i| refs[i], &query, start..end, usize::MAX, &mut found));
+            prop_assert!(index.meeting(|rule| cubes[rule].overlaps(&query), &query, start..end, usize::MAX, &mut found));
             let expected: Vec<u32> = (start..end)
                 .filter(|&i| cubes[i].overlaps(&query))
                 .map(|i| i as u32)
@@ -341,13 +327,28 @@ mod tests {
         let cubes: Vec<Cube> = (0..1000u128)
             .map(|i| cube_with((i * 4, i * 4), (0, 65535)))
             .collect();
-        let refs: Vec<&Cube> = cubes.iter().collect();
-        let index = ChainIndex::new(&refs, &Cube::universe(32));
+        let index = ChainIndex::new(
+            cubes.len(),
+            |rule, field| field.bounds(&cubes[rule]),
+            &Cube::universe(32),
+        );
         let mut found = Vec::new();
         let query = cube_with((400, 407), (0, 65535));
-        assert!(index.meeting(|i| refs[i], &query, 0..1000, usize::MAX, &mut found));
+        assert!(index.meeting(
+            |rule| cubes[rule].overlaps(&query),
+            &query,
+            0..1000,
+            usize::MAX,
+            &mut found
+        ));
         assert_eq!(found, vec![100, 101]);
-        assert!(!index.meeting(|i| refs[i], &query, 0..1000, 1, &mut found));
+        assert!(!index.meeting(
+            |rule| cubes[rule].overlaps(&query),
+            &query,
+            0..1000,
+            1,
+            &mut found
+        ));
         assert_eq!(found.len(), 1);
     }
 }

@@ -15,12 +15,14 @@ pub mod index;
 pub mod interfaces;
 pub mod matcher;
 pub mod nat;
+pub mod packed;
 pub mod probe;
 pub mod space;
 pub mod trace;
 
 use eval::Evaluator;
 use interfaces::{Atoms, EMPTY};
+use packed::Packer;
 use rayon::prelude::*;
 use space::{Cube, PacketSet, misc};
 
@@ -137,15 +139,16 @@ fn analyse_table<'r>(
     universe: &Cube,
     hook_universes: &[Cube; 5],
 ) -> TableAnalysis<'r> {
+    // Packed rule by rule: only one unpacked match per thread is alive.
     let matches = table
         .chains
         .par_iter()
         .map(|chain| {
-            chain
-                .rules
-                .iter()
-                .map(|rule| matcher::rule_match(rule, family, atoms, universe))
-                .collect()
+            let mut packer = Packer::new(universe, chain.rules.len());
+            for rule in &chain.rules {
+                packer.push(&matcher::rule_match(rule, family, atoms, universe));
+            }
+            packer.finish()
         })
         .collect();
     let mut evaluator = Evaluator::new(table, matches, universe);

@@ -185,6 +185,17 @@ impl<T: Endpoint> Intervals<T> {
         Intervals { ranges: merged }
     }
 
+    /// A set of ranges that are already sorted, disjoint and
+    /// non-adjacent, as [`Intervals::ranges`] gives them.
+    #[must_use]
+    pub fn from_normalized(ranges: impl IntoIterator<Item = (T, T)>) -> Self {
+        let mut normalized = Ranges::Empty;
+        for range in ranges {
+            normalized.push(range);
+        }
+        Intervals { ranges: normalized }
+    }
+
     #[must_use]
     pub fn ranges(&self) -> &[(T, T)] {
         &self.ranges
@@ -431,6 +442,26 @@ impl Cube {
             nat: 0xf,
             tcp_flags: u64::MAX,
             misc: misc::ALL,
+        }
+    }
+
+    /// No packet at all: every field empty. A start to fill in, which
+    /// allocates nothing.
+    #[must_use]
+    pub fn nothing() -> Cube {
+        Cube {
+            src: Intervals::empty(),
+            dst: Intervals::empty(),
+            proto: Intervals::empty(),
+            sport: Intervals::empty(),
+            dport: Intervals::empty(),
+            icmp: Intervals::empty(),
+            iif: 0,
+            oif: 0,
+            state: 0,
+            nat: 0,
+            tcp_flags: 0,
+            misc: 0,
         }
     }
 

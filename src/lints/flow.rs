@@ -105,8 +105,8 @@ pub fn dead(evaluator: &Evaluator<'_>, chain: usize, rule: usize) -> Option<Dead
     {
         return None;
     }
-    let cube = &evaluator.matches[chain][rule].cube;
-    let would = evaluator.recording.entered[chain].intersect_cube(cube);
+    let cube = evaluator.cube(chain, rule);
+    let would = evaluator.recording.entered[chain].intersect_cube(&cube);
     if would.is_empty() {
         return Some(Dead::NeverEntered);
     }
@@ -147,7 +147,7 @@ pub fn covering_rule(
 ) -> Option<Place> {
     places.into_iter().find(|place| match *place {
         Place::Rule { chain, rule } => {
-            let rule_match = &evaluator.matches[chain][rule];
+            let rule_match = evaluator.rule_match(chain, rule);
             rule_match.certain
                 && packets
                     .cubes()
@@ -210,7 +210,7 @@ pub fn decided_the_same_below(
     // More than the rule decides (its earlier rules took some), which
     // only makes the claim stronger.
     let taken: PacketSet =
-        evaluator.recording.entered[chain].intersect_cube(&evaluator.matches[chain][rule].cube);
+        evaluator.recording.entered[chain].intersect_cube(&evaluator.cube(chain, rule));
     let count = table.chains[chain].rules.len();
     let hull = taken.hull()?;
     for later in evaluator.rules_meeting(chain, &hull, rule + 1..count) {
@@ -222,7 +222,12 @@ pub fn decided_the_same_below(
             Action::Jump(_) | Action::Goto(_) | Action::Unknown => true,
             Action::Decide(_) | Action::Return => false,
         };
-        if side_effect && taken.overlaps_cube(&evaluator.matches[chain][later].cube) {
+        if side_effect
+            && taken
+                .cubes()
+                .iter()
+                .any(|packets| evaluator.rule_meets(chain, later, packets))
+        {
             return None;
         }
     }
@@ -313,8 +318,10 @@ pub fn via_jump(
         else {
             return None;
         };
-        let cube = &evaluator.matches[chain][earlier].cube;
-        let meets = packets.overlaps_cube(cube);
+        let meets = packets
+            .cubes()
+            .iter()
+            .any(|cube| evaluator.rule_meets(chain, earlier, cube));
         (meets && reachable_from(evaluator, callee)[decided_in]).then_some((earlier, callee))
     })
 }

@@ -175,7 +175,7 @@ impl Lint for ForwardMatchesPreNatAddress {
                     {
                         continue;
                     }
-                    let matched = &evaluator.matches[chain_index][rule_index].cube;
+                    let matched = &evaluator.cube(chain_index, rule_index);
                     if matched.dst == universe.dst && matched.dport == universe.dport {
                         continue;
                     }

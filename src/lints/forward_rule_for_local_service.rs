@@ -208,13 +208,15 @@ impl Lint for ForwardRuleForLocalService {
             };
 
             for (index, rule) in chains[forward].rules.iter().enumerate() {
-                let rule_match = &evaluator.matches[forward][index];
                 if !matches!(
                     evaluator.action(forward, index).0,
                     Action::Decide(Decision::Drop | Decision::Reject)
-                ) || !rule_match.certain
-                    || !evaluator.reached(forward, index)
+                ) || !evaluator.reached(forward, index)
                 {
+                    continue;
+                }
+                let rule_match = evaluator.rule_match(forward, index);
+                if !rule_match.certain {
                     continue;
                 }
                 let cube = &rule_match.cube;
@@ -263,11 +265,14 @@ impl Lint for ForwardRuleForLocalService {
                         && block.cube.iif & !outside == 0;
                     let names_host = block.cube.dst != universe.dst;
                     let after_allow_list = (0..index).any(|earlier| {
-                        let earlier_cube = &evaluator.matches[forward][earlier].cube;
-                        matches!(
+                        if !matches!(
                             evaluator.action(forward, earlier).0,
                             Action::Decide(Decision::Accept)
-                        ) && earlier_cube.proto == block.cube.proto
+                        ) {
+                            return false;
+                        }
+                        let earlier_cube = evaluator.cube(forward, earlier);
+                        earlier_cube.proto == block.cube.proto
                             && earlier_cube.dport.overlaps(&block.cube.dport)
                             && earlier_cube.src != universe.src
                             && !earlier_cube.src.overlaps(&private)

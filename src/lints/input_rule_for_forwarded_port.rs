@@ -108,7 +108,7 @@ impl Lint for InputRuleForForwardedPort {
                     ) {
                         continue;
                     }
-                    let matched = &evaluator.matches[chain_index][rule_index].cube;
+                    let matched = &evaluator.cube(chain_index, rule_index);
                     let Some(&(first_port, _)) = matched.dport.ranges().first() else {
                         continue;
                     };

@@ -182,9 +182,9 @@ fn covers_a_later_copy(
         return false;
     };
     *later_chain == chain
-        && evaluator.matches[chain][rule]
-            .cube
-            .contains(&evaluator.matches[chain][*later].cube)
+        && evaluator
+            .cube(chain, rule)
+            .contains(&evaluator.cube(chain, *later))
 }
 
 #[cfg(test)]

@@ -400,7 +400,7 @@ fn each_rule(
             if !verdict_matches(report.rule.selector.verdict, &rule.target.kind) {
                 continue;
             }
-            let rule_match = &evaluator.matches[chain_index][rule_index];
+            let rule_match = evaluator.rule_match(chain_index, rule_index);
             if !rule_match.certain {
                 continue;
             }
@@ -787,9 +787,7 @@ fn missing_rule(
             // finding holds whatever unknown matches do.
             let present = chain.rules.iter().enumerate().any(|(rule_index, rule)| {
                 verdict_matches(report.rule.selector.verdict, &rule.target.kind)
-                    && report.evaluator.matches[index][rule_index]
-                        .cube
-                        .contains(&packets)
+                    && report.evaluator.cube(index, rule_index).contains(&packets)
             });
             if !present {
                 any_missing = true;

@@ -259,7 +259,7 @@ impl Slot {
             termination: self.def.map_or(Termination::Unknown, |def| def.termination),
             name_span: self.name_span,
             span: self.span,
-            options: super::exact(self.options),
+            options: crate::exact::exact(self.options),
         }
     }
 }
@@ -1511,7 +1511,7 @@ impl<'a> Parser<'a> {
                 span: part_span,
             });
         }
-        Ok(super::exact(addresses))
+        Ok(crate::exact::exact(addresses))
     }
 
     fn finish(&mut self) -> Result<LineOutcome, LineError> {

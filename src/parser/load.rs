@@ -1237,7 +1237,7 @@ impl<'f> Reader<'f> {
         // thousands of chains of two or three rules, shrunk in place, took
         // a sixth of all memory.
         for chain in &mut self.tables[index].chains {
-            chain.rules = super::exact(std::mem::take(&mut chain.rules)).into_vec();
+            chain.rules = crate::exact::exact(std::mem::take(&mut chain.rules)).into_vec();
         }
         let family = self.family;
         let table = &self.tables[index];
