@@ -186,15 +186,19 @@ fn analyse(source: SourceFile, settings: &Settings) -> FileReport {
     let from_packs = crate::packs::check(&settings.packs, &flow_cx);
     let (mut found, mut replaced) = plain_cx.finish();
     let (flow_found, flow_replaced) = flow_cx.finish();
-    found.extend(flow_found);
     replaced.extend(flow_replaced);
     diagnostics.retain(|diagnostic| {
         !replaced
             .iter()
             .any(|(code, span)| diagnostic.code == *code && overlaps(diagnostic.span, *span))
     });
-    diagnostics.extend(found);
-    diagnostics.extend(from_packs);
+    // Everything joins the lints' list, nearly always the longest: a
+    // copy of a quarter of a million findings into another list would
+    // hold both at once.
+    found.extend(flow_found);
+    found.extend(diagnostics);
+    found.extend(from_packs);
+    let mut diagnostics = found;
     sort_diagnostics(&mut diagnostics);
     FileReport {
         family: read.ruleset.family,

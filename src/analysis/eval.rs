@@ -20,6 +20,8 @@ use crate::model::{
     Chain, NatRange, PortRange, Rule, Table, TargetKind, Termination, Value, Verdict,
 };
 use crate::source::Span;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// Calls nested deeper than this are treated as unknown, so that no
 /// ruleset can exhaust the stack.
@@ -53,7 +55,7 @@ impl Flow {
 }
 
 /// How a decided packet's fate reads, for comparing verdicts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Decision {
     Accept,
     Drop,
@@ -90,7 +92,7 @@ impl Decision {
 }
 
 /// What a rule does, for the evaluator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Action {
     /// No target, or one that lets traversal go on.
     Continue,
@@ -349,20 +351,133 @@ impl Run<'_> {
     }
 }
 
+/// Where each earlier rule's removal is in a run's list of removals,
+/// filled as the list grows.
+#[derive(Default)]
+enum RemovalIndex {
+    #[default]
+    Unused,
+    /// By rule, from the start of the range: where most of a long range's
+    /// rules are met, 4 bytes a rule is less than a map of them.
+    Dense {
+        start: u32,
+        at: Vec<u32>,
+        filled: usize,
+    },
+    Sparse(foldhash::HashMap<u32, u32>),
+}
+
+impl RemovalIndex {
+    /// Adds the removals of `removed` not yet indexed; the run's range is
+    /// `range`, and it meets `met` rules in all.
+    fn fill(&mut self, removed: &[Removed], range: &Range<usize>, met: usize) {
+        if let RemovalIndex::Unused = self {
+            *self = if met.saturating_mul(4) >= range.len() {
+                RemovalIndex::Dense {
+                    start: u32::try_from(range.start).unwrap_or(u32::MAX),
+                    at: vec![u32::MAX; range.len()],
+                    filled: 0,
+                }
+            } else {
+                let mut map = foldhash::HashMap::default();
+                map.reserve(met);
+                RemovalIndex::Sparse(map)
+            };
+        }
+        match self {
+            RemovalIndex::Unused => {}
+            RemovalIndex::Dense { start, at, filled } => {
+                for (position, removal) in removed.iter().enumerate().skip(*filled) {
+                    if let Some(slot) = at.get_mut(removal.rule.wrapping_sub(*start) as usize) {
+                        *slot = u32::try_from(position).unwrap_or(u32::MAX);
+                    }
+                }
+                *filled = removed.len();
+            }
+            RemovalIndex::Sparse(map) => {
+                for (position, removal) in removed.iter().enumerate().skip(map.len()) {
+                    map.insert(removal.rule, u32::try_from(position).unwrap_or(u32::MAX));
+                }
+            }
+        }
+    }
+
+    /// Where rule `rule`'s removal is, if it removed anything.
+    fn get(&self, rule: u32) -> Option<u32> {
+        match self {
+            RemovalIndex::Unused => None,
+            RemovalIndex::Dense { start, at, .. } => at
+                .get(rule.wrapping_sub(*start) as usize)
+                .copied()
+                .filter(|&position| position != u32::MAX),
+            RemovalIndex::Sparse(map) => map.get(&rule).copied(),
+        }
+    }
+}
+
+/// In [`Evaluator::copy_of`]'s table: the rule copies no earlier rule.
+const NO_COPY: u32 = u32::MAX;
+
+/// What each rule of a table does, in 4 bytes a rule: the position of its
+/// action in a list of the table's distinct actions. Nearly every rule of a
+/// large file does one of a few things (ACCEPT, DROP, a jump to a chain),
+/// and a million rules each holding their own 32-byte action took 32 MB.
+struct Actions {
+    /// Per chain, per rule: where its action is in `distinct`.
+    of_rule: Vec<Box<[u32]>>,
+    /// Each action without a rewrite once, and each with one (every NAT
+    /// rule's is its own).
+    distinct: Vec<RuleAction>,
+}
+
+impl Actions {
+    fn new(table: &Table) -> Actions {
+        let mut distinct: Vec<RuleAction> = Vec::new();
+        let mut position_of: foldhash::HashMap<Action, u32> = foldhash::HashMap::default();
+        let of_rule = table
+            .chains
+            .iter()
+            .map(|chain| {
+                let positions: Vec<u32> = chain
+                    .rules
+                    .iter()
+                    .map(|rule| {
+                        let (action, rewrite) = action_of(table, rule);
+                        let next = u32::try_from(distinct.len()).unwrap_or(u32::MAX);
+                        if let Some(rewrite) = rewrite {
+                            distinct.push((action, Some(Box::new(rewrite))));
+                            return next;
+                        }
+                        *position_of.entry(action).or_insert_with_key(|action| {
+                            distinct.push((action.clone(), None));
+                            next
+                        })
+                    })
+                    .collect();
+                crate::exact::exact(positions)
+            })
+            .collect();
+        Actions { of_rule, distinct }
+    }
+
+    fn of(&self, chain: usize, rule: usize) -> &RuleAction {
+        &self.distinct[self.of_rule[chain][rule] as usize]
+    }
+}
+
 /// The evaluation of one table.
 pub struct Evaluator<'t> {
     pub table: &'t Table,
     /// What each rule matches, packed, in the packet space `universe`.
     matches: Vec<PackedMatches>,
     universe: Cube,
-    /// What each rule does; the rare rewrite is boxed, as a large file
-    /// holds one entry per rule.
-    actions: Vec<Vec<RuleAction>>,
+    /// What each rule does.
+    actions: Actions,
     indexes: Vec<ChainIndex>,
     /// Per chain, per rule: an earlier rule of the chain with the same
     /// cube that takes every packet it matches, if any. Copies are common
     /// (a generator run twice) and are then settled without any search.
-    copy_of: Vec<Vec<Option<u32>>>,
+    copy_of: Vec<Box<[u32]>>,
     /// What the full runs of the built-in chains recorded.
     pub recording: Recording,
     recording_work: usize,
@@ -376,20 +491,7 @@ impl<'t> Evaluator<'t> {
     /// says (chain by chain), packed in the packet space `universe`.
     #[must_use]
     pub fn new(table: &'t Table, matches: Vec<PackedMatches>, universe: &Cube) -> Self {
-        let actions: Vec<Vec<RuleAction>> = table
-            .chains
-            .iter()
-            .map(|chain| {
-                chain
-                    .rules
-                    .iter()
-                    .map(|rule| {
-                        let (action, rewrite) = action_of(table, rule);
-                        (action, rewrite.map(Box::new))
-                    })
-                    .collect()
-            })
-            .collect();
+        let actions = Actions::new(table);
         let indexes = matches
             .iter()
             .map(|rules| {
@@ -402,25 +504,31 @@ impl<'t> Evaluator<'t> {
             .collect();
         let copy_of = matches
             .iter()
-            .zip(&actions)
-            .map(|(rules, actions)| {
-                let mut first: foldhash::HashMap<&[u8], u32> =
-                    foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
-                actions
-                    .iter()
-                    .enumerate()
-                    .map(|(position, (action, _))| {
+            .enumerate()
+            .map(|(chain, rules)| {
+                // The first rule of each cube, by position only (4 bytes a
+                // rule: a map from the cubes' bytes took 50 MB on a chain of
+                // a million rules); cubes are told apart by their bytes.
+                let hashing = foldhash::fast::FixedState::default();
+                let hash = |rule: u32| hashing.hash_one(rules.cube_key(rule as usize));
+                let mut first: HashTable<u32> = HashTable::with_capacity(rules.len());
+                (0..rules.len())
+                    .map(|position| {
+                        let key = rules.cube_key(position);
+                        let key_hash = hashing.hash_one(key);
+                        let earlier = first
+                            .find(key_hash, |&other| rules.cube_key(other as usize) == key)
+                            .copied();
                         let takes_all = rules.certain(position)
                             && matches!(
-                                action,
+                                actions.of(chain, position).0,
                                 Action::Decide(_) | Action::Return | Action::Goto(_)
                             );
-                        let key = rules.cube_key(position);
-                        let earlier = first.get(key).copied();
                         if takes_all && earlier.is_none() {
-                            first.insert(key, u32::try_from(position).unwrap_or(u32::MAX));
+                            let position = u32::try_from(position).unwrap_or(NO_COPY);
+                            first.insert_unique(key_hash, position, |&rule| hash(rule));
                         }
-                        earlier
+                        earlier.unwrap_or(NO_COPY)
                     })
                     .collect()
             })
@@ -451,7 +559,7 @@ impl<'t> Evaluator<'t> {
     /// What rule `rule` of chain `chain` does.
     #[must_use]
     pub fn action(&self, chain: usize, rule: usize) -> &RuleAction {
-        &self.actions[chain][rule]
+        self.actions.of(chain, rule)
     }
 
     /// Runs every packet of `input` through built-in chain `chain` and its
@@ -650,12 +758,15 @@ impl<'t> Evaluator<'t> {
             &mut candidates,
         );
         run.work += candidates.len();
-        let mut removed: Vec<Removed> = Vec::new();
+        // At most one removal per rule met, so both lists below are made
+        // at their final size: on a chain of a million rules, growing them
+        // by doubling held the old and the new at once, at the peak.
+        let mut removed: Vec<Removed> = Vec::with_capacity(candidates.len());
         // Where a rule's removal is in `removed`, once there are many: the
         // rules met are found through the index, and on a long chain a
         // search of `removed` for each was a tenth of the analysis. Filled
         // as it is needed; `removed` only grows.
-        let mut removal_of: foldhash::HashMap<u32, u32> = foldhash::HashMap::default();
+        let mut removal_of = RemovalIndex::default();
         let mut earlier = run.scratch.pop().unwrap_or_default();
         let mut returned = Flow::default();
         run.path[chain] = true;
@@ -666,7 +777,10 @@ impl<'t> Evaluator<'t> {
                 run.exhausted = true;
                 break;
             }
-            if self.copy_of[chain][index].is_some_and(|first| first as usize >= range.start) {
+            if self
+                .copy_of(chain, index)
+                .is_some_and(|first| first >= range.start)
+            {
                 // The copy's first occurrence took all of these packets, or
                 // none reached it.
                 continue;
@@ -700,14 +814,8 @@ impl<'t> Evaluator<'t> {
                     run.approximations += 1;
                 }
                 run.work += meeting.len();
-                for (at, removal) in removed.iter().enumerate().skip(removal_of.len()) {
-                    removal_of.insert(removal.rule, u32::try_from(at).unwrap_or(u32::MAX));
-                }
-                earlier.extend(
-                    meeting
-                        .iter()
-                        .filter_map(|rule| removal_of.get(rule).copied()),
-                );
+                removal_of.fill(&removed, &range, candidates.len());
+                earlier.extend(meeting.iter().filter_map(|&rule| removal_of.get(rule)));
                 run.scratch.push(meeting);
             }
             let mut exact = true;
@@ -762,7 +870,7 @@ impl<'t> Evaluator<'t> {
                 Removal::Nothing
             };
             let place = Place::Rule { chain, rule: index };
-            let (action, rewrite) = &self.actions[chain][index];
+            let (action, rewrite) = self.actions.of(chain, index);
             let removal = match action {
                 Action::Continue => None,
                 Action::Decide(decision) => {
@@ -929,7 +1037,8 @@ impl<'t> Evaluator<'t> {
     /// that takes every packet it matches.
     #[must_use]
     pub fn copy_of(&self, chain: usize, rule: usize) -> Option<usize> {
-        self.copy_of[chain][rule].map(|first| first as usize)
+        let first = self.copy_of[chain][rule];
+        (first != NO_COPY).then_some(first as usize)
     }
 
     /// True when some built-in chain's traversal entered chain `chain`.
