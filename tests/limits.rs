@@ -175,7 +175,6 @@ fn peak_kib(time_report: &str) -> Option<u64> {
 /// The memory goal: checking a file of a million rules takes at most ten
 /// times the file's size. Set `FWLINT_MEMORY_RULES` to try another count.
 #[test]
-#[ignore = "fails today: a million rules (65 MB) peak at 0.84-0.89 GB, 13-14x the file; the goal needs a column-shaped model (issue 6). Run with --ignored"]
 fn a_million_rules_within_ten_times_the_file_size() {
     if !Path::new("/usr/bin/time").is_file() {
         support::skip(

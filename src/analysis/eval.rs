@@ -999,7 +999,11 @@ impl<'t> Evaluator<'t> {
                 Removal::Nothing => {}
                 Removal::Cube => {
                     work += set.cost();
-                    set = set.subtract_cube(&self.cube(chain, rule));
+                    // A set the cube misses would come back as a copy.
+                    let cube = self.cube(chain, rule);
+                    if set.overlaps_cube(&cube) {
+                        set = set.subtract_cube(&cube);
+                    }
                 }
                 Removal::CubeExcept(back) => {
                     let cube = self.cube(chain, rule);
