@@ -1081,3 +1081,42 @@ impl<'t> Evaluator<'t> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removals(rules: &[u32]) -> Vec<Removed> {
+        rules
+            .iter()
+            .map(|&rule| Removed::new(rule, Removal::Cube, Removal::Nothing))
+            .collect()
+    }
+
+    #[test]
+    fn a_removal_is_found_by_its_rule_densely_or_by_a_map() {
+        // Rules 100..200 of a chain; the run met some of them.
+        let range = 100..200;
+        let first = removals(&[101, 105, 150]);
+        let mut all = first.iter().map(|r| r.rule).collect::<Vec<_>>();
+        all.extend([151, 199]);
+        let later = removals(&all);
+        // Met by most of the range: one slot a rule. By few: a map.
+        for met in [90, 3] {
+            let mut index = RemovalIndex::default();
+            index.fill(&first, &range, met);
+            assert_eq!(matches!(index, RemovalIndex::Dense { .. }), met == 90);
+            assert_eq!(index.get(105), Some(1));
+            assert_eq!(index.get(151), None);
+            // The list only grows: what was added since is indexed too.
+            index.fill(&later, &range, met);
+            assert_eq!(index.get(151), Some(3));
+            assert_eq!(index.get(199), Some(4));
+            assert_eq!(index.get(101), Some(0));
+            // Rules outside the range, or that removed nothing, have none.
+            assert_eq!(index.get(102), None);
+            assert_eq!(index.get(99), None);
+            assert_eq!(index.get(200), None);
+        }
+    }
+}
