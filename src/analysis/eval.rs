@@ -715,12 +715,6 @@ impl<'t> Evaluator<'t> {
             .meets(rule)
     }
 
-    /// The packet space of the table.
-    #[must_use]
-    pub fn universe(&self) -> &Cube {
-        &self.universe
-    }
-
     /// Runs `input` through chain `chain`; returns the flow that comes back
     /// to the caller (falls off the end or meets RETURN). With `rules`, only
     /// those rules of the chain run.

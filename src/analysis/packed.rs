@@ -119,37 +119,33 @@ impl<'u> Packer<'u> {
         out.extend_from_slice(&[u8::from(rule_match.certain) * CERTAIN, 0, 0]);
         let mut mask = 0u16;
         for field in Field::ALL {
-            let differs = match field {
-                Field::Src => cube.src != universe.src,
-                Field::Dst => cube.dst != universe.dst,
-                Field::Proto => cube.proto != universe.proto,
-                Field::Sport => cube.sport != universe.sport,
-                Field::Dport => cube.dport != universe.dport,
-                Field::Icmp => cube.icmp != universe.icmp,
-                Field::Iif => cube.iif != universe.iif,
-                Field::Oif => cube.oif != universe.oif,
-                Field::State => cube.state != universe.state,
-                Field::Nat => cube.nat != universe.nat,
-                Field::TcpFlags => cube.tcp_flags != universe.tcp_flags,
-                Field::Misc => cube.misc != universe.misc,
+            // Each field is written where it differs from the packet space.
+            let written = match field {
+                Field::Src => differs(cube.src != universe.src, || put_intervals(out, &cube.src)),
+                Field::Dst => differs(cube.dst != universe.dst, || put_intervals(out, &cube.dst)),
+                Field::Proto => differs(cube.proto != universe.proto, || {
+                    put_intervals(out, &cube.proto)
+                }),
+                Field::Sport => differs(cube.sport != universe.sport, || {
+                    put_intervals(out, &cube.sport)
+                }),
+                Field::Dport => differs(cube.dport != universe.dport, || {
+                    put_intervals(out, &cube.dport)
+                }),
+                Field::Icmp => differs(cube.icmp != universe.icmp, || {
+                    put_intervals(out, &cube.icmp)
+                }),
+                Field::Iif => differs(cube.iif != universe.iif, || put_varint(out, cube.iif)),
+                Field::Oif => differs(cube.oif != universe.oif, || put_varint(out, cube.oif)),
+                Field::State => differs(cube.state != universe.state, || out.push(cube.state)),
+                Field::Nat => differs(cube.nat != universe.nat, || out.push(cube.nat)),
+                Field::TcpFlags => differs(cube.tcp_flags != universe.tcp_flags, || {
+                    put_varint(out, u128::from(cube.tcp_flags));
+                }),
+                Field::Misc => differs(cube.misc != universe.misc, || out.push(cube.misc)),
             };
-            if !differs {
-                continue;
-            }
-            mask |= field.bit();
-            match field {
-                Field::Src => put_intervals(out, &cube.src),
-                Field::Dst => put_intervals(out, &cube.dst),
-                Field::Proto => put_intervals(out, &cube.proto),
-                Field::Sport => put_intervals(out, &cube.sport),
-                Field::Dport => put_intervals(out, &cube.dport),
-                Field::Icmp => put_intervals(out, &cube.icmp),
-                Field::Iif => put_varint(out, cube.iif),
-                Field::Oif => put_varint(out, cube.oif),
-                Field::State => out.push(cube.state),
-                Field::Nat => out.push(cube.nat),
-                Field::TcpFlags => put_varint(out, u128::from(cube.tcp_flags)),
-                Field::Misc => out.push(cube.misc),
+            if written {
+                mask |= field.bit();
             }
         }
         out[header + 1..header + HEADER].copy_from_slice(&mask.to_le_bytes());
@@ -170,19 +166,6 @@ impl<'u> Packer<'u> {
 }
 
 impl PackedMatches {
-    /// Packs `matches` in the packet space `universe`.
-    #[must_use]
-    pub fn pack<'m>(
-        matches: impl ExactSizeIterator<Item = &'m RuleMatch>,
-        universe: &Cube,
-    ) -> PackedMatches {
-        let mut packer = Packer::new(universe, matches.len());
-        for rule_match in matches {
-            packer.push(rule_match);
-        }
-        packer.finish()
-    }
-
     /// How many rules.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -352,6 +335,14 @@ fn misc_meets(kinds: u8) -> bool {
 /// A value read back into the type it was packed from.
 fn narrow<T: TryFrom<u128> + Default>(value: u128) -> T {
     T::try_from(value).unwrap_or_default()
+}
+
+/// Runs `write` when the field `differs`; says whether it did.
+fn differs(differs: bool, write: impl FnOnce()) -> bool {
+    if differs {
+        write();
+    }
+    differs
 }
 
 /// Appends `value` as LEB128: seven bits a byte, low bits first.
@@ -742,7 +733,15 @@ mod tests {
                 certain: *certain,
             })
             .collect();
-        PackedMatches::pack(matches.iter(), universe)
+        pack_matches(&matches, universe)
+    }
+
+    fn pack_matches(matches: &[RuleMatch], universe: &Cube) -> PackedMatches {
+        let mut packer = Packer::new(universe, matches.len());
+        for rule_match in matches {
+            packer.push(rule_match);
+        }
+        packer.finish()
     }
 
     proptest! {
@@ -786,12 +785,11 @@ mod tests {
         let universe = Cube::universe(32);
         let mut cube = universe.clone();
         cube.src = Intervals::point(0xc0a8_0101);
-        let packed = PackedMatches::pack(
-            [RuleMatch {
+        let packed = pack_matches(
+            &[RuleMatch {
                 cube,
                 certain: true,
-            }]
-            .iter(),
+            }],
             &universe,
         );
         assert_eq!(packed.rule_bytes(0).len(), HEADER + 1 + 4);
