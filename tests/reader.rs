@@ -128,6 +128,60 @@ fn one_bad_line_never_hides_the_others() {
     assert_eq!(lines, [2, 3, 4]);
 }
 
+/// The reader classifies, parses and runs a long file a few thousand
+/// lines at a time. Across those batches, commands still run in file order,
+/// each line keeps its table, and every bad line is reported at its line.
+#[test]
+fn a_long_file_reads_the_same_across_batches() {
+    let mut text = String::from("*filter\n:INPUT DROP [0:0]\n");
+    let mut bad_lines = Vec::new();
+    let mut line = 3;
+    for port in 0..10_000u32 {
+        if [4093, 4094, 4095, 4096, 8190, 8191, 8192].contains(&port) {
+            text.push_str("-A INPUT -p tcp --dport 99999 -j ACCEPT\n");
+            bad_lines.push(line);
+        } else {
+            text.push_str(&format!("-A INPUT -p tcp --dport {port} -j ACCEPT\n"));
+        }
+        line += 1;
+    }
+    // Runs after everything above, whichever batch it falls in.
+    text.push_str("-I INPUT 1 -p udp --dport 53 -j ACCEPT\nCOMMIT\n*nat\n");
+    line += 3;
+    for port in 0..5_000u32 {
+        if port == 10 {
+            text.push_str("-A PREROUTING -p tcp --dport 80 -j DNAT\n");
+            bad_lines.push(line);
+        } else {
+            text.push_str(&format!(
+                "-A PREROUTING -p tcp --dport {port} -j DNAT --to-destination 10.0.0.1\n"
+            ));
+        }
+        line += 1;
+    }
+    text.push_str("COMMIT\n");
+    let report = support::check("test.rules", &text, None);
+    let lines: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("FW0"))
+        .map(|d| report.source.line_col(d.span.start).line)
+        .collect();
+    assert_eq!(lines, bad_lines);
+    let input = chain_rules(&text, "INPUT");
+    assert_eq!(input.len(), 10_000 - 7 + 1);
+    assert_eq!(input[0], "-I INPUT 1 -p udp --dport 53 -j ACCEPT");
+    assert_eq!(input[1], "-A INPUT -p tcp --dport 0 -j ACCEPT");
+    assert_eq!(input[9_993], "-A INPUT -p tcp --dport 9999 -j ACCEPT");
+    let nat = report
+        .ruleset
+        .tables
+        .iter()
+        .find(|table| table.kind == fwlint::model::TableKind::Nat)
+        .expect("the nat table is read");
+    assert_eq!(nat.chain("PREROUTING").map(|c| c.rules.len()), Some(4_999));
+}
+
 #[test]
 fn negation_and_family_markers() {
     let text = "*filter\n-A INPUT ! -s 10.0.0.0/8 ! -i eth0 -j DROP\n-6 -A INPUT -j ACCEPT\n-4 -A INPUT -j DROP\nCOMMIT\n";

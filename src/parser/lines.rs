@@ -43,57 +43,94 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 }
 
 /// Splits `text` into the lines iptables-restore reads.
-pub fn physical_lines(text: &str) -> impl Iterator<Item = PhysicalLine<'_>> + '_ {
-    let mut offset = 0usize;
-    std::iter::from_fn(move || {
-        if offset >= text.len() {
-            return None;
-        }
-        let rest = &text[offset..];
-        let (line, newline) = match memchr::memchr(b'\n', rest.as_bytes()) {
-            Some(end) => (&rest[..end], true),
-            None => (rest, false),
+pub fn physical_lines(text: &str) -> PhysicalLines<'_> {
+    PhysicalLines {
+        text,
+        offset: 0,
+        current: None,
+    }
+}
+
+/// The iterator of [`physical_lines`]. It hands out the pieces of one line
+/// at a time, without collecting them: nearly every line is one piece.
+pub struct PhysicalLines<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    offset: usize,
+    /// The line being split, and where its next piece starts.
+    current: Option<LineInPieces<'a>>,
+}
+
+struct LineInPieces<'a> {
+    line: &'a str,
+    start: usize,
+    newline: bool,
+    piece_start: usize,
+}
+
+impl<'a> Iterator for PhysicalLines<'a> {
+    type Item = PhysicalLine<'a>;
+
+    fn next(&mut self) -> Option<PhysicalLine<'a>> {
+        let current = match &mut self.current {
+            Some(current) => current,
+            None => {
+                if self.offset >= self.text.len() {
+                    return None;
+                }
+                let rest = &self.text[self.offset..];
+                let (line, newline) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                    Some(end) => (&rest[..end], true),
+                    None => (rest, false),
+                };
+                let start = self.offset;
+                self.offset += line.len() + usize::from(newline);
+                self.current.insert(LineInPieces {
+                    line,
+                    start,
+                    newline,
+                    piece_start: 0,
+                })
+            }
         };
-        let line_start = offset;
-        offset += line.len() + usize::from(newline);
-        let line_span = Span::from_range(line_start..line_start + line.len());
-        let mut pieces = Vec::new();
+        let LineInPieces {
+            line,
+            start,
+            newline,
+            piece_start,
+        } = *current;
         // fgets keeps up to LINE_BUFFER - 1 bytes per call, newline included.
         // When only the newline is left over, the next call reads it as an
         // empty line, which iptables-restore skips: the line is whole, but
         // iptables sees no newline at its end.
         let capacity = LINE_BUFFER - 1;
-        let mut piece_start = 0usize;
-        loop {
-            let remaining = line.len() - piece_start;
-            let last = remaining <= capacity;
-            let newline_fits = remaining < capacity;
-            let piece_end = if last {
-                line.len()
-            } else {
-                floor_char_boundary(line, piece_start + capacity)
-            };
-            let piece = &line[piece_start..piece_end];
-            let (content, nul) = match memchr::memchr(0, piece.as_bytes()) {
-                Some(position) => (&piece[..position], true),
-                None => (piece, false),
-            };
-            pieces.push(PhysicalLine {
-                text: content,
-                start: u32::try_from(line_start + piece_start).unwrap_or(u32::MAX),
-                newline: last && newline_fits && newline && !nul,
-                continuation: piece_start > 0,
-                split: !last || piece_start > 0,
-                line_span,
-            });
-            if last || piece_end == piece_start {
-                break;
-            }
-            piece_start = piece_end;
+        let remaining = line.len() - piece_start;
+        let last = remaining <= capacity;
+        let newline_fits = remaining < capacity;
+        let piece_end = if last {
+            line.len()
+        } else {
+            floor_char_boundary(line, piece_start + capacity)
+        };
+        let piece = &line[piece_start..piece_end];
+        let (content, nul) = match memchr::memchr(0, piece.as_bytes()) {
+            Some(position) => (&piece[..position], true),
+            None => (piece, false),
+        };
+        if last || piece_end == piece_start {
+            self.current = None;
+        } else {
+            current.piece_start = piece_end;
         }
-        Some(pieces)
-    })
-    .flatten()
+        Some(PhysicalLine {
+            text: content,
+            start: u32::try_from(start + piece_start).unwrap_or(u32::MAX),
+            newline: last && newline_fits && newline && !nul,
+            continuation: piece_start > 0,
+            split: !last || piece_start > 0,
+            line_span: Span::from_range(start..start + line.len()),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -38,10 +38,7 @@ const OUTSIDE_REPORTED: usize = 10;
 const PARALLEL_LINES: usize = 4096;
 
 /// How many command lines are parsed ahead of running them.
-const PARSE_BATCH: usize = 16_384;
-
-/// A command line and the table it is in (its kind and its name as written).
-type CommandLine<'a> = (PhysicalLine<'a>, (Option<TableKind>, &'a str));
+const PARSE_BATCH: usize = 4096;
 
 #[derive(Clone)]
 struct TableState {
@@ -122,7 +119,6 @@ enum Item<'a> {
         kind: Option<TableKind>,
         name: &'a str,
         span: Span,
-        line: Span,
     },
     Chain {
         line: PhysicalLine<'a>,
@@ -130,8 +126,24 @@ enum Item<'a> {
     Commit,
     Command {
         line: PhysicalLine<'a>,
-        index: usize,
+        /// The `*table` block the line is in: its kind and its name as
+        /// written.
+        table: (Option<TableKind>, &'a str),
     },
+}
+
+/// What classifying has learned so far, kept from one batch of lines to
+/// the next.
+#[derive(Default)]
+struct Classification<'a> {
+    last_split: Option<Span>,
+    /// Lines outside of any table, and the last of them: text that is not
+    /// a rule file at all would give one finding per line; past a few, one
+    /// finding says how many more there are.
+    outside: usize,
+    last_outside: Option<Span>,
+    /// The table of the block being classified.
+    table: (Option<TableKind>, &'a str),
 }
 
 struct Reader<'f> {
@@ -151,8 +163,11 @@ struct Reader<'f> {
     current_kind: Option<TableKind>,
     /// The `*table` name of the block being read, even when it is unknown.
     current_span: Option<Span>,
+    current_name: &'f str,
+    /// How many `-A` lines each chain of each table has: see
+    /// [`count_appends`].
+    appends: HashMap<(&'f str, &'f str), u32>,
     in_table: bool,
-    rule_lines: Vec<Span>,
     failed_lines: Vec<(Span, Option<TableKind>)>,
 }
 
@@ -178,8 +193,9 @@ pub fn read_file(
         current: None,
         current_kind: None,
         current_span: None,
+        current_name: "",
+        appends: count_appends(text),
         in_table: false,
-        rule_lines: Vec::new(),
         failed_lines: Vec::new(),
     };
     if crlf {
@@ -201,8 +217,7 @@ pub fn read_file(
             );
         }
     }
-    let items = reader.classify(text);
-    reader.run(items);
+    reader.read_lines(text);
     reader.finish(family_source)
 }
 
@@ -273,156 +288,32 @@ impl<'f> Reader<'f> {
         self.add(diagnostic);
     }
 
-    /// Pass 1: what each line is, as iptables-restore's main loop decides.
-    fn classify<'a>(&mut self, text: &'a str) -> Vec<Item<'a>> {
+    /// Reads the lines in batches: each batch is classified (pass 1), its
+    /// command lines parsed (pass 2) and everything run in order (pass 3)
+    /// before the next, so that neither the lines of a huge file nor their
+    /// parsed form exist all at once.
+    fn read_lines(&mut self, text: &'f str) {
+        let mut state = Classification::default();
+        let mut lines = lines::physical_lines(text);
         let mut items = Vec::new();
-        let mut commands = 0usize;
-        let mut last_split: Option<Span> = None;
-        // Text that is not a rule file at all would give one finding per
-        // line; past a few, one finding says how many more there are.
-        let mut outside = 0usize;
-        let mut last_outside: Option<Span> = None;
-        for mut line in lines::physical_lines(text) {
-            if self.crlf {
-                if let Some(stripped) = line.text.strip_suffix('\r') {
-                    line.text = stripped;
+        loop {
+            let mut commands = 0;
+            for line in lines.by_ref() {
+                if self.classify_line(&mut state, line, &mut items) {
+                    commands += 1;
+                    if commands == PARSE_BATCH {
+                        break;
+                    }
                 }
             }
-            if line.split {
-                if last_split != Some(line.line_span) {
-                    last_split = Some(line.line_span);
-                    self.error(
-                        &codes::LIMIT_EXCEEDED,
-                        line.line_span.part(0..1),
-                        format!(
-                            "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
-                            line.line_span.len(),
-                            lines::LINE_BUFFER - 1
-                        ),
-                        Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
-                    );
-                }
-                if line.continuation {
-                    continue;
-                }
+            let parsed = self.parse_commands(&items);
+            self.run(items.drain(..), parsed);
+            if commands < PARSE_BATCH {
+                break;
             }
-            let content = line.text;
-            let span = line.span();
-            if content.is_empty() && line.newline {
-                continue;
-            }
-            if content.starts_with('#') {
-                self.comments.push(Comment {
-                    span,
-                    text: content.to_string(),
-                });
-                continue;
-            }
-            if self.in_table && content.starts_with("COMMIT") {
-                if content != "COMMIT" || !line.newline {
-                    let message = if content == "COMMIT" {
-                        "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
-                    } else {
-                        "`COMMIT` must be alone on its line".to_string()
-                    };
-                    self.error(
-                        &codes::INVALID_LINE,
-                        span,
-                        message,
-                        Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
-                    );
-                }
-                items.push(Item::Commit);
-                self.in_table = false;
-                continue;
-            }
-            if content.starts_with('*') {
-                if self.in_table {
-                    self.error(
-                        &codes::INVALID_LINE,
-                        span,
-                        "a new table starts before the previous one was committed",
-                        Some("end the previous table with a `COMMIT` line"),
-                    );
-                    items.push(Item::Commit);
-                }
-                let rest = content.strip_prefix('*').unwrap_or(content);
-                let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
-                let name_span = span.part(1 + name_start..1 + name_start + name.len());
-                let kind = TableKind::parse(name);
-                if name.is_empty() {
-                    self.error(
-                        &codes::INVALID_LINE,
-                        span,
-                        "a `*` line needs a table name",
-                        Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
-                    );
-                } else if kind.is_none() {
-                    let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
-                    let help = suggestion.map_or_else(
-                        || "the tables are filter, nat, mangle, raw and security".to_string(),
-                        |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
-                    );
-                    self.error(
-                        &codes::UNKNOWN_TABLE,
-                        name_span,
-                        format!("there is no table `{name}`"),
-                        Some(&help),
-                    );
-                }
-                self.in_table = true;
-                items.push(Item::TableStart {
-                    kind,
-                    name,
-                    span: name_span,
-                    line: span,
-                });
-                continue;
-            }
-            if !self.in_table {
-                let help = if content.starts_with('-')
-                    || content.starts_with(':')
-                    || content.starts_with('[')
-                {
-                    "rules and chains belong between a `*table` line and its `COMMIT`"
-                } else {
-                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
-                };
-                outside += 1;
-                if outside <= OUTSIDE_REPORTED {
-                    self.error(
-                        &codes::INVALID_LINE,
-                        span,
-                        "this line is outside of any table",
-                        Some(help),
-                    );
-                } else {
-                    last_outside = Some(span);
-                }
-                continue;
-            }
-            if content.starts_with(':') {
-                items.push(Item::Chain { line });
-                continue;
-            }
-            if content.trim_matches([' ', '\t']).is_empty() {
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    "a line of only spaces inside a table",
-                    Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
-                );
-                continue;
-            }
-            items.push(Item::Command {
-                line,
-                index: commands,
-            });
-            commands += 1;
         }
-        if let Some(span) = last_outside {
-            let more = outside - OUTSIDE_REPORTED;
+        if let Some(span) = state.last_outside {
+            let more = state.outside - OUTSIDE_REPORTED;
             self.error(
                 &codes::INVALID_LINE,
                 span,
@@ -430,54 +321,183 @@ impl<'f> Reader<'f> {
                 Some("this does not look like an iptables-save file: check that it is the right file"),
             );
         }
-        items
+        self.end_of_file();
     }
 
-    /// Pass 2, prepared: every command line with the table it is in.
-    fn command_lines<'a>(items: &[Item<'a>]) -> Vec<CommandLine<'a>> {
-        let mut lines = Vec::new();
-        let mut current: Option<(Option<TableKind>, &str)> = None;
-        for item in items {
-            match item {
-                Item::TableStart { kind, name, .. } => current = Some((*kind, *name)),
-                Item::Command { line, .. } => lines.push((*line, current.unwrap_or((None, "")))),
-                Item::Chain { .. } | Item::Commit => {}
+    /// Pass 1: what a line is, as iptables-restore's main loop decides.
+    /// Returns true when it is a command line.
+    fn classify_line(
+        &mut self,
+        state: &mut Classification<'f>,
+        mut line: PhysicalLine<'f>,
+        items: &mut Vec<Item<'f>>,
+    ) -> bool {
+        if self.crlf {
+            if let Some(stripped) = line.text.strip_suffix('\r') {
+                line.text = stripped;
             }
         }
-        lines
+        if line.split {
+            if state.last_split != Some(line.line_span) {
+                state.last_split = Some(line.line_span);
+                self.error(
+                    &codes::LIMIT_EXCEEDED,
+                    line.line_span.part(0..1),
+                    format!(
+                        "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
+                        line.line_span.len(),
+                        lines::LINE_BUFFER - 1
+                    ),
+                    Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
+                );
+            }
+            if line.continuation {
+                return false;
+            }
+        }
+        let content = line.text;
+        let span = line.span();
+        if content.is_empty() && line.newline {
+            return false;
+        }
+        if content.starts_with('#') {
+            self.comments.push(Comment {
+                span,
+                text: content.to_string(),
+            });
+            return false;
+        }
+        if self.in_table && content.starts_with("COMMIT") {
+            if content != "COMMIT" || !line.newline {
+                let message = if content == "COMMIT" {
+                    "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
+                } else {
+                    "`COMMIT` must be alone on its line".to_string()
+                };
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    message,
+                    Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
+                );
+            }
+            items.push(Item::Commit);
+            self.in_table = false;
+            return false;
+        }
+        if content.starts_with('*') {
+            if self.in_table {
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a new table starts before the previous one was committed",
+                    Some("end the previous table with a `COMMIT` line"),
+                );
+                items.push(Item::Commit);
+            }
+            let rest = content.strip_prefix('*').unwrap_or(content);
+            let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
+            let name_span = span.part(1 + name_start..1 + name_start + name.len());
+            let kind = TableKind::parse(name);
+            if name.is_empty() {
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a `*` line needs a table name",
+                    Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
+                );
+            } else if kind.is_none() {
+                let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
+                let help = suggestion.map_or_else(
+                    || "the tables are filter, nat, mangle, raw and security".to_string(),
+                    |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
+                );
+                self.error(
+                    &codes::UNKNOWN_TABLE,
+                    name_span,
+                    format!("there is no table `{name}`"),
+                    Some(&help),
+                );
+            }
+            self.in_table = true;
+            state.table = (kind, name);
+            items.push(Item::TableStart {
+                kind,
+                name,
+                span: name_span,
+            });
+            return false;
+        }
+        if !self.in_table {
+            let help =
+                if content.starts_with('-') || content.starts_with(':') || content.starts_with('[')
+                {
+                    "rules and chains belong between a `*table` line and its `COMMIT`"
+                } else {
+                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
+                };
+            state.outside += 1;
+            if state.outside <= OUTSIDE_REPORTED {
+                self.error(
+                    &codes::INVALID_LINE,
+                    span,
+                    "this line is outside of any table",
+                    Some(help),
+                );
+            } else {
+                state.last_outside = Some(span);
+            }
+            return false;
+        }
+        if content.starts_with(':') {
+            items.push(Item::Chain { line });
+            return false;
+        }
+        if content.trim_matches([' ', '\t']).is_empty() {
+            self.error(
+                &codes::INVALID_LINE,
+                span,
+                "a line of only spaces inside a table",
+                Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
+            );
+            return false;
+        }
+        items.push(Item::Command {
+            line,
+            table: state.table,
+        });
+        true
     }
 
-    /// Pass 2: parse command lines, in parallel when there are many.
-    fn parse_commands(&self, lines: &[CommandLine<'_>]) -> Vec<ParsedLine> {
+    /// Pass 2: parse the command lines of a batch, in parallel when there
+    /// are many.
+    fn parse_commands(&self, items: &[Item<'_>]) -> Vec<ParsedLine> {
         let family = self.family;
-        let parse =
-            |(line, (kind, name)): &CommandLine<'_>| parse_command_line(*line, family, *kind, name);
-        if lines.len() >= PARALLEL_LINES {
-            lines.par_iter().map(parse).collect()
+        let parse = |item: &Item<'_>| match item {
+            Item::Command {
+                line,
+                table: (kind, name),
+            } => Some(parse_command_line(*line, family, *kind, name)),
+            _ => None,
+        };
+        if items.len() >= PARALLEL_LINES {
+            items.par_iter().filter_map(parse).collect()
         } else {
-            lines.iter().map(parse).collect()
+            items.iter().filter_map(parse).collect()
         }
     }
 
-    /// Pass 3: run everything in order.
-    fn run(&mut self, items: Vec<Item<'_>>) {
-        // Lines are parsed a batch at a time, just before they run, so
-        // that the parsed form of a huge file never exists all at once.
-        let lines = Self::command_lines(&items);
-        let mut batch = Vec::new().into_iter();
-        let mut parsed_up_to = 0;
+    /// Pass 3: run a batch in order, with its parsed command lines.
+    fn run(&mut self, items: impl Iterator<Item = Item<'f>>, parsed: Vec<ParsedLine>) {
+        let mut parsed = parsed.into_iter();
         for item in items {
             match item {
-                Item::TableStart {
-                    kind,
-                    name,
-                    span,
-                    line,
-                } => {
-                    let _ = name;
+                Item::TableStart { kind, name, span } => {
                     self.current_kind = kind;
                     self.current_span = Some(span);
-                    self.current = kind.map(|kind| self.start_table(kind, span, line));
+                    self.current_name = name;
+                    self.current = kind.map(|kind| self.start_table(kind, span));
                 }
                 Item::Chain { line } => self.chain_line(line),
                 Item::Commit => {
@@ -486,17 +506,16 @@ impl<'f> Reader<'f> {
                     }
                     self.current_kind = None;
                 }
-                Item::Command { line, index } => {
-                    if index >= parsed_up_to {
-                        let end = (index + PARSE_BATCH).min(lines.len());
-                        batch = self.parse_commands(&lines[index..end]).into_iter();
-                        parsed_up_to = end;
-                    }
-                    let result = batch.next().unwrap_or_default();
+                Item::Command { line, .. } => {
+                    let result = parsed.next().unwrap_or_default();
                     self.command_line(line, result);
                 }
             }
         }
+    }
+
+    /// A table still open at the end of the file.
+    fn end_of_file(&mut self) {
         if self.in_table {
             let end = u32::try_from(self.file.text().len()).unwrap_or(u32::MAX);
             let table_span = self.current_span.unwrap_or(Span::empty_at(end));
@@ -514,8 +533,7 @@ impl<'f> Reader<'f> {
         }
     }
 
-    fn start_table(&mut self, kind: TableKind, span: Span, line: Span) -> usize {
-        let _ = line;
+    fn start_table(&mut self, kind: TableKind, span: Span) -> usize {
         if let Some(index) = self.tables.iter().position(|table| table.kind == kind) {
             if !self.fragment {
                 self.tables[index].flush_all();
@@ -697,9 +715,6 @@ impl<'f> Reader<'f> {
                 return;
             }
         };
-        if command.kind.takes_rule() {
-            self.rule_lines.push(span);
-        }
         let Some(index) = self.current else {
             return;
         };
@@ -787,6 +802,10 @@ impl<'f> Reader<'f> {
                 };
                 let table = &mut self.tables[index];
                 let rules = &mut table.chains[chain_index].rules;
+                if rules.capacity() == 0 {
+                    let appended = self.appends.get(&(self.current_name, chain.name.as_str()));
+                    rules.reserve_exact(appended.map_or(1, |&count| count as usize));
+                }
                 match kind {
                     CommandKind::Append => rules.push(rule),
                     CommandKind::Insert(number) => {
@@ -1335,7 +1354,6 @@ impl<'f> Reader<'f> {
             refused,
             comments,
             tables,
-            rule_lines,
             failed_lines,
             ..
         } = self;
@@ -1350,10 +1368,36 @@ impl<'f> Reader<'f> {
             diagnostics,
             loadable: loadable && !refused,
             comments,
-            rule_lines,
             failed_lines,
         }
     }
+}
+
+/// How many `-A CHAIN` lines each chain of each `*table` has, counted on
+/// the text before anything runs, so that a chain's rules are allocated
+/// once at their full size. Grown by doubling, a chain of 100,000 rules
+/// held its old and its new copy at once, and its unused room until
+/// commit: the largest part of reading a blocklist. The count is only a
+/// first size: lines that fail, and other commands, change the chain later.
+fn count_appends(text: &str) -> HashMap<(&str, &str), u32> {
+    let mut counts: HashMap<(&str, &str), u32> = HashMap::default();
+    let mut table = "";
+    for line in text.split('\n') {
+        if let Some(name) = line.strip_prefix('*') {
+            table = name.trim_end_matches(['\r', ' ', '\t']);
+            continue;
+        }
+        // `iptables-save -c` writes the counters first: `[0:0] -A INPUT ...`.
+        let command = match line.strip_prefix('[') {
+            Some(rest) => rest.split_once("] ").map_or("", |(_, command)| command),
+            None => line,
+        };
+        if let Some(rest) = command.strip_prefix("-A ") {
+            let chain = rest.split([' ', '\t']).next().unwrap_or("");
+            *counts.entry((table, chain)).or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// The outcome of parsing one command line in pass 2.
@@ -1645,4 +1689,20 @@ fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Opti
 fn termination(name: &str, family: Family) -> Termination {
     extensions::find(name, ExtensionKind::Target, family)
         .map_or(Termination::Unknown, |def| def.termination)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_are_counted_per_table_and_chain() {
+        let text = "*filter\n-A INPUT -j ACCEPT\n[5:300] -A INPUT -j DROP\n-A FORWARD\n-I INPUT 1 -j ACCEPT\n\
+                    COMMIT\n*nat\n-A INPUT -j ACCEPT\nCOMMIT\n";
+        let counts = count_appends(text);
+        assert_eq!(counts.get(&("filter", "INPUT")), Some(&2));
+        assert_eq!(counts.get(&("filter", "FORWARD")), Some(&1));
+        assert_eq!(counts.get(&("nat", "INPUT")), Some(&1));
+        assert_eq!(counts.len(), 3);
+    }
 }

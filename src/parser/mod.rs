@@ -54,9 +54,6 @@ pub struct ReadResult {
     /// fwlint's prediction: would `iptables-restore` load this file?
     pub loadable: bool,
     pub comments: Vec<Comment>,
-    /// The spans of every rule line, in file order, whether or not the
-    /// rule is in the final ruleset.
-    pub rule_lines: Vec<Span>,
     /// Rule and command lines iptables would refuse, with the table they
     /// are in: what they would have done is missing from the model.
     pub failed_lines: Vec<(Span, Option<crate::model::TableKind>)>,

@@ -22,7 +22,10 @@ pub struct LineCol {
 impl LineIndex {
     #[must_use]
     pub fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+        // Counted first so that the index of a large file is allocated once,
+        // at its size, instead of doubling past it.
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut starts = Vec::with_capacity(newlines + 1);
         starts.push(0);
         starts.extend(
             memchr::memchr_iter(b'\n', text.as_bytes())

@@ -17,14 +17,16 @@ pub use span::Span;
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     name: String,
-    text: Arc<str>,
+    /// An `Arc<String>` rather than an `Arc<str>`: the text is read into a
+    /// `String`, which the `Arc` then takes without copying the file.
+    text: Arc<String>,
     index: Arc<LineIndex>,
 }
 
 impl SourceFile {
     /// Wraps `text` read from the file shown to users as `name`.
-    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = Arc::new(text.into());
         let index = Arc::new(LineIndex::new(&text));
         SourceFile {
             name: name.into(),
