@@ -477,6 +477,7 @@ pub struct Evaluator<'t> {
     /// Per chain, per rule: an earlier rule of the chain with the same
     /// cube that takes every packet it matches, if any. Copies are common
     /// (a generator run twice) and are then settled without any search.
+    /// Empty for a chain without copies.
     copy_of: Vec<Box<[u32]>>,
     /// What the full runs of the built-in chains recorded.
     pub recording: Recording,
@@ -530,7 +531,15 @@ impl<'t> Evaluator<'t> {
                         }
                         earlier.unwrap_or(NO_COPY)
                     })
-                    .collect()
+                    .collect::<Box<[u32]>>()
+            })
+            // Most chains copy nothing; theirs is the empty table.
+            .map(|copies| {
+                if copies.iter().all(|&copy| copy == NO_COPY) {
+                    Box::default()
+                } else {
+                    copies
+                }
             })
             .collect();
         Evaluator {
@@ -1035,7 +1044,7 @@ impl<'t> Evaluator<'t> {
     /// that takes every packet it matches.
     #[must_use]
     pub fn copy_of(&self, chain: usize, rule: usize) -> Option<usize> {
-        let first = self.copy_of[chain][rule];
+        let first = self.copy_of[chain].get(rule).copied().unwrap_or(NO_COPY);
         (first != NO_COPY).then_some(first as usize)
     }
 
