@@ -163,6 +163,7 @@ struct Reader<'f> {
     current_kind: Option<TableKind>,
     /// The `*table` name of the block being read, even when it is unknown.
     current_span: Option<Span>,
+    /// The `*table` name of the block being run, as written.
     current_name: &'f str,
     /// How many `-A` lines each chain of each table has: see
     /// [`count_appends`].
