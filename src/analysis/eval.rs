@@ -225,6 +225,10 @@ pub struct Recording {
     pub reached: Vec<Vec<bool>>,
     /// Per chain: every packet that may enter it (an upper bound).
     pub entered: Vec<PacketSet>,
+    /// Per built-in chain: may some packet fall through to its policy?
+    /// `Some(false)` is proven (the upper bound of what falls through is
+    /// empty); `None` for chains not run as built-ins.
+    pub policy_reached: Vec<Option<bool>>,
     /// How many sets had to be approximated to stay within the budgets.
     pub approximations: usize,
     /// Calls cut at [`MAX_DEPTH`] or in a loop.
@@ -553,6 +557,7 @@ impl<'t> Evaluator<'t> {
                     .map(|chain| vec![false; chain.rules.len()])
                     .collect(),
                 entered: vec![PacketSet::empty(); table.chains.len()],
+                policy_reached: vec![None; table.chains.len()],
                 approximations: 0,
                 cut: 0,
                 exhausted: false,
@@ -592,9 +597,10 @@ impl<'t> Evaluator<'t> {
             may: input.clone(),
             sure: PacketSet::empty(),
         };
-        self.run_chain(chain, flow, None, &mut run, 0);
+        let left = self.run_chain(chain, flow, None, &mut run, 0);
         let (approximations, cut, work, exhausted) =
             (run.approximations, run.cut, run.work, run.exhausted);
+        recording.policy_reached[chain] = Some(!left.may.is_empty());
         recording.approximations += approximations;
         recording.cut += cut;
         recording.exhausted |= exhausted;

@@ -1383,19 +1383,25 @@ impl<'f> Reader<'f> {
 fn count_appends(text: &str) -> HashMap<(&str, &str), u32> {
     let mut counts: HashMap<(&str, &str), u32> = HashMap::default();
     let mut table = "";
-    for line in text.split('\n') {
-        if let Some(name) = line.strip_prefix('*') {
-            table = name.trim_end_matches(['\r', ' ', '\t']);
-            continue;
-        }
-        // `iptables-save -c` writes the counters first: `[0:0] -A INPUT ...`.
-        let command = match line.strip_prefix('[') {
-            Some(rest) => rest.split_once("] ").map_or("", |(_, command)| command),
-            None => line,
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        // A newline is ASCII, so both ends are character boundaries.
+        let line = &text[start..end];
+        start = end + 1;
+        let command = match line.as_bytes().first() {
+            Some(b'*') => {
+                table = line[1..].trim_end_matches(['\r', ' ', '\t']);
+                continue;
+            }
+            Some(b'-') => line,
+            // `iptables-save -c` writes the counters first: `[0:0] -A INPUT`.
+            Some(b'[') => line.split_once("] ").map_or("", |(_, command)| command),
+            _ => continue,
         };
         if let Some(rest) = command.strip_prefix("-A ") {
-            let chain = rest.split([' ', '\t']).next().unwrap_or("");
-            *counts.entry((table, chain)).or_default() += 1;
+            let end = memchr::memchr2(b' ', b'\t', rest.as_bytes()).unwrap_or(rest.len());
+            *counts.entry((table, &rest[..end])).or_default() += 1;
         }
     }
     counts
