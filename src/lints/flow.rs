@@ -213,7 +213,8 @@ pub fn decided_the_same_below(
         evaluator.recording.entered[chain].intersect_cube(&evaluator.cube(chain, rule));
     let count = table.chains[chain].rules.len();
     let hull = taken.hull()?;
-    for later in evaluator.rules_meeting(chain, &hull, rule + 1..count) {
+    let later_rules = evaluator.rules_meeting(chain, &hull, rule + 1..count);
+    for &later in &later_rules {
         let side_effect = match &evaluator.action(chain, later).0 {
             Action::Continue => !matches!(
                 table.chains[chain].rules[later].target.kind,
@@ -231,7 +232,16 @@ pub fn decided_the_same_below(
             return None;
         }
     }
-    let (decided, left) = evaluator.replay(chain, rule + 1..count, Flow::exact(taken.clone()))?;
+    // When no later rule meets these packets, all of them fall through to
+    // the policy: the replay would find just that (on a blocklist, where
+    // this is every rule, it was a tenth of the time).
+    let (decided, falls_through) = if later_rules.is_empty() {
+        (Vec::new(), true)
+    } else {
+        let (decided, left) =
+            evaluator.replay(chain, rule + 1..count, Flow::exact(taken.clone()))?;
+        (decided, !left.is_empty())
+    };
     let mut places = Vec::new();
     for entry in &decided {
         if entry.decision != decision {
@@ -241,7 +251,7 @@ pub fn decided_the_same_below(
             places.push(entry.place);
         }
     }
-    if !left.is_empty() {
+    if falls_through {
         let policy = table.chains[chain].policy.as_ref()?;
         // Relying on an ACCEPT policy is what `permissive-policy` reports;
         // a closing `-j DROP` beside a DROP policy is a deliberate guard
