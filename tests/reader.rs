@@ -16,6 +16,17 @@ fn codes(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The lines of what the reader finds (FW0xx), in file order.
+fn reader_lines(text: &str) -> Vec<usize> {
+    let report = support::check("test.rules", text, None);
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("FW0"))
+        .map(|d| report.source.line_col(d.span.start).line)
+        .collect()
+}
+
 fn chain_rules(text: &str, chain: &str) -> Vec<String> {
     let report = support::check("test.rules", text, None);
     report
@@ -118,14 +129,7 @@ fn fragments_relax_what_depends_on_the_rest_of_the_ruleset() {
 #[test]
 fn one_bad_line_never_hides_the_others() {
     let text = "*filter\n-A INPUT --bogus -j ACCEPT\n-A INPUT -s 1.2.3.4/99 -j ACCEPT\n-A INPUT -j NOWHERE\nCOMMIT\n";
-    let report = support::check("test.rules", text, None);
-    let lines: Vec<usize> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code.starts_with("FW0"))
-        .map(|d| report.source.line_col(d.span.start).line)
-        .collect();
-    assert_eq!(lines, [2, 3, 4]);
+    assert_eq!(reader_lines(text), [2, 3, 4]);
 }
 
 /// The reader classifies, parses and runs a long file a few thousand
@@ -160,14 +164,8 @@ fn a_long_file_reads_the_same_across_batches() {
         line += 1;
     }
     text.push_str("COMMIT\n");
+    assert_eq!(reader_lines(&text), bad_lines);
     let report = support::check("test.rules", &text, None);
-    let lines: Vec<usize> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code.starts_with("FW0"))
-        .map(|d| report.source.line_col(d.span.start).line)
-        .collect();
-    assert_eq!(lines, bad_lines);
     let input = chain_rules(&text, "INPUT");
     assert_eq!(input.len(), 10_000 - 7 + 1);
     assert_eq!(input[0], "-I INPUT 1 -p udp --dport 53 -j ACCEPT");
