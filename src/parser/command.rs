@@ -12,7 +12,7 @@ use super::extensions::{
     self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall,
     RuleSoFar, WarningKind, bit, flags,
 };
-use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step};
+use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step, starts_with_byte};
 use super::tokens::Token;
 use super::values::{self, ParsedAddress};
 use crate::model::addr::AddressKind;
@@ -441,14 +441,17 @@ impl<'a> Parser<'a> {
                 .iter()
                 .filter_map(|&slot| self.slots[slot].def.map(|def| (slot, def)))
                 .collect();
-            let table = |visit: &mut dyn FnMut(&LongOpt) -> bool| {
+            let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
                 for entry in &CORE_LONG_OPTIONS {
-                    if !visit(entry) {
+                    if starts_with_byte(entry.name, first) && !visit(entry) {
                         return;
                     }
                 }
                 for &(slot, def) in &merged {
                     for spec in def.options {
+                        if !starts_with_byte(spec.name, first) {
+                            continue;
+                        }
                         let entry = LongOpt {
                             name: spec.name,
                             has_arg: spec.has_arg(),

@@ -88,8 +88,18 @@ fn short_has_arg(letter: u8) -> Option<HasArg> {
 }
 
 /// The long option table as the scanner sees it: a function that offers
-/// each entry, in order, to a visitor, which returns `false` to stop.
-pub type LongOptions<'a> = dyn Fn(&mut dyn FnMut(&LongOpt) -> bool) + 'a;
+/// each entry whose name starts with the given byte, in order, to a
+/// visitor, which returns `false` to stop. Only those entries can match a
+/// name or be abbreviated to it, and leaving the others out saves a call
+/// per entry for every option of every line; no byte (an empty name)
+/// offers none.
+pub type LongOptions<'a> = dyn Fn(Option<u8>, &mut dyn FnMut(&LongOpt) -> bool) + 'a;
+
+/// True when `entry` is one that [`LongOptions`] offers for `first`.
+#[must_use]
+pub fn starts_with_byte(entry: &str, first: Option<u8>) -> bool {
+    first.is_some() && entry.as_bytes().first().copied() == first
+}
 
 /// The scanner; `next` is called with the current long option table.
 #[derive(Debug)]
@@ -269,16 +279,12 @@ impl<'a> Getopt<'a> {
         let mut exact: Option<LongOpt> = None;
         let mut prefix: Option<LongOpt> = None;
         let mut ambiguous = false;
-        long(&mut |entry: &LongOpt| {
+        long(name.as_bytes().first().copied(), &mut |entry: &LongOpt| {
             if entry.name == name {
                 exact = Some(*entry);
                 return false;
             }
-            // The first byte rules out nearly every entry without a call
-            // to compare memory: this runs for every option of every line.
-            if entry.name.as_bytes().first() == name.as_bytes().first()
-                && entry.name.starts_with(name)
-            {
+            if entry.name.starts_with(name) {
                 match prefix {
                     None => prefix = Some(*entry),
                     Some(first) if first.has_arg != entry.has_arg || first.key != entry.key => {
@@ -398,9 +404,9 @@ mod tests {
         let (tokens, _) = tokenize(line, 0, true);
         let mut getopt = Getopt::new(&tokens);
         let mut out = Vec::new();
-        let table = |visit: &mut dyn FnMut(&LongOpt) -> bool| {
+        let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
             for entry in &CORE_LONG_OPTIONS {
-                if !visit(entry) {
+                if starts_with_byte(entry.name, first) && !visit(entry) {
                     return;
                 }
             }
