@@ -435,12 +435,16 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self) -> Result<LineOutcome, LineError> {
+        // The extensions whose options are known, made again before each
+        // option (a `-m` or `-p` adds one) in the same buffer.
+        let mut merged: Vec<(usize, &'static ExtensionDef)> = Vec::new();
         loop {
-            let merged: Vec<(usize, &'static ExtensionDef)> = self
-                .merged
-                .iter()
-                .filter_map(|&slot| self.slots[slot].def.map(|def| (slot, def)))
-                .collect();
+            merged.clear();
+            merged.extend(
+                self.merged
+                    .iter()
+                    .filter_map(|&slot| self.slots[slot].def.map(|def| (slot, def))),
+            );
             let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
                 for entry in &CORE_LONG_OPTIONS {
                     if starts_with_byte(entry.name, first) && !visit(entry) {
