@@ -1054,6 +1054,18 @@ impl<'t> Evaluator<'t> {
         (first != NO_COPY).then_some(first as usize)
     }
 
+    /// Whether some packet may fall through built-in chain `chain` to its
+    /// policy, from the full run of the chain on every packet of its hook;
+    /// `Some(false)` is proven. `None` when the chain was not run as a
+    /// built-in or the runs stopped at their budget.
+    #[must_use]
+    pub fn policy_reached(&self, chain: usize) -> Option<bool> {
+        if self.recording.exhausted {
+            return None;
+        }
+        self.recording.policy_reached.get(chain).copied().flatten()
+    }
+
     /// True when some built-in chain's traversal entered chain `chain`.
     #[must_use]
     pub fn visited(&self, chain: usize) -> bool {

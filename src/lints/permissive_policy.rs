@@ -81,10 +81,8 @@ fn policy_never_reached(cx: &FileContext<'_>, table: &Table, chain: &Chain) -> b
     };
     // The analysis ran the chain on exactly these packets already; asking
     // again took a seventh of the time on a long blocklist.
-    if !evaluator.recording.exhausted {
-        if let Some(reached) = evaluator.recording.policy_reached[index] {
-            return !reached;
-        }
+    if let Some(reached) = evaluator.policy_reached(index) {
+        return !reached;
     }
     let everything = PacketSet::from_cube(analysis.hook_universe(hook));
     evaluator

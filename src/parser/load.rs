@@ -24,7 +24,7 @@ use crate::model::{
     Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target,
     TargetKind, Verdict,
 };
-use crate::source::{SourceFile, Span};
+use crate::source::{LineIndex, SourceFile, Span};
 
 /// The most arguments a rule line may have: iptables-restore's argv holds
 /// 255 entries, three of which it fills itself, and one stays NULL.
@@ -195,7 +195,7 @@ pub fn read_file(
         current_kind: None,
         current_span: None,
         current_name: "",
-        appends: count_appends(text),
+        appends: count_appends(text, file.index()),
         in_table: false,
         failed_lines: Vec::new(),
     };
@@ -1380,15 +1380,16 @@ impl<'f> Reader<'f> {
 /// held its old and its new copy at once, and its unused room until
 /// commit: the largest part of reading a blocklist. The count is only a
 /// first size: lines that fail, and other commands, change the chain later.
-fn count_appends(text: &str) -> HashMap<(&str, &str), u32> {
+fn count_appends<'a>(text: &'a str, lines: &LineIndex) -> HashMap<(&'a str, &'a str), u32> {
     let mut counts: HashMap<(&str, &str), u32> = HashMap::default();
     let mut table = "";
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
-    for end in ends {
-        // A newline is ASCII, so both ends are character boundaries.
-        let line = &text[start..end];
-        start = end + 1;
+    // The file's own line index: the lines are not searched for again.
+    for number in 0..lines.line_count() {
+        let start = lines.line_start(number) as usize;
+        let end = lines.line_end(text, number) as usize;
+        let Some(line) = text.get(start..end) else {
+            continue;
+        };
         let command = match line.as_bytes().first() {
             Some(b'*') => {
                 table = line[1..].trim_end_matches(['\r', ' ', '\t']);
@@ -1706,7 +1707,7 @@ mod tests {
     fn appends_are_counted_per_table_and_chain() {
         let text = "*filter\n-A INPUT -j ACCEPT\n[5:300] -A INPUT -j DROP\n-A FORWARD\n-I INPUT 1 -j ACCEPT\n\
                     COMMIT\n*nat\n-A INPUT -j ACCEPT\nCOMMIT\n";
-        let counts = count_appends(text);
+        let counts = count_appends(text, &LineIndex::new(text));
         assert_eq!(counts.get(&("filter", "INPUT")), Some(&2));
         assert_eq!(counts.get(&("filter", "FORWARD")), Some(&1));
         assert_eq!(counts.get(&("nat", "INPUT")), Some(&1));
