@@ -8,7 +8,7 @@ use crate::analysis::space::{Intervals, NarrowIntervals, PacketSet};
 use crate::analysis::{Analysis, Decision, Flow, Place};
 use crate::lints::FileFacts;
 use crate::lints::rules::first_catch_all;
-use crate::model::{Chain, Hook, Rule, TableKind};
+use crate::model::{Chain, Hook, Rule, TableKind, TargetKind};
 
 /// Why a rule never matches a packet.
 pub enum Dead {
@@ -243,8 +243,14 @@ pub fn decided_the_same_below(
         (decided, !left.is_empty())
     };
     let mut places = Vec::new();
+    let reply = reject_reply(table, Place::Rule { chain, rule });
     for entry in &decided {
-        if entry.decision != decision {
+        // Two REJECTs with different replies (`icmp-port-unreachable`,
+        // `tcp-reset`) do not decide a packet the same way: the sender sees
+        // the difference.
+        if entry.decision != decision
+            || (decision == Decision::Reject && reject_reply(table, entry.place) != reply)
+        {
             return None;
         }
         if !places.contains(&entry.place) {
@@ -268,6 +274,19 @@ pub fn decided_the_same_below(
         places = vec![place];
     }
     (!places.is_empty()).then_some(places)
+}
+
+/// The reply of a REJECT at `place`: its `--reject-with` type, `None` for
+/// the kernel's default (port unreachable), which may also be written out.
+fn reject_reply(table: &crate::model::Table, place: Place) -> Option<&str> {
+    let Place::Rule { chain, rule } = place else {
+        return None;
+    };
+    let TargetKind::Extension(target) = &table.chains[chain].rules[rule].target.kind else {
+        return None;
+    };
+    let reply = target.option("reject-with")?.value.as_text()?;
+    (!matches!(reply, "icmp-port-unreachable" | "icmp6-port-unreachable")).then_some(reply)
 }
 
 /// How a message names a place, seen from chain `from`: "line 8", "line

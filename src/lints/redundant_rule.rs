@@ -205,6 +205,26 @@ mod tests {
             "redundant-rule",
             "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 23 -j DROP\nCOMMIT\n",
         );
+        // The default reply, left out or written out, is the same reply.
+        fails(
+            "redundant-rule",
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -j REJECT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n",
+        );
+    }
+
+    /// Removing a REJECT would change the reply the sender gets, when the
+    /// later REJECT answers differently (a real home router's file did
+    /// this: UDP got port-unreachable, the rest proto-unreachable).
+    #[test]
+    fn rejects_with_other_replies_stay_silent() {
+        passes(
+            "redundant-rule",
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -j REJECT --reject-with icmp-port-unreachable\n-A INPUT -j REJECT --reject-with icmp-proto-unreachable\nCOMMIT\n",
+        );
+        passes(
+            "redundant-rule",
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n-A INPUT -j REJECT\nCOMMIT\n",
+        );
     }
 
     #[test]
