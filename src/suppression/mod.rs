@@ -158,29 +158,35 @@ impl Place {
 #[must_use]
 pub fn find(source: &SourceFile) -> Directives {
     let text = source.text();
+    let index = source.index();
     let mut found = Directives::default();
-    let mut lines: Vec<(usize, usize, &str)> = Vec::new();
-    let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        let content = raw.strip_suffix('\n').unwrap_or(raw);
-        let content = content.strip_suffix('\r').unwrap_or(content);
-        lines.push((lines.len() + 1, offset, content));
-        offset += raw.len();
-    }
+    // Only the lines that mention fwlint are looked at: a list of every
+    // line of a 100,000-line file cost 4 MB, the largest allocation after
+    // the analysis was done.
+    let content_of = |line: usize| {
+        let start = index.line_start(line) as usize;
+        let end = index.line_end(text, line) as usize;
+        let content = &text[start..end];
+        (start, content.strip_suffix('\r').unwrap_or(content))
+    };
     let is_rule_line = |content: &str| !content.starts_with('#') && !content.trim().is_empty();
-    for (index, &(number, start, content)) in lines.iter().enumerate() {
-        if !content.contains("fwlint") {
+    let mut last_line = None;
+    for hit in memchr::memmem::find_iter(text.as_bytes(), b"fwlint") {
+        let line = index.line_of(u32::try_from(hit).unwrap_or(u32::MAX));
+        if last_line == Some(line) {
             continue;
         }
+        last_line = Some(line);
+        let number = line + 1;
+        let (start, content) = content_of(line);
         if let Some(comment) = content.strip_prefix('#') {
             let place = Place {
                 start: u32::try_from(start + 1).unwrap_or(u32::MAX),
                 fallback: None,
             };
-            let target = lines[index + 1..]
-                .iter()
-                .find(|(_, _, line)| is_rule_line(line))
-                .map(|(number, _, _)| *number);
+            let target = (line + 1..index.line_count())
+                .find(|&later| is_rule_line(content_of(later).1))
+                .map(|later| later + 1);
             record(&mut found, comment, place, Scope::Line(target), true);
         } else if is_rule_line(content) {
             let (tokens, _) =
