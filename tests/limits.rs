@@ -299,7 +299,7 @@ fn longest_comments(index: usize) -> String {
 /// The rules iptables loads into the kernel for `ruleset`: one per pair of
 /// a source and a destination address of a rule.
 fn kernel_rules(ruleset: &fwlint::model::Ruleset) -> usize {
-    let addresses = |list: &Option<fwlint::model::Negatable<Box<[fwlint::model::Address]>>>| {
+    let addresses = |list: &Option<Box<fwlint::model::AddressMatch>>| {
         list.as_ref().map_or(1, |list| list.value.len())
     };
     ruleset

@@ -191,13 +191,7 @@ fn negation_and_family_markers() {
         "the -6 line is skipped by iptables-restore"
     );
     assert!(input.rules[0].source.as_ref().expect("source").negated);
-    assert!(
-        input.rules[0]
-            .in_interface
-            .as_ref()
-            .expect("interface")
-            .negated
-    );
+    assert!(input.rules[0].in_interface().expect("interface").negated);
     assert!(matches!(
         input.rules[1].target.kind,
         TargetKind::Verdict(Verdict::Drop)

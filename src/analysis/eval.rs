@@ -172,12 +172,9 @@ pub fn action_of(table: &Table, rule: &Rule) -> (Action, Option<Rewrite>) {
                         protocol: None,
                         source: None,
                         destination: None,
-                        in_interface: None,
-                        out_interface: None,
-                        fragment: None,
+                        seldom: None,
                         matches: Box::default(),
                         target: rule.target.clone(),
-                        counters: None,
                     });
                     let text: Box<str> = text.trim_start_matches("-j ").into();
                     match target.name.as_ref() {

@@ -46,7 +46,7 @@ impl Atoms {
         for table in &ruleset.tables {
             for chain in &table.chains {
                 for rule in &chain.rules {
-                    for interface in [&rule.in_interface, &rule.out_interface]
+                    for interface in [rule.in_interface(), rule.out_interface()]
                         .into_iter()
                         .flatten()
                     {

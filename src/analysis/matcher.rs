@@ -344,7 +344,7 @@ fn build(
     if let Some(destination) = &rule.destination {
         builder.addresses(|c| &mut c.dst, destination, 'd');
     }
-    for (interface, is_input) in [(&rule.in_interface, true), (&rule.out_interface, false)] {
+    for (interface, is_input) in [(rule.in_interface(), true), (rule.out_interface(), false)] {
         let Some(interface) = interface else { continue };
         let (bits, exact) = atoms.pattern(&interface.value.name);
         if !exact {
@@ -363,7 +363,7 @@ fn build(
             builder.cube.oif &= allowed;
         }
     }
-    if let Some(fragment) = &rule.fragment {
+    if let Some(fragment) = rule.fragment() {
         let kind = if fragment.negated {
             misc::UNFRAGMENTED
         } else {

@@ -113,7 +113,7 @@ fn outside_interfaces(analysis: &Analysis<'_>) -> u128 {
         if !matches!(target.name.as_ref(), "MASQUERADE" | "SNAT") {
             continue;
         }
-        if let Some(out) = rule.out_interface.as_ref().filter(|out| !out.negated) {
+        if let Some(out) = rule.out_interface().filter(|out| !out.negated) {
             bits |= analysis.atoms.pattern(&out.value.name).0;
         }
     }

@@ -140,19 +140,17 @@ fn reading(rule: &Rule, family: Family, essential: &Essential) -> Reading {
     // These messages come from the network: rules for loopback traffic
     // neither let them in nor keep them out.
     if rule
-        .in_interface
-        .as_ref()
+        .in_interface()
         .is_some_and(|i| !i.negated && i.value.name == "lo")
     {
         return Reading::Never;
     }
     let mut sure = rule.source.is_none()
         && rule.destination.is_none()
-        && rule.out_interface.is_none()
-        && rule.fragment.is_none()
+        && rule.out_interface().is_none()
+        && rule.fragment().is_none()
         && rule
-            .in_interface
-            .as_ref()
+            .in_interface()
             .is_none_or(|i| !i.negated && i.value.matches_any());
     for m in &rule.matches {
         match (m.known, m.name.as_ref()) {

@@ -73,7 +73,7 @@ fn services(ruleset: &Ruleset) -> Vec<Service> {
                 continue;
             };
             let from_anywhere = rule.source.is_none()
-                && rule.in_interface.is_none()
+                && rule.in_interface().is_none()
                 && only_matches(rule, &["tcp", "udp", "multiport", "conntrack", "state"])
                 && super::rules::required_states(rule)
                     .is_none_or(|states| states & Value::STATE_NEW != 0);

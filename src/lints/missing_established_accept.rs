@@ -91,10 +91,10 @@ struct Direction<'a> {
 impl<'a> Direction<'a> {
     fn of(rule: &'a crate::model::Rule) -> Self {
         Direction {
-            into: rule.in_interface.as_deref(),
-            out_of: rule.out_interface.as_deref(),
-            from: rule.source.as_ref(),
-            to: rule.destination.as_ref(),
+            into: rule.in_interface(),
+            out_of: rule.out_interface(),
+            from: rule.source.as_deref(),
+            to: rule.destination.as_deref(),
         }
     }
 

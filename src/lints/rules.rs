@@ -101,7 +101,7 @@ pub fn only_matches(rule: &Rule, allowed: &[&str]) -> bool {
             .destination
             .as_ref()
             .is_none_or(|d| !d.negated && d.value.iter().any(crate::model::Address::is_any))
-        && rule.fragment.is_none()
+        && rule.fragment().is_none()
         && rule
             .matches
             .iter()
@@ -111,10 +111,7 @@ pub fn only_matches(rule: &Rule, allowed: &[&str]) -> bool {
 /// The rule's input interface when it is given and not negated.
 #[must_use]
 pub fn in_interface(rule: &Rule) -> Option<&Interface> {
-    rule.in_interface
-        .as_ref()
-        .filter(|i| !i.negated)
-        .map(|i| &i.value)
+    rule.in_interface().filter(|i| !i.negated).map(|i| &i.value)
 }
 
 /// True when the rule carries a `limit` or `hashlimit` match.

@@ -202,15 +202,12 @@ mod tests {
             protocol: None,
             source: None,
             destination: None,
-            in_interface: None,
-            out_interface: None,
-            fragment: None,
+            seldom: None,
             matches: Box::default(),
             target: Target {
                 kind: TargetKind::Jump(to.into()),
                 span: Span::new(1, 2),
             },
-            counters: None,
         }
     }
 

@@ -15,6 +15,8 @@ mod value;
 
 pub use addr::{AddrMask, Address, Interface};
 pub use extension::{ExtOption, Extension, ExtensionKind, Termination};
-pub use rule::{Counters, Negatable, Protocol, Rule, Target, TargetKind, Verdict};
+pub use rule::{
+    AddressMatch, Counters, Negatable, Protocol, Rule, SeldomFields, Target, TargetKind, Verdict,
+};
 pub use table::{Chain, ChainNames, Family, Hook, Policy, Ruleset, Table, TableKind};
 pub use value::{IcmpType, NatRange, PortRange, Rate, RateUnit, Value};

@@ -266,7 +266,7 @@ pub fn rule_into(rule: &Rule, out: &mut String) {
     if let Some(destination) = &rule.destination {
         addresses('d', destination, out);
     }
-    for (letter, interface) in [('i', &rule.in_interface), ('o', &rule.out_interface)] {
+    for (letter, interface) in [('i', rule.in_interface()), ('o', rule.out_interface())] {
         if let Some(interface) = interface {
             if interface.negated {
                 out.push_str(" !");
@@ -281,7 +281,7 @@ pub fn rule_into(rule: &Rule, out: &mut String) {
         out.push_str(" -p ");
         value(&Value::Protocol(protocol.value.0), out);
     }
-    if let Some(fragment) = &rule.fragment {
+    if let Some(fragment) = rule.fragment() {
         out.push_str(if fragment.negated { " ! -f" } else { " -f" });
     }
     for m in &rule.matches {

@@ -96,6 +96,59 @@ pub struct Counters {
     pub bytes: u64,
 }
 
+/// What `-s` or `-d` matches: one address or several, perhaps negated.
+pub type AddressMatch = Negatable<Box<[Address]>>;
+
+/// The parts of a rule that few rules set: `-i`, `-o`, `-f` and the
+/// counters.
+///
+/// Most rules of a large file (a blocklist of `-A INPUT -s ADDR -j DROP`
+/// lines) set none of them, and every rule pays for what is inline, so
+/// [`Rule`] holds them behind one box that exists only when at least one is
+/// set: such rules pay one pointer for all four.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeldomFields {
+    pub in_interface: Option<Negatable<Interface>>,
+    pub out_interface: Option<Negatable<Interface>>,
+    /// `-f`: only second and further fragments (IPv4).
+    pub fragment: Option<Negatable<()>>,
+    pub counters: Option<Counters>,
+}
+
+impl SeldomFields {
+    /// The box a [`Rule`] holds: `None` when all four are `None`, so that a
+    /// rule setting none of them allocates nothing.
+    #[must_use]
+    pub fn boxed(
+        in_interface: Option<Negatable<Interface>>,
+        out_interface: Option<Negatable<Interface>>,
+        fragment: Option<Negatable<()>>,
+        counters: Option<Counters>,
+    ) -> Option<Box<SeldomFields>> {
+        SeldomFields {
+            in_interface,
+            out_interface,
+            fragment,
+            counters,
+        }
+        .into_box()
+    }
+
+    /// `self` boxed, or `None` when it sets nothing.
+    fn into_box(self) -> Option<Box<SeldomFields>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+
+    /// True when none of the four is set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.in_interface.is_none()
+            && self.out_interface.is_none()
+            && self.fragment.is_none()
+            && self.counters.is_none()
+    }
+}
+
 /// One rule as loaded into a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
@@ -103,20 +156,21 @@ pub struct Rule {
     pub span: Span,
     pub protocol: Option<Negatable<Protocol>>,
     /// `-s`; a list when it names several addresses (iptables then loads one
-    /// kernel rule per address).
-    pub source: Option<Negatable<Box<[Address]>>>,
-    pub destination: Option<Negatable<Box<[Address]>>>,
-    /// `-i` and `-o`, and the counters below, are boxed: few rules have
-    /// them, and every rule of a large file pays for what is inline.
-    pub in_interface: Option<Box<Negatable<Interface>>>,
-    pub out_interface: Option<Box<Negatable<Interface>>>,
-    /// `-f`: only second and further fragments (IPv4).
-    pub fragment: Option<Negatable<()>>,
+    /// kernel rule per address). Boxed, as `-d` is: a rule without it pays
+    /// one pointer, not the list's.
+    pub source: Option<Box<AddressMatch>>,
+    /// `-d`, as `-s`.
+    pub destination: Option<Box<AddressMatch>>,
+    /// `-i`, `-o`, `-f` and the counters, in one box that exists only when
+    /// one of them is set: few rules have them, and every rule of a large
+    /// file pays for what is inline. Read them through
+    /// [`Rule::in_interface`] and its siblings; change them through
+    /// [`Rule::seldom_mut`], which keeps the box only when something is set.
+    pub seldom: Option<Box<SeldomFields>>,
     /// Match extensions in the order written; implicit protocol matches
     /// (`-p tcp --dport 22`) included.
     pub matches: Box<[Extension]>,
     pub target: Target,
-    pub counters: Option<Box<Counters>>,
 }
 
 impl Rule {
@@ -125,30 +179,74 @@ impl Rule {
         self.matches.iter().filter(move |m| m.name == name)
     }
 
+    /// `-i`, when the rule has it.
+    #[must_use]
+    pub fn in_interface(&self) -> Option<&Negatable<Interface>> {
+        self.seldom.as_ref()?.in_interface.as_ref()
+    }
+
+    /// `-o`, when the rule has it.
+    #[must_use]
+    pub fn out_interface(&self) -> Option<&Negatable<Interface>> {
+        self.seldom.as_ref()?.out_interface.as_ref()
+    }
+
+    /// `-f`, when the rule has it.
+    #[must_use]
+    pub fn fragment(&self) -> Option<&Negatable<()>> {
+        self.seldom.as_ref()?.fragment.as_ref()
+    }
+
+    /// The counters of `[p:b]` or `-c p b`, when the rule has them.
+    #[must_use]
+    pub fn counters(&self) -> Option<Counters> {
+        self.seldom.as_ref()?.counters
+    }
+
+    /// Changes the seldom-set fields through `change`, then keeps their box
+    /// only when one of them is still set: clearing the counters of a rule
+    /// that has nothing else leaves `seldom` `None`.
+    pub fn seldom_mut<R>(&mut self, change: impl FnOnce(&mut SeldomFields) -> R) -> R {
+        match &mut self.seldom {
+            Some(fields) => {
+                let result = change(fields);
+                if fields.is_empty() {
+                    self.seldom = None;
+                }
+                result
+            }
+            // Changed on the stack, and boxed only if it then sets something.
+            None => {
+                let mut fields = SeldomFields::default();
+                let result = change(&mut fields);
+                self.seldom = fields.into_box();
+                result
+            }
+        }
+    }
+
     /// True when the rule has no match at all: it applies to every packet.
     #[must_use]
     pub fn is_unconditional(&self) -> bool {
         self.protocol
             .as_ref()
             .is_none_or(|p| p.value == Protocol::ALL && !p.negated)
-            && self.source.as_ref().is_none_or(Self::matches_any_address)
+            && self.source.as_deref().is_none_or(Self::matches_any_address)
             && self
                 .destination
-                .as_ref()
+                .as_deref()
                 .is_none_or(Self::matches_any_address)
             && self
-                .in_interface
-                .as_ref()
+                .in_interface()
                 .is_none_or(|i| i.value.matches_any() && !i.negated)
             && self
-                .out_interface
-                .as_ref()
+                .out_interface()
                 .is_none_or(|i| i.value.matches_any() && !i.negated)
-            && self.fragment.is_none()
+            && self.fragment().is_none()
             && self.matches.iter().all(Extension::is_match_all)
     }
 
-    fn matches_any_address(addresses: &Negatable<Box<[Address]>>) -> bool {
+    fn matches_any_address(addresses: &AddressMatch) -> bool {
         !addresses.negated && addresses.value.iter().any(Address::is_any)
     }
 
@@ -161,5 +259,59 @@ impl Rule {
             TargetKind::Jump(chain) | TargetKind::Goto(chain) => Some(chain),
             TargetKind::Extension(extension) => Some(&extension.name),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file holds one `Rule` per line, so its size sets fwlint's
+    /// peak memory on such files: what few rules set stays boxed.
+    #[test]
+    fn rule_stays_small() {
+        assert!(
+            std::mem::size_of::<Rule>() <= 96,
+            "Rule grew to {} bytes: one is held per line, and its size sets the peak memory \
+             of large files (keep seldom-set fields in SeldomFields, addresses boxed)",
+            std::mem::size_of::<Rule>()
+        );
+        assert_eq!(
+            std::mem::size_of::<Option<Box<AddressMatch>>>(),
+            8,
+            "-s and -d should cost one pointer when absent"
+        );
+    }
+
+    #[test]
+    fn seldom_is_boxed_only_when_set() {
+        assert!(SeldomFields::boxed(None, None, None, None).is_none());
+        let counters = Counters {
+            packets: 1,
+            bytes: 2,
+        };
+        let mut rule = Rule {
+            span: Span::default(),
+            protocol: None,
+            source: None,
+            destination: None,
+            seldom: SeldomFields::boxed(None, None, None, Some(counters)),
+            matches: Box::new([]),
+            target: Target {
+                kind: TargetKind::None,
+                span: Span::default(),
+            },
+        };
+        assert_eq!(rule.counters(), Some(counters));
+        rule.seldom_mut(|fields| fields.counters = None);
+        assert!(rule.seldom.is_none());
+        rule.seldom_mut(|fields| {
+            fields.fragment = Some(Negatable {
+                value: (),
+                negated: false,
+                span: Span::default(),
+            });
+        });
+        assert!(rule.fragment().is_some() && rule.counters().is_none());
     }
 }

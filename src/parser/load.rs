@@ -21,8 +21,8 @@ use super::{Comment, ReadResult};
 use crate::diagnostics::{Diagnostic, LintMeta, Severity};
 use crate::model::graph::JumpGraph;
 use crate::model::{
-    Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, Table, TableKind, Target,
-    TargetKind, Verdict,
+    Chain, Counters, ExtensionKind, Family, Hook, Policy, Rule, Ruleset, SeldomFields, Table,
+    TableKind, Target, TargetKind, Verdict,
 };
 use crate::source::{LineIndex, SourceFile, Span};
 
@@ -1238,14 +1238,11 @@ impl<'f> Reader<'f> {
         Some(Rule {
             span: line,
             protocol,
-            source,
-            destination,
-            in_interface: in_interface.map(Box::new),
-            out_interface: out_interface.map(Box::new),
-            fragment,
+            source: source.map(Box::new),
+            destination: destination.map(Box::new),
+            seldom: SeldomFields::boxed(in_interface, out_interface, fragment, counters),
             matches: matches.into_boxed_slice(),
             target,
-            counters: counters.map(Box::new),
         })
     }
 
@@ -1597,7 +1594,6 @@ fn without_spans(rule: &Rule) -> Rule {
     let mut copy = rule.clone();
     let zero = Span::default();
     copy.span = zero;
-    copy.counters = None;
     if let Some(p) = &mut copy.protocol {
         p.span = zero;
     }
@@ -1610,15 +1606,18 @@ fn without_spans(rule: &Rule) -> Rule {
             address.span = zero;
         }
     }
-    for interface in [&mut copy.in_interface, &mut copy.out_interface]
-        .into_iter()
-        .flatten()
-    {
-        interface.span = zero;
-    }
-    if let Some(fragment) = &mut copy.fragment {
-        fragment.span = zero;
-    }
+    copy.seldom_mut(|seldom| {
+        seldom.counters = None;
+        for interface in [&mut seldom.in_interface, &mut seldom.out_interface]
+            .into_iter()
+            .flatten()
+        {
+            interface.span = zero;
+        }
+        if let Some(fragment) = &mut seldom.fragment {
+            fragment.span = zero;
+        }
+    });
     let clear = |extension: &mut crate::model::Extension| {
         extension.name_span = zero;
         extension.span = zero;
