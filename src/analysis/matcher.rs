@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use super::interfaces::Atoms;
 use super::space::{Cube, Endpoint, Intervals, NarrowIntervals, misc, state};
 use crate::model::addr::AddressKind;
-use crate::model::{Address, Extension, Family, IcmpType, Negatable, PortRange, Rule, Value};
+use crate::model::{AddressMatch, Extension, Family, IcmpType, PortRange, Rule, Value};
 
 /// What a rule matches.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ impl Builder<'_> {
     fn addresses(
         &mut self,
         field: fn(&mut Cube) -> &mut Intervals,
-        addresses: &Negatable<Box<[Address]>>,
+        addresses: &AddressMatch,
         letter: char,
     ) {
         let mut ranges = Vec::new();

@@ -6,7 +6,7 @@ use super::rules::{accepts_in, default_deny_span, has_unknown, reached_from, req
 use super::{FileContext, Lint};
 use crate::declare_code;
 use crate::diagnostics::{LintMeta, Severity};
-use crate::model::{Address, Interface, Negatable, Table, TableKind, Value};
+use crate::model::{Address, AddressMatch, Interface, Negatable, Table, TableKind, Value};
 
 declare_code! {
     /// ## What it does
@@ -84,8 +84,8 @@ fn allows_both_directions<'a>(
 struct Direction<'a> {
     into: Option<&'a Negatable<Interface>>,
     out_of: Option<&'a Negatable<Interface>>,
-    from: Option<&'a Negatable<Box<[Address]>>>,
-    to: Option<&'a Negatable<Box<[Address]>>>,
+    from: Option<&'a AddressMatch>,
+    to: Option<&'a AddressMatch>,
 }
 
 impl<'a> Direction<'a> {
@@ -117,9 +117,7 @@ impl PartialEq for Direction<'_> {
                 (Some(a), Some(b)) => a.negated == b.negated && a.value.name == b.value.name,
                 _ => false,
             };
-        let addresses = |a: Option<&Negatable<Box<[Address]>>>,
-                         b: Option<&Negatable<Box<[Address]>>>| match (a, b)
-        {
+        let addresses = |a: Option<&AddressMatch>, b: Option<&AddressMatch>| match (a, b) {
             (None, None) => true,
             (Some(a), Some(b)) => {
                 a.negated == b.negated

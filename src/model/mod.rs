@@ -13,7 +13,7 @@ mod rule;
 mod table;
 mod value;
 
-pub use addr::{AddrMask, Address, Interface};
+pub use addr::{AddrMask, Address, Addresses, Interface};
 pub use extension::{ExtOption, Extension, ExtensionKind, Termination};
 pub use rule::{
     AddressMatch, Counters, Negatable, Protocol, Rule, SeldomFields, Target, TargetKind, Verdict,

@@ -8,7 +8,7 @@ use std::fmt::{self, Write};
 use std::net::IpAddr;
 
 use super::addr::{AddrMask, AddressKind};
-use super::{Address, Extension, Negatable, Rule, TargetKind, Value};
+use super::{AddressMatch, Extension, Rule, TargetKind, Value};
 
 /// `xtables_save_string`: bare when only `[_-0-9a-zA-Z]`, else quoted with
 /// `"`, `\` and `'` escaped.
@@ -179,7 +179,7 @@ pub fn value(value: &Value, out: &mut String) {
     }
 }
 
-fn addresses(letter: char, addresses: &Negatable<Box<[Address]>>, out: &mut String) {
+fn addresses(letter: char, addresses: &AddressMatch, out: &mut String) {
     if addresses.negated {
         out.push_str(" !");
     }

@@ -2,7 +2,7 @@
 
 use crate::source::Span;
 
-use super::{Address, Extension, Interface};
+use super::{Address, Addresses, Extension, Interface};
 
 /// A value that may be negated with `!`; `span` covers the `!`, the option
 /// and its argument.
@@ -97,7 +97,7 @@ pub struct Counters {
 }
 
 /// What `-s` or `-d` matches: one address or several, perhaps negated.
-pub type AddressMatch = Negatable<Box<[Address]>>;
+pub type AddressMatch = Negatable<Addresses>;
 
 /// The parts of a rule that few rules set: `-i`, `-o`, `-f` and the
 /// counters.
@@ -106,10 +106,14 @@ pub type AddressMatch = Negatable<Box<[Address]>>;
 /// lines) set none of them, and every rule pays for what is inline, so
 /// [`Rule`] holds them behind one box that exists only when at least one is
 /// set: such rules pay one pointer for all four.
+///
+/// The interfaces are boxed again inside: `iptables-save -c` puts counters
+/// on every rule, and a rule with only counters should not pay for two
+/// interfaces it does not have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeldomFields {
-    pub in_interface: Option<Negatable<Interface>>,
-    pub out_interface: Option<Negatable<Interface>>,
+    pub in_interface: Option<Box<Negatable<Interface>>>,
+    pub out_interface: Option<Box<Negatable<Interface>>>,
     /// `-f`: only second and further fragments (IPv4).
     pub fragment: Option<Negatable<()>>,
     pub counters: Option<Counters>,
@@ -126,8 +130,8 @@ impl SeldomFields {
         counters: Option<Counters>,
     ) -> Option<Box<SeldomFields>> {
         SeldomFields {
-            in_interface,
-            out_interface,
+            in_interface: in_interface.map(Box::new),
+            out_interface: out_interface.map(Box::new),
             fragment,
             counters,
         }
@@ -182,13 +186,13 @@ impl Rule {
     /// `-i`, when the rule has it.
     #[must_use]
     pub fn in_interface(&self) -> Option<&Negatable<Interface>> {
-        self.seldom.as_ref()?.in_interface.as_ref()
+        self.seldom.as_ref()?.in_interface.as_deref()
     }
 
     /// `-o`, when the rule has it.
     #[must_use]
     pub fn out_interface(&self) -> Option<&Negatable<Interface>> {
-        self.seldom.as_ref()?.out_interface.as_ref()
+        self.seldom.as_ref()?.out_interface.as_deref()
     }
 
     /// `-f`, when the rule has it.
@@ -275,6 +279,12 @@ mod tests {
             "Rule grew to {} bytes: one is held per line, and its size sets the peak memory \
              of large files (keep seldom-set fields in SeldomFields, addresses boxed)",
             std::mem::size_of::<Rule>()
+        );
+        assert!(
+            std::mem::size_of::<SeldomFields>() <= 56,
+            "SeldomFields grew to {} bytes: a file saved with `iptables-save -c` has one per \
+             rule (keep the interfaces boxed)",
+            std::mem::size_of::<SeldomFields>()
         );
         assert_eq!(
             std::mem::size_of::<Option<Box<AddressMatch>>>(),

@@ -17,8 +17,8 @@ use super::tokens::Token;
 use super::values::{self, ParsedAddress};
 use crate::model::addr::AddressKind;
 use crate::model::{
-    Address, Counters, ExtOption, Extension, ExtensionKind, Family, Interface, Negatable, Protocol,
-    TableKind, Termination, Value,
+    Address, AddressMatch, Addresses, Counters, ExtOption, Extension, ExtensionKind, Family,
+    Interface, Negatable, Protocol, TableKind, Termination, Value,
 };
 use crate::source::Span;
 
@@ -192,8 +192,8 @@ pub enum TargetSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSpec {
     pub protocol: Option<Negatable<Protocol>>,
-    pub source: Option<Negatable<Box<[Address]>>>,
-    pub destination: Option<Negatable<Box<[Address]>>>,
+    pub source: Option<AddressMatch>,
+    pub destination: Option<AddressMatch>,
     pub in_interface: Option<Negatable<Interface>>,
     pub out_interface: Option<Negatable<Interface>>,
     pub fragment: Option<Negatable<()>>,
@@ -1451,10 +1451,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn addresses(&self, raw: OptArg<'_>) -> Result<Box<[Address]>, LineError> {
-        // Sized exactly: the model keeps these for every rule of the file.
-        let mut addresses =
-            Vec::with_capacity(memchr::memchr_iter(b',', raw.text.as_bytes()).count() + 1);
+    fn addresses(&self, raw: OptArg<'_>) -> Result<Addresses, LineError> {
+        // A single address is kept inline, a list sized exactly: the model
+        // keeps these for every rule of the file.
+        let count = memchr::memchr_iter(b',', raw.text.as_bytes()).count() + 1;
+        let mut only = None;
+        let mut addresses = Vec::with_capacity(if count == 1 { 0 } else { count });
         let mut offset = 0;
         for part in raw.text.split(',') {
             let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
@@ -1513,12 +1515,20 @@ impl<'a> Parser<'a> {
                     ));
                 }
             };
-            addresses.push(Address {
+            let address = Address {
                 kind,
                 span: part_span,
-            });
+            };
+            if count == 1 {
+                only = Some(address);
+            } else {
+                addresses.push(address);
+            }
         }
-        Ok(crate::exact::exact(addresses))
+        Ok(match only {
+            Some(address) => Addresses::One(address),
+            None => Addresses::Several(crate::exact::exact(addresses)),
+        })
     }
 
     fn finish(&mut self) -> Result<LineOutcome, LineError> {
@@ -1583,9 +1593,7 @@ impl<'a> Parser<'a> {
             }
         }
         if let CommandKind::Replace(_) = kind {
-            let multiple = |a: &Option<Negatable<Box<[Address]>>>| {
-                a.as_ref().is_some_and(|a| a.value.len() > 1)
-            };
+            let multiple = |a: &Option<AddressMatch>| a.as_ref().is_some_and(|a| a.value.len() > 1);
             if multiple(&source) || multiple(&destination) {
                 return Err(LineError::new(
                     ErrorKind::Value,
