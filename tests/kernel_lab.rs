@@ -1,4 +1,6 @@
-//! `fwlint trace` against the real kernel: random rulesets loaded into a
+//! `fwlint trace` against the real kernel: random rulesets (raw, nat and
+//! filter; raw switches connection tracking off for some ports in half of
+//! them) loaded into a
 //! firewall namespace between a client and a server namespace, probe
 //! packets sent from the client, and the per-rule counters of
 //! `iptables-save -c` compared with the path and verdict the trace
@@ -269,9 +271,37 @@ fn rules(random: &mut Random, chain: &str, place: Place, users: &[&str], out: &m
     }
 }
 
-/// One random ruleset of filter and nat.
-fn ruleset(random: &mut Random) -> String {
-    let mut text = String::new();
+/// The raw table: in half of the rulesets, connection tracking switched
+/// off for a port or two (`CT --notrack`, or `NOTRACK`), and a rule in
+/// `INPUT` and `FORWARD` for untracked packets. Drawn from a generator of
+/// its own, so that the rest of each ruleset stays what it was. Always
+/// written, empty or not: iptables-restore flushes only the tables a file
+/// names.
+fn untracked_ports(random: &mut Random) -> (String, [String; 2]) {
+    let mut raw = String::from("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    let mut untracked = [String::new(), String::new()];
+    if random.chance(50) {
+        for _ in 0..1 + random.below(2) {
+            let protocol = *random.pick(&["tcp", "udp"]);
+            let port = random.pick(&PORTS);
+            let target = random.pick(&["CT --notrack", "NOTRACK"]);
+            raw.push_str(&format!(
+                "-A PREROUTING -p {protocol} -m {protocol} --dport {port} -j {target}\n"
+            ));
+        }
+        for (chain, rule) in ["INPUT", "FORWARD"].into_iter().zip(&mut untracked) {
+            let target = random.pick(&["ACCEPT", "DROP", "LOG"]);
+            *rule = format!("-A {chain} -m conntrack --ctstate UNTRACKED -j {target}\n");
+        }
+    }
+    raw.push_str("COMMIT\n");
+    (raw, untracked)
+}
+
+/// One random ruleset of raw, filter and nat.
+fn ruleset(random: &mut Random, raw_random: &mut Random) -> String {
+    let (raw, [untracked_input, untracked_forward]) = untracked_ports(raw_random);
+    let mut text = raw;
     text.push_str("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:NATU - [0:0]\n");
     rules(
         random,
@@ -291,6 +321,7 @@ fn ruleset(random: &mut Random) -> String {
     text.push_str(&format!(
         "*filter\n:INPUT {input} [0:0]\n:FORWARD {forward} [0:0]\n:OUTPUT ACCEPT [0:0]\n:U1 - [0:0]\n:U2 - [0:0]\n:U3 - [0:0]\n"
     ));
+    text.push_str(&untracked_input);
     rules(
         random,
         "INPUT",
@@ -298,6 +329,7 @@ fn ruleset(random: &mut Random) -> String {
         &["U1", "U2", "U3"],
         &mut text,
     );
+    text.push_str(&untracked_forward);
     rules(
         random,
         "FORWARD",
@@ -812,11 +844,12 @@ fn trace_agrees_with_the_kernel() {
 
     let mut lab = Lab::new();
     let mut random = Random(SEED);
+    let mut raw_random = Random(SEED ^ 0x7a77);
     let (mut probes, mut agreed, mut uncertain) = (0usize, 0usize, 0usize);
     let mut disagreements: Vec<String> = Vec::new();
     let started = std::time::Instant::now();
     for number in 0..RULESETS {
-        let text = ruleset(&mut random);
+        let text = ruleset(&mut random, &mut raw_random);
         let file = SourceFile::new(format!("lab-{number}.rules"), text.clone());
         let read = read(
             &file,

@@ -317,6 +317,46 @@ fn unknown_host_addresses_leave_the_route_open() {
 }
 
 #[test]
+fn a_packet_out_of_connection_tracking_is_untracked_from_then_on() {
+    let spec = |port: u16, state: &str| {
+        format!("tcp 198.51.100.7:40000 -> 192.0.2.1:{port} in=eth0 state={state}")
+    };
+    // `CT --notrack` in raw: the `--ctstate NEW` rule for the port never
+    // matches, nat is skipped, and the policy drops it, whatever state the
+    // packet would have had.
+    for state in ["new", "established"] {
+        let t = fixture("notrack.rules", &spec(80, state), &["192.0.2.1"]);
+        assert_eq!(t.trace.verdict(), TraceVerdict::Drop, "state={state}");
+        assert_eq!(
+            t.lines(),
+            [
+                t.line("--dport 80 -j CT --notrack"),
+                t.line(":PREROUTING ACCEPT"),
+                t.line(":INPUT DROP"),
+            ]
+        );
+        assert!(
+            t.trace.outcomes[0]
+                .steps
+                .iter()
+                .all(|s| s.table != TableKind::Nat)
+        );
+    }
+    // `NOTRACK`, the old name: only `--ctstate UNTRACKED` matches.
+    let t = fixture("notrack.rules", &spec(443, "new"), &["192.0.2.1"]);
+    assert_eq!(t.trace.verdict(), TraceVerdict::Accept);
+    assert!(t.lines().contains(&t.line("--ctstate UNTRACKED")));
+    // A port left tracked goes through nat and is accepted as NEW.
+    let t = fixture("notrack.rules", &spec(22, "new"), &["192.0.2.1"]);
+    assert_eq!(t.trace.verdict(), TraceVerdict::Accept);
+    assert!(t.lines().contains(&t.line("--log-prefix \"nat \"")));
+    assert!(
+        t.lines()
+            .contains(&t.line("--ctstate NEW -m tcp --dport 22"))
+    );
+}
+
+#[test]
 fn marks_set_by_mark_are_tested_later() {
     let t = fixture(
         "marks.rules",

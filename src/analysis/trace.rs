@@ -17,7 +17,9 @@
 //! which is taken on the translated destination; SNAT and MASQUERADE in
 //! POSTROUTING; jumps, gotos (no return address), RETURN (the policy in a
 //! built-in chain), policies, marks set by MARK and CONNMARK and tested by
-//! `-m mark`/`-m connmark`, and the virtual DNAT/SNAT connection states.
+//! `-m mark`/`-m connmark`, the virtual DNAT/SNAT connection states, and
+//! `CT --notrack` (or `NOTRACK`) in raw, after which the packet is in state
+//! UNTRACKED, has no connection mark, and skips nat.
 //! This module computes; `cli::trace` prints.
 
 use std::collections::VecDeque;
@@ -463,6 +465,8 @@ struct Walk {
     /// A local packet came back in through `lo`: nat is done with it.
     looped: bool,
     redirected: bool,
+    /// A `CT --notrack` rule took the packet out of connection tracking.
+    untracked: bool,
     /// The table being walked, when the walk is inside one.
     current: Option<Current>,
     finished: Option<(TraceVerdict, Disposition)>,
@@ -472,6 +476,22 @@ struct Walk {
 impl Walk {
     fn note(&mut self, text: impl Into<String>) {
         self.outcome.events.push(Event::Note(text.into()));
+    }
+
+    /// `CT --notrack` (raw table, before conntrack sees the packet): the
+    /// packet belongs to no connection, whatever state it would have had.
+    /// From here on only `--ctstate UNTRACKED` matches it, it has no
+    /// connection mark, and nat never sees it.
+    fn untrack(&mut self) {
+        if self.untracked {
+            return;
+        }
+        self.untracked = true;
+        self.packet.state = state::UNTRACKED;
+        self.ctmark = None;
+        self.note(
+            "from here on the packet is not tracked: its state is UNTRACKED, and nat skips it",
+        );
     }
 
     fn assume(&mut self, assumption: Assumption) {
@@ -935,6 +955,7 @@ impl<'r> Tracer<'r> {
             rerouted: probe.local,
             looped: false,
             redirected: false,
+            untracked: false,
             current: None,
             finished: None,
             outcome: Outcome {
@@ -1171,6 +1192,9 @@ impl<'r> Tracer<'r> {
         if walk.looped {
             return Err("the connection's translations were set up on the way out".into());
         }
+        if walk.untracked {
+            return Err("a packet in state UNTRACKED skips nat (`CT --notrack` above)".into());
+        }
         match probe.state {
             ProbeState::New => Ok(()),
             ProbeState::Invalid | ProbeState::Untracked => Err(format!(
@@ -1201,6 +1225,7 @@ impl<'r> Tracer<'r> {
                 if matches!(probe.state, ProbeState::Established | ProbeState::Related)
                     && self.nat_rewrites
                     && !walk.looped
+                    && !walk.untracked
                     && self.conntrack != Conntrack::Off
                     && hook != Hook::Postrouting
                     && hook != Hook::Input
@@ -1307,8 +1332,8 @@ impl<'r> Tracer<'r> {
             };
             match &rule.action {
                 Action::Continue => {
-                    self.side_effects(walk, rule_model);
                     push_step(walk, step(StepAction::Matched));
+                    self.side_effects(walk, rule_model);
                 }
                 Action::Return => {
                     push_step(walk, step(StepAction::Return));
@@ -1461,13 +1486,16 @@ impl<'r> Tracer<'r> {
         }
     }
 
-    /// What a target that lets the packet go on changes: the marks.
+    /// What a target that lets the packet go on changes: the marks, and
+    /// whether connection tracking follows the packet.
     fn side_effects(&self, walk: &mut Walk, rule: &Rule) {
         let TargetKind::Extension(target) = &rule.target.kind else {
             return;
         };
         let xmark = |mark: Option<u32>, value: u32, mask: u32| mark.map(|m| (m & !mask) ^ value);
         match target.name.as_ref() {
+            "NOTRACK" => walk.untrack(),
+            "CT" if target.known && target.has_option("notrack") => walk.untrack(),
             "MARK" => {
                 for option in &target.options {
                     if let Value::MarkMask { value, mask } = option.value {
