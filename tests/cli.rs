@@ -326,6 +326,94 @@ fn exposure_shows_what_the_world_can_open_and_where() {
 }
 
 #[test]
+fn exposure_never_pairs_a_port_with_a_source_it_does_not_accept() {
+    // Everything is accepted but port 22 from one address: one line "any
+    // port from anywhere" would say that address reaches port 22.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(
+        dir.path(),
+        "correlated.rules",
+        b"*filter\n:INPUT DROP [0:0]\n-A INPUT -s 198.51.100.7 -p tcp --dport 22 -j DROP\n-A INPUT -p tcp -j ACCEPT\nCOMMIT\n",
+    );
+    let json = fwlint(&["exposure", "--format", "json", &path], None);
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let openings = document["files"][0]["openings"]
+        .as_array()
+        .expect("openings");
+    let lines: Vec<(String, serde_json::Value)> = openings
+        .iter()
+        .map(|opening| {
+            (
+                opening["sources_text"].as_str().expect("text").to_string(),
+                opening["ports"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                "0.0.0.0-198.51.100.6, 198.51.100.8-255.255.255.255".to_string(),
+                serde_json::json!([[0, 65535]])
+            ),
+            (
+                "198.51.100.7".to_string(),
+                serde_json::json!([[0, 21], [23, 65535]])
+            ),
+        ]
+    );
+    assert!(openings.iter().all(|opening| opening["certain"] == true));
+}
+
+#[test]
+fn exposure_follows_what_raw_takes_out_of_tracking() {
+    let openings_of = |path: &str| {
+        let json = fwlint(&["exposure", "--format", "json", path], None);
+        let document: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        document["files"][0]["openings"]
+            .as_array()
+            .expect("openings")
+            .clone()
+    };
+    let certain_of = |openings: &[serde_json::Value], port: u64| {
+        openings
+            .iter()
+            .find(|opening| opening["ports"][0][0] == port)
+            .map(|opening| opening["certain"].clone())
+    };
+    // Port 80 is surely taken out of connection tracking in raw: its
+    // packets reach INPUT as UNTRACKED, and the `--ctstate NEW` rule for
+    // it never accepts one. Port 443 likewise, and a rule for UNTRACKED
+    // packets accepts it. Port 22 stays tracked.
+    let openings = openings_of("tests/fixtures/trace/notrack.rules");
+    assert_eq!(certain_of(&openings, 80), None, "{openings:#?}");
+    assert_eq!(
+        certain_of(&openings, 443),
+        Some(serde_json::Value::Bool(true)),
+        "{openings:#?}"
+    );
+    assert_eq!(
+        certain_of(&openings, 22),
+        Some(serde_json::Value::Bool(true)),
+        "{openings:#?}"
+    );
+    // An ACCEPT in raw before the notrack rule: whether a packet to port 80
+    // is tracked depends on its source, and nothing about port 80 is sure.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(
+        dir.path(),
+        "undecided.rules",
+        b"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -s 198.51.100.0/24 -j ACCEPT\n-A PREROUTING -p tcp --dport 80 -j CT --notrack\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m conntrack --ctstate NEW -m tcp --dport 80 -j ACCEPT\nCOMMIT\n",
+    );
+    let openings = openings_of(&path);
+    assert_eq!(
+        certain_of(&openings, 80),
+        Some(serde_json::Value::Bool(false)),
+        "{openings:#?}"
+    );
+}
+
+#[test]
 fn the_incident_drawn_as_a_new_user_would_ask() {
     // No --local-address: examples/fwlint.toml says which address is the
     // firewall's own, as a user's fwlint.toml would.

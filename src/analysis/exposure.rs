@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::Analysis;
 use super::eval::{Decision, Flow, Place};
 use super::nat::Destination;
-use super::space::{Intervals, NarrowIntervals, PacketSet, state};
+use super::space::{Cube, Intervals, NarrowIntervals, PacketSet, state};
 use crate::model::{Hook, TableKind};
 use crate::source::Span;
 
@@ -32,7 +32,9 @@ pub struct Opening {
     /// `not eth0` when all but some.
     pub interfaces: Option<String>,
     /// True when every packet described is accepted whatever the unknown
-    /// matches and targets do; false for what may be accepted.
+    /// matches and targets do, and is not one that a `CT --notrack` rule of
+    /// raw may take out of connection tracking (it would never arrive as
+    /// NEW); false for what may be accepted.
     pub certain: bool,
     /// Where it is accepted: a rule or a policy of the filter table.
     #[serde(skip)]
@@ -55,6 +57,74 @@ fn port_ranges(set: &NarrowIntervals) -> Vec<(u16, u16)> {
             )
         })
         .collect()
+}
+
+/// Ports, sources and input interfaces: what one line of `fwlint exposure`
+/// says of a set of packets.
+type Projection = (NarrowIntervals, Intervals, u128);
+
+/// Past this many cubes the lines of one place are not worked out exactly.
+const EXACT_CUBES: usize = 512;
+
+/// The lines that describe the packets of `cubes`, each as "these ports
+/// from these sources on these interfaces". Every packet of a line's
+/// product is in `cubes` (as far as ports, sources and interfaces go):
+/// cubes are only merged where they share two of the three, so that
+/// "port 22 from A" and "port 80 from B" never become "ports 22 and 80
+/// from A and B". `with_ports` false leaves the ports out (all of them).
+/// Past [`EXACT_CUBES`] cubes the one line of their hull comes back, marked
+/// not exact (false).
+fn opening_groups(cubes: &[Cube], with_ports: bool) -> Vec<(Projection, bool)> {
+    let project = |cube: &Cube| -> Projection {
+        let ports = if with_ports {
+            cube.dport.clone()
+        } else {
+            NarrowIntervals::from_normalized([(0, u32::from(u16::MAX))])
+        };
+        (ports, cube.src.clone(), cube.iif)
+    };
+    if cubes.len() > EXACT_CUBES {
+        let hull = cubes
+            .iter()
+            .map(project)
+            .reduce(|(p, s, i), (q, t, j)| (p.union(&q), s.union(&t), i | j));
+        return hull.into_iter().map(|hull| (hull, false)).collect();
+    }
+    let mut groups: Vec<Projection> = Vec::new();
+    for cube in cubes {
+        let projection = project(cube);
+        if !groups.contains(&projection) {
+            groups.push(projection);
+        }
+    }
+    // Merge two lines that agree on two of the three until none do.
+    loop {
+        let mut merged = None;
+        'search: for first in 0..groups.len() {
+            for second in first + 1..groups.len() {
+                let (a, b) = (&groups[first], &groups[second]);
+                let union = if a.0 == b.0 && a.2 == b.2 {
+                    Some((a.0.clone(), a.1.union(&b.1), a.2))
+                } else if a.1 == b.1 && a.2 == b.2 {
+                    Some((a.0.union(&b.0), a.1.clone(), a.2))
+                } else if a.0 == b.0 && a.1 == b.1 {
+                    Some((a.0.clone(), a.1.clone(), a.2 | b.2))
+                } else {
+                    None
+                };
+                if let Some(union) = union {
+                    merged = Some((first, second, union));
+                    break 'search;
+                }
+            }
+        }
+        let Some((first, second, union)) = merged else {
+            break;
+        };
+        groups.swap_remove(second);
+        groups[first] = union;
+    }
+    groups.into_iter().map(|group| (group, true)).collect()
 }
 
 fn protocol_name(protocol: u8) -> &'static str {
@@ -89,20 +159,17 @@ impl Analysis<'_> {
                     continue;
                 }
                 let uncertain = decided.flow.may.subtract(&decided.flow.sure);
-                for (set, certain) in [(decided.flow.sure, true), (uncertain, false)] {
-                    if set.is_empty() {
-                        continue;
-                    }
-                    let (ports, sources, interfaces) = set.cubes().iter().fold(
-                        (NarrowIntervals::empty(), Intervals::empty(), 0u128),
-                        |(ports, sources, interfaces), cube| {
-                            (
-                                ports.union(&cube.dport),
-                                sources.union(&cube.src),
-                                interfaces | cube.iif,
-                            )
-                        },
-                    );
+                let groups = [(decided.flow.sure, true), (uncertain, false)]
+                    .into_iter()
+                    .flat_map(|(set, certain)| {
+                        // Forwarded connections are listed by the port they
+                        // arrive on, before the DNAT, whatever port they go
+                        // on to.
+                        opening_groups(set.cubes(), nat.is_none())
+                            .into_iter()
+                            .map(move |(group, exact)| (group, certain && exact))
+                    });
+                for ((ports, sources, interfaces), certain) in groups {
                     let arriving = all_interfaces & !loopback;
                     let interfaces = if interfaces & arriving == arriving {
                         None
@@ -114,8 +181,6 @@ impl Analysis<'_> {
                     } else {
                         Some(self.atoms.describe(interfaces).join(", "))
                     };
-                    // Forwarded connections are listed by the port they
-                    // arrive on, before the DNAT.
                     let ports = nat
                         .as_ref()
                         .map_or(ports, |(_, _, arriving)| arriving.clone());
@@ -141,8 +206,24 @@ impl Analysis<'_> {
                 cube.proto = Intervals::point(u32::from(protocol));
                 cube.state = state::NEW;
                 cube.iif &= !loopback;
-                let decided =
-                    evaluator.query_builtin(input, Flow::exact(PacketSet::from_cube(cube)))?;
+                // Raw's notrack rules hand some packets on as UNTRACKED;
+                // those that they may or may not take are asked about in
+                // both states, and nothing about them is sure.
+                let after_raw = self.after_raw(Hook::Prerouting, &PacketSet::from_cube(cube));
+                let mut undecided = PacketSet::empty();
+                for cube in after_raw.undecided.cubes() {
+                    let mut cube = cube.clone();
+                    cube.state = state::NEW | state::UNTRACKED;
+                    undecided.extend(PacketSet::from_cube(cube));
+                }
+                let packets = after_raw
+                    .tracked
+                    .union(after_raw.untracked)
+                    .union(undecided.clone());
+                let mut decided = evaluator.query_builtin(input, Flow::exact(packets))?;
+                for decided in &mut decided {
+                    decided.flow.sure = decided.flow.sure.subtract(&undecided);
+                }
                 collect(decided, "input", protocol, None);
             }
         }
@@ -196,7 +277,19 @@ impl Analysis<'_> {
                         .fold(NarrowIntervals::empty(), |ports, cube| {
                             ports.union(&cube.dport)
                         });
-                    let decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
+                    // An untracked packet is never translated: a DNAT
+                    // whose packets raw surely untracks opens nothing, and
+                    // one whose packets it may untrack opens nothing surely.
+                    let after_raw = self.after_raw(Hook::Prerouting, &nat.original);
+                    if after_raw.tracked.is_empty() && after_raw.undecided.is_empty() {
+                        continue;
+                    }
+                    let mut decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
+                    if !after_raw.untracked.is_empty() || !after_raw.undecided.is_empty() {
+                        for decided in &mut decided {
+                            decided.flow.sure = PacketSet::empty();
+                        }
+                    }
                     collect(decided, "forward", protocol, Some((nat_span, to, arriving)));
                 }
             }

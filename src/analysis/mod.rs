@@ -128,6 +128,90 @@ impl<'r> Analysis<'r> {
     pub fn table_mut(&mut self, kind: TableKind) -> Option<&mut TableAnalysis<'r>> {
         self.tables.iter_mut().find(|table| table.kind == kind)
     }
+
+    /// What raw's `CT --notrack` (or `NOTRACK`) rules do to `packets`, which
+    /// arrive on `hook` (PREROUTING or OUTPUT) in a tracked state (NEW,
+    /// ESTABLISHED...): a packet they take meets every later table in state
+    /// UNTRACKED, and nat never sees it. The packets come back in three
+    /// parts.
+    #[must_use]
+    pub fn after_raw(&self, hook: Hook, packets: &PacketSet) -> AfterRaw {
+        let (may, sure) = self.untracked_by_raw(hook);
+        let untracked = packets.intersect(&sure);
+        let mut in_state_untracked = PacketSet::empty();
+        for cube in untracked.cubes() {
+            let mut cube = cube.clone();
+            cube.state = space::state::UNTRACKED;
+            in_state_untracked.extend(PacketSet::from_cube(cube));
+        }
+        AfterRaw {
+            tracked: packets.subtract(&may),
+            untracked: in_state_untracked,
+            undecided: packets.intersect(&may).subtract(&sure),
+        }
+    }
+
+    /// The packets of `hook` that a notrack rule of raw may take (an upper
+    /// bound: every such rule of the table, wherever it is), and those it
+    /// surely takes (a lower bound: the rules of the hook's own chain that
+    /// match exactly, with nothing before them but rules that let every
+    /// packet go on). Both in every state: the state a packet would have
+    /// had does not matter.
+    fn untracked_by_raw(&self, hook: Hook) -> (PacketSet, PacketSet) {
+        let (mut may, mut sure) = (PacketSet::empty(), PacketSet::empty());
+        let Some(raw) = self.table(TableKind::Raw) else {
+            return (may, sure);
+        };
+        let evaluator = &raw.evaluator;
+        let every_state = |mut cube: Cube| {
+            cube.state = space::state::ALL;
+            cube
+        };
+        for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
+            let own_chain = chain.hook == Some(hook);
+            let mut surely_reached = own_chain;
+            for (rule_index, rule) in chain.rules.iter().enumerate() {
+                let matched = evaluator.rule_match(chain_index, rule_index);
+                if untracks(rule) {
+                    if surely_reached && matched.certain && matched.cube.state == space::state::ALL
+                    {
+                        sure.extend(PacketSet::from_cube(matched.cube.clone()));
+                    }
+                    may.extend(PacketSet::from_cube(every_state(matched.cube)));
+                }
+                if !matches!(
+                    evaluator.action(chain_index, rule_index).0,
+                    eval::Action::Continue
+                ) {
+                    surely_reached = false;
+                }
+            }
+        }
+        (may, sure)
+    }
+}
+
+/// A set of packets as connection tracking hands it to the tables after
+/// raw (see [`Analysis::after_raw`]).
+pub struct AfterRaw {
+    /// No notrack rule takes them: they keep their state.
+    pub tracked: PacketSet,
+    /// A notrack rule surely takes them: in state UNTRACKED.
+    pub untracked: PacketSet,
+    /// A notrack rule may take them or not: either state, in their own.
+    pub undecided: PacketSet,
+}
+
+/// True when `rule` takes the packets it matches out of connection
+/// tracking (`-j CT --notrack`, or `-j NOTRACK`, its old name).
+fn untracks(rule: &crate::model::Rule) -> bool {
+    match &rule.target.kind {
+        crate::model::TargetKind::Extension(target) => {
+            target.name.as_ref() == "NOTRACK"
+                || (target.name.as_ref() == "CT" && target.has_option("notrack"))
+        }
+        _ => false,
+    }
 }
 
 /// Runs every built-in chain of `table` with every packet its hook can see

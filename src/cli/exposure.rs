@@ -186,7 +186,7 @@ pub fn run(args: &ExposureArgs) -> std::io::Result<u8> {
                     let certainty = if opening.opening.certain {
                         ""
                     } else {
-                        " (uncertain: depends on matches fwlint cannot judge)"
+                        " (uncertain: depends on matches fwlint cannot judge, or on connection tracking switched off in raw)"
                     };
                     let sources = match &opening.opening.interfaces {
                         Some(interfaces) => {

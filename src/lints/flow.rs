@@ -428,7 +428,9 @@ pub fn line_name(source: &crate::source::SourceFile, span: crate::source::Span) 
 /// with what they accept, INPUT's own rules first, then called chains,
 /// then the policy. `None` when fwlint cannot tell: the query ran out of
 /// budget, or another table on the way (raw, mangle, security) may refuse
-/// packets.
+/// packets. `packets` are asked about as raw hands them on: in state
+/// UNTRACKED where a notrack rule surely takes them, and left out where it
+/// may or may not.
 #[must_use]
 pub fn surely_accepted_in_input(
     analysis: &crate::analysis::Analysis<'_>,
@@ -464,6 +466,11 @@ pub fn surely_accepted_in_input(
         if may_refuse {
             return None;
         }
+    }
+    let after_raw = analysis.after_raw(Hook::Prerouting, &packets);
+    let packets = after_raw.tracked.union(after_raw.untracked);
+    if packets.is_empty() {
+        return Some(Vec::new());
     }
     let decided = evaluator.query_builtin(input, Flow::exact(packets))?;
     let mut accepted: Vec<(Place, PacketSet)> = Vec::new();
