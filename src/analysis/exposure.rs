@@ -277,19 +277,7 @@ impl Analysis<'_> {
                         .fold(NarrowIntervals::empty(), |ports, cube| {
                             ports.union(&cube.dport)
                         });
-                    // An untracked packet is never translated: a DNAT
-                    // whose packets raw surely untracks opens nothing, and
-                    // one whose packets it may untrack opens nothing surely.
-                    let after_raw = self.after_raw(Hook::Prerouting, &nat.original);
-                    if after_raw.tracked.is_empty() && after_raw.undecided.is_empty() {
-                        continue;
-                    }
-                    let mut decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
-                    if !after_raw.untracked.is_empty() || !after_raw.undecided.is_empty() {
-                        for decided in &mut decided {
-                            decided.flow.sure = PacketSet::empty();
-                        }
-                    }
+                    let decided = evaluator.query_builtin(forward, Flow::exact(translated))?;
                     collect(decided, "forward", protocol, Some((nat_span, to, arriving)));
                 }
             }

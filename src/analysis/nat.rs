@@ -29,9 +29,10 @@ pub struct DestinationNat {
     /// The rule, as a chain and rule index of the nat table.
     pub chain: usize,
     pub rule: usize,
-    /// The packets it rewrites, as they arrive (before the rewrite), with
-    /// the fields that only later hooks know (output interface, state)
-    /// left open.
+    /// The packets it surely rewrites, as they arrive (before the rewrite),
+    /// with the fields that only later hooks know (output interface, state)
+    /// left open. Packets that raw may take out of connection tracking are
+    /// not among them: nat never sees those.
     pub original: PacketSet,
     /// The destination addresses after the rewrite; `None` when the rule
     /// does not say (`REDIRECT` picks an address of the incoming
@@ -185,6 +186,9 @@ impl Analysis<'_> {
         };
         let arriving = PacketSet::from_cube(self.hook_universe(Hook::Prerouting));
         let universe = self.universe();
+        // nat never sees a packet that raw takes out of connection
+        // tracking: what raw may take is not surely rewritten.
+        let tracked = self.after_raw(Hook::Prerouting, &arriving).tracked;
         let mut found = Vec::new();
         // Each decision is looked at as it is taken: a large nat table
         // (kube-proxy's) takes tens of thousands, and only the lower bound
@@ -200,7 +204,7 @@ impl Analysis<'_> {
                 return;
             };
             let mut original = PacketSet::empty();
-            for cube in decision.flow.sure.cubes() {
+            for cube in decision.flow.sure.intersect(&tracked).cubes() {
                 original.extend(PacketSet::from_cube(across_hooks(cube, &universe)));
             }
             if original.is_empty() {
