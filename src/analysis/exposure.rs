@@ -209,17 +209,9 @@ impl Analysis<'_> {
                 // Raw's notrack rules hand some packets on as UNTRACKED;
                 // those that they may or may not take are asked about in
                 // both states, and nothing about them is sure.
-                let after_raw = self.after_raw(Hook::Prerouting, &PacketSet::from_cube(cube));
-                let mut undecided = PacketSet::empty();
-                for cube in after_raw.undecided.cubes() {
-                    let mut cube = cube.clone();
-                    cube.state = state::NEW | state::UNTRACKED;
-                    undecided.extend(PacketSet::from_cube(cube));
-                }
-                let packets = after_raw
-                    .tracked
-                    .union(after_raw.untracked)
-                    .union(undecided.clone());
+                let (packets, undecided) = self
+                    .after_raw(Hook::Input, &PacketSet::from_cube(cube))
+                    .maybe_seen();
                 let mut decided = evaluator.query_builtin(input, Flow::exact(packets))?;
                 for decided in &mut decided {
                     decided.flow.sure = decided.flow.sure.subtract(&undecided);

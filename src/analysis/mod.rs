@@ -130,10 +130,9 @@ impl<'r> Analysis<'r> {
     }
 
     /// What raw's `CT --notrack` (or `NOTRACK`) rules do to `packets`, which
-    /// arrive on `hook` (PREROUTING or OUTPUT) in a tracked state (NEW,
-    /// ESTABLISHED...): a packet they take meets every later table in state
-    /// UNTRACKED, and nat never sees it. The packets come back in three
-    /// parts.
+    /// are asked about on `hook` in a tracked state (NEW, ESTABLISHED...):
+    /// a packet they take meets every later table in state UNTRACKED, and
+    /// nat never sees it. The packets come back in three parts.
     #[must_use]
     pub fn after_raw(&self, hook: Hook, packets: &PacketSet) -> AfterRaw {
         let (may, sure) = self.untracked_by_raw(hook);
@@ -153,10 +152,11 @@ impl<'r> Analysis<'r> {
 
     /// The packets of `hook` that a notrack rule of raw may take (an upper
     /// bound: every such rule of the table, wherever it is), and those it
-    /// surely takes (a lower bound: the rules of the hook's own chain that
-    /// match exactly, with nothing before them but rules that let every
-    /// packet go on). Both in every state: the state a packet would have
-    /// had does not matter.
+    /// surely takes (a lower bound: the rules of the raw chain the packets
+    /// of `hook` come through, PREROUTING or OUTPUT, that match exactly,
+    /// with nothing before them but rules that let every packet go on;
+    /// none for POSTROUTING, which packets reach through either). Both in
+    /// every state: the state a packet would have had does not matter.
     fn untracked_by_raw(&self, hook: Hook) -> (PacketSet, PacketSet) {
         let (mut may, mut sure) = (PacketSet::empty(), PacketSet::empty());
         let Some(raw) = self.table(TableKind::Raw) else {
@@ -168,7 +168,12 @@ impl<'r> Analysis<'r> {
             cube
         };
         for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
-            let own_chain = chain.hook == Some(hook);
+            let raw_hook = match hook {
+                Hook::Prerouting | Hook::Input | Hook::Forward => Some(Hook::Prerouting),
+                Hook::Output => Some(Hook::Output),
+                Hook::Postrouting => None,
+            };
+            let own_chain = raw_hook.is_some() && chain.hook == raw_hook;
             let mut surely_reached = own_chain;
             for (rule_index, rule) in chain.rules.iter().enumerate() {
                 let matched = evaluator.rule_match(chain_index, rule_index);
@@ -200,6 +205,33 @@ pub struct AfterRaw {
     pub untracked: PacketSet,
     /// A notrack rule may take them or not: either state, in their own.
     pub undecided: PacketSet,
+}
+
+impl AfterRaw {
+    /// The packets whose state after raw is known, in that state: what a
+    /// claim about every packet of a set may be made of.
+    #[must_use]
+    pub fn surely_seen(self) -> PacketSet {
+        self.tracked.union(self.untracked)
+    }
+
+    /// Every packet the later tables may see, the undecided ones in both
+    /// their own state and UNTRACKED: what a claim about some packet (or
+    /// none) must look at. The undecided ones come back apart, in both
+    /// states, to be left out of what is sure.
+    #[must_use]
+    pub fn maybe_seen(self) -> (PacketSet, PacketSet) {
+        let mut undecided = PacketSet::empty();
+        for cube in self.undecided.cubes() {
+            let mut cube = cube.clone();
+            cube.state |= space::state::UNTRACKED;
+            undecided.extend(PacketSet::from_cube(cube));
+        }
+        (
+            self.tracked.union(self.untracked).union(undecided.clone()),
+            undecided,
+        )
+    }
 }
 
 /// True when `rule` takes the packets it matches out of connection

@@ -467,8 +467,7 @@ pub fn surely_accepted_in_input(
             return None;
         }
     }
-    let after_raw = analysis.after_raw(Hook::Prerouting, &packets);
-    let packets = after_raw.tracked.union(after_raw.untracked);
+    let packets = analysis.after_raw(Hook::Input, &packets).surely_seen();
     if packets.is_empty() {
         return Some(Vec::new());
     }

@@ -535,6 +535,9 @@ fn reachable(
             all.extend(PacketSet::from_cube(packets));
         }
     }
+    // Asked about as raw hands them on: what raw surely takes out of
+    // connection tracking in state UNTRACKED, what it may take left out.
+    let all = analysis.after_raw(hook, &all).surely_seen();
     if all.is_empty() {
         return;
     }
@@ -543,9 +546,10 @@ fn reachable(
     };
     let accepted_all = surely(&decided, |decision| *decision == Decision::Accept);
     for item in items {
-        let Some(query) = item.restrict(&base) else {
+        let Some(mut query) = item.restrict(&base) else {
             continue;
         };
+        query.state |= state::UNTRACKED;
         let accepted = accepted_all.intersect_cube(&query);
         for candidate in accepted.cubes().iter().take(MAX_CANDIDATES) {
             let (Some(dst), Some(dport), Some(proto)) = (
@@ -842,10 +846,12 @@ fn uncovered(
             let Some(query) = item.restrict(&base) else {
                 continue;
             };
-            let Some(decided) = report
-                .evaluator
-                .query_builtin(index, Flow::exact(PacketSet::from_cube(query)))
-            else {
+            // Whether some rule meets the packets, as raw hands them on
+            // (in state UNTRACKED too, where raw may take them).
+            let (packets, _) = analysis
+                .after_raw(hook, &PacketSet::from_cube(query))
+                .maybe_seen();
+            let Some(decided) = report.evaluator.query_builtin(index, Flow::exact(packets)) else {
                 continue;
             };
             let covered = decided.iter().any(|entry| {
