@@ -167,17 +167,16 @@ impl<'r> Analysis<'r> {
             cube.state = space::state::ALL;
             cube
         };
+        let raw_hook = match hook {
+            Hook::Prerouting | Hook::Input | Hook::Forward => Some(Hook::Prerouting),
+            Hook::Output => Some(Hook::Output),
+            Hook::Postrouting => None,
+        };
         for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
-            let raw_hook = match hook {
-                Hook::Prerouting | Hook::Input | Hook::Forward => Some(Hook::Prerouting),
-                Hook::Output => Some(Hook::Output),
-                Hook::Postrouting => None,
-            };
-            let own_chain = raw_hook.is_some() && chain.hook == raw_hook;
-            let mut surely_reached = own_chain;
+            let mut surely_reached = raw_hook.is_some() && chain.hook == raw_hook;
             for (rule_index, rule) in chain.rules.iter().enumerate() {
-                let matched = evaluator.rule_match(chain_index, rule_index);
                 if untracks(rule) {
+                    let matched = evaluator.rule_match(chain_index, rule_index);
                     if surely_reached && matched.certain && matched.cube.state == space::state::ALL
                     {
                         sure.extend(PacketSet::from_cube(matched.cube.clone()));
