@@ -32,9 +32,9 @@ pub struct Opening {
     /// `not eth0` when all but some.
     pub interfaces: Option<String>,
     /// True when every packet described is accepted whatever the unknown
-    /// matches and targets do, and is not one that a `CT --notrack` rule of
-    /// raw may take out of connection tracking (it would never arrive as
-    /// NEW); false for what may be accepted.
+    /// matches and targets do, and whatever raw's `CT --notrack` rules do
+    /// to it (a packet they may or may not take is never sure); false for
+    /// what may be accepted.
     pub certain: bool,
     /// Where it is accepted: a rule or a policy of the filter table.
     #[serde(skip)]
@@ -59,9 +59,34 @@ fn port_ranges(set: &NarrowIntervals) -> Vec<(u16, u16)> {
         .collect()
 }
 
-/// Ports, sources and input interfaces: what one line of `fwlint exposure`
-/// says of a set of packets.
-type Projection = (NarrowIntervals, Intervals, u128);
+/// What one line of `fwlint exposure` says of a set of packets.
+#[derive(PartialEq)]
+struct Line {
+    ports: NarrowIntervals,
+    sources: Intervals,
+    /// Input interface atoms.
+    interfaces: u128,
+}
+
+impl Line {
+    /// The two lines as one, when every packet of the one is in one of the
+    /// two: when they agree on two of their three fields.
+    fn merged(&self, other: &Line) -> Option<Line> {
+        let (ports, sources, interfaces) = (
+            self.ports == other.ports,
+            self.sources == other.sources,
+            self.interfaces == other.interfaces,
+        );
+        match (ports, sources, interfaces) {
+            (true, _, true) | (true, true, _) | (_, true, true) => Some(Line {
+                ports: self.ports.union(&other.ports),
+                sources: self.sources.union(&other.sources),
+                interfaces: self.interfaces | other.interfaces,
+            }),
+            _ => None,
+        }
+    }
+}
 
 /// Past this many cubes the lines of one place are not worked out exactly.
 const EXACT_CUBES: usize = 512;
@@ -69,62 +94,49 @@ const EXACT_CUBES: usize = 512;
 /// The lines that describe the packets of `cubes`, each as "these ports
 /// from these sources on these interfaces". Every packet of a line's
 /// product is in `cubes` (as far as ports, sources and interfaces go):
-/// cubes are only merged where they share two of the three, so that
+/// lines are only merged where they share two of the three, so that
 /// "port 22 from A" and "port 80 from B" never become "ports 22 and 80
 /// from A and B". `with_ports` false leaves the ports out (all of them).
 /// Past [`EXACT_CUBES`] cubes the one line of their hull comes back, marked
 /// not exact (false).
-fn opening_groups(cubes: &[Cube], with_ports: bool) -> Vec<(Projection, bool)> {
-    let project = |cube: &Cube| -> Projection {
-        let ports = if with_ports {
+fn opening_lines(cubes: &[Cube], with_ports: bool) -> Vec<(Line, bool)> {
+    let line_of = |cube: &Cube| Line {
+        ports: if with_ports {
             cube.dport.clone()
         } else {
             NarrowIntervals::from_normalized([(0, u32::from(u16::MAX))])
-        };
-        (ports, cube.src.clone(), cube.iif)
+        },
+        sources: cube.src.clone(),
+        interfaces: cube.iif,
     };
     if cubes.len() > EXACT_CUBES {
-        let hull = cubes
-            .iter()
-            .map(project)
-            .reduce(|(p, s, i), (q, t, j)| (p.union(&q), s.union(&t), i | j));
+        let hull = cubes.iter().map(line_of).reduce(|hull, line| Line {
+            ports: hull.ports.union(&line.ports),
+            sources: hull.sources.union(&line.sources),
+            interfaces: hull.interfaces | line.interfaces,
+        });
         return hull.into_iter().map(|hull| (hull, false)).collect();
     }
-    let mut groups: Vec<Projection> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     for cube in cubes {
-        let projection = project(cube);
-        if !groups.contains(&projection) {
-            groups.push(projection);
+        let line = line_of(cube);
+        if !lines.contains(&line) {
+            lines.push(line);
         }
     }
     // Merge two lines that agree on two of the three until none do.
-    loop {
-        let mut merged = None;
-        'search: for first in 0..groups.len() {
-            for second in first + 1..groups.len() {
-                let (a, b) = (&groups[first], &groups[second]);
-                let union = if a.0 == b.0 && a.2 == b.2 {
-                    Some((a.0.clone(), a.1.union(&b.1), a.2))
-                } else if a.1 == b.1 && a.2 == b.2 {
-                    Some((a.0.union(&b.0), a.1.clone(), a.2))
-                } else if a.0 == b.0 && a.1 == b.1 {
-                    Some((a.0.clone(), a.1.clone(), a.2 | b.2))
-                } else {
-                    None
-                };
-                if let Some(union) = union {
-                    merged = Some((first, second, union));
-                    break 'search;
-                }
-            }
-        }
-        let Some((first, second, union)) = merged else {
-            break;
-        };
-        groups.swap_remove(second);
-        groups[first] = union;
+    while let Some((first, second, merged)) = (0..lines.len())
+        .flat_map(|first| (first + 1..lines.len()).map(move |second| (first, second)))
+        .find_map(|(first, second)| {
+            lines[first]
+                .merged(&lines[second])
+                .map(|merged| (first, second, merged))
+        })
+    {
+        lines.swap_remove(second);
+        lines[first] = merged;
     }
-    groups.into_iter().map(|group| (group, true)).collect()
+    lines.into_iter().map(|line| (line, true)).collect()
 }
 
 fn protocol_name(protocol: u8) -> &'static str {
@@ -159,17 +171,22 @@ impl Analysis<'_> {
                     continue;
                 }
                 let uncertain = decided.flow.may.subtract(&decided.flow.sure);
-                let groups = [(decided.flow.sure, true), (uncertain, false)]
+                let lines = [(decided.flow.sure, true), (uncertain, false)]
                     .into_iter()
                     .flat_map(|(set, certain)| {
                         // Forwarded connections are listed by the port they
                         // arrive on, before the DNAT, whatever port they go
                         // on to.
-                        opening_groups(set.cubes(), nat.is_none())
+                        opening_lines(set.cubes(), nat.is_none())
                             .into_iter()
-                            .map(move |(group, exact)| (group, certain && exact))
+                            .map(move |(line, exact)| (line, certain && exact))
                     });
-                for ((ports, sources, interfaces), certain) in groups {
+                for (line, certain) in lines {
+                    let Line {
+                        ports,
+                        sources,
+                        interfaces,
+                    } = line;
                     let arriving = all_interfaces & !loopback;
                     let interfaces = if interfaces & arriving == arriving {
                         None

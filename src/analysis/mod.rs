@@ -48,6 +48,21 @@ pub struct Analysis<'r> {
     /// The `DNAT` and `REDIRECT` rules of nat `PREROUTING`, computed the
     /// first time a lint or command asks.
     destination_nats: std::sync::OnceLock<Vec<nat::DestinationNat>>,
+    /// What raw's notrack rules take, computed the first time a lint or
+    /// command asks.
+    untracked_by_raw: std::sync::OnceLock<UntrackedByRaw>,
+}
+
+/// The packets raw's `CT --notrack` (or `NOTRACK`) rules take out of
+/// connection tracking (see [`Analysis::after_raw`]).
+struct UntrackedByRaw {
+    /// What some notrack rule may take: an upper bound, every such rule of
+    /// the table wherever it is, in every state.
+    may: PacketSet,
+    /// What the rules of raw `PREROUTING` surely take: a lower bound.
+    sure_prerouting: PacketSet,
+    /// What the rules of raw `OUTPUT` surely take.
+    sure_output: PacketSet,
 }
 
 impl<'r> Analysis<'r> {
@@ -62,6 +77,7 @@ impl<'r> Analysis<'r> {
             host,
             tables: Vec::new(),
             destination_nats: std::sync::OnceLock::new(),
+            untracked_by_raw: std::sync::OnceLock::new(),
         };
         let universe = analysis.universe();
         let hook_universes = Hook::ALL.map(|hook| analysis.hook_universe(hook));
@@ -135,64 +151,77 @@ impl<'r> Analysis<'r> {
     /// nat never sees it. The packets come back in three parts.
     #[must_use]
     pub fn after_raw(&self, hook: Hook, packets: &PacketSet) -> AfterRaw {
-        let (may, sure) = self.untracked_by_raw(hook);
-        let untracked = packets.intersect(&sure);
-        let mut in_state_untracked = PacketSet::empty();
-        for cube in untracked.cubes() {
-            let mut cube = cube.clone();
-            cube.state = space::state::UNTRACKED;
-            in_state_untracked.extend(PacketSet::from_cube(cube));
-        }
+        let raw = self
+            .untracked_by_raw
+            .get_or_init(|| self.find_untracked_by_raw());
+        let sure = match hook {
+            Hook::Prerouting | Hook::Input | Hook::Forward => &raw.sure_prerouting,
+            Hook::Output => &raw.sure_output,
+            // Reached from either raw chain: nothing is sure.
+            Hook::Postrouting => &PacketSet::empty(),
+        };
         AfterRaw {
-            tracked: packets.subtract(&may),
-            untracked: in_state_untracked,
-            undecided: packets.intersect(&may).subtract(&sure),
+            tracked: packets.subtract(&raw.may),
+            untracked: restated(&packets.intersect(sure), |_| space::state::UNTRACKED),
+            undecided: packets.intersect(&raw.may).subtract(sure),
         }
     }
 
-    /// The packets of `hook` that a notrack rule of raw may take (an upper
-    /// bound: every such rule of the table, wherever it is), and those it
-    /// surely takes (a lower bound: the rules of the raw chain the packets
-    /// of `hook` come through, PREROUTING or OUTPUT, that match exactly,
-    /// with nothing before them but rules that let every packet go on;
-    /// none for POSTROUTING, which packets reach through either). Both in
-    /// every state: the state a packet would have had does not matter.
-    fn untracked_by_raw(&self, hook: Hook) -> (PacketSet, PacketSet) {
-        let (mut may, mut sure) = (PacketSet::empty(), PacketSet::empty());
+    /// The packets raw's notrack rules may take, and those that the rules
+    /// of its `PREROUTING` and `OUTPUT` surely take: rules that match
+    /// exactly, with nothing before them in their chain but rules that let
+    /// every packet go on. Both in every state: the state a packet would
+    /// have had does not matter.
+    fn find_untracked_by_raw(&self) -> UntrackedByRaw {
+        let mut found = UntrackedByRaw {
+            may: PacketSet::empty(),
+            sure_prerouting: PacketSet::empty(),
+            sure_output: PacketSet::empty(),
+        };
         let Some(raw) = self.table(TableKind::Raw) else {
-            return (may, sure);
+            return found;
         };
         let evaluator = &raw.evaluator;
-        let every_state = |mut cube: Cube| {
-            cube.state = space::state::ALL;
-            cube
-        };
-        let raw_hook = match hook {
-            Hook::Prerouting | Hook::Input | Hook::Forward => Some(Hook::Prerouting),
-            Hook::Output => Some(Hook::Output),
-            Hook::Postrouting => None,
-        };
         for (chain_index, chain) in evaluator.table.chains.iter().enumerate() {
-            let mut surely_reached = raw_hook.is_some() && chain.hook == raw_hook;
+            let mut sure = match chain.hook {
+                Some(Hook::Prerouting) => Some(&mut found.sure_prerouting),
+                Some(Hook::Output) => Some(&mut found.sure_output),
+                _ => None,
+            };
             for (rule_index, rule) in chain.rules.iter().enumerate() {
                 if untracks(rule) {
                     let matched = evaluator.rule_match(chain_index, rule_index);
-                    if surely_reached && matched.certain && matched.cube.state == space::state::ALL
+                    if let Some(sure) = sure.as_deref_mut()
+                        && matched.certain
+                        && matched.cube.state == space::state::ALL
                     {
                         sure.extend(PacketSet::from_cube(matched.cube.clone()));
                     }
-                    may.extend(PacketSet::from_cube(every_state(matched.cube)));
+                    let mut every_state = matched.cube;
+                    every_state.state = space::state::ALL;
+                    found.may.extend(PacketSet::from_cube(every_state));
                 }
                 if !matches!(
                     evaluator.action(chain_index, rule_index).0,
                     eval::Action::Continue
                 ) {
-                    surely_reached = false;
+                    sure = None;
                 }
             }
         }
-        (may, sure)
+        found
     }
+}
+
+/// `set` with the state of each of its cubes changed by `state`.
+fn restated(set: &PacketSet, state: impl Fn(u8) -> u8) -> PacketSet {
+    let mut changed = PacketSet::empty();
+    for cube in set.cubes() {
+        let mut cube = cube.clone();
+        cube.state = state(cube.state);
+        changed.extend(PacketSet::from_cube(cube));
+    }
+    changed
 }
 
 /// A set of packets as connection tracking hands it to the tables after
@@ -220,12 +249,7 @@ impl AfterRaw {
     /// states, to be left out of what is sure.
     #[must_use]
     pub fn maybe_seen(self) -> (PacketSet, PacketSet) {
-        let mut undecided = PacketSet::empty();
-        for cube in self.undecided.cubes() {
-            let mut cube = cube.clone();
-            cube.state |= space::state::UNTRACKED;
-            undecided.extend(PacketSet::from_cube(cube));
-        }
+        let undecided = restated(&self.undecided, |state| state | space::state::UNTRACKED);
         (
             self.tracked.union(self.untracked).union(undecided.clone()),
             undecided,
@@ -235,7 +259,7 @@ impl AfterRaw {
 
 /// True when `rule` takes the packets it matches out of connection
 /// tracking (`-j CT --notrack`, or `-j NOTRACK`, its old name).
-fn untracks(rule: &crate::model::Rule) -> bool {
+pub(crate) fn untracks(rule: &crate::model::Rule) -> bool {
     match &rule.target.kind {
         crate::model::TargetKind::Extension(target) => {
             target.name.as_ref() == "NOTRACK"

@@ -1492,10 +1492,12 @@ impl<'r> Tracer<'r> {
         let TargetKind::Extension(target) = &rule.target.kind else {
             return;
         };
+        if super::untracks(rule) {
+            walk.untrack();
+            return;
+        }
         let xmark = |mark: Option<u32>, value: u32, mask: u32| mark.map(|m| (m & !mask) ^ value);
         match target.name.as_ref() {
-            "NOTRACK" => walk.untrack(),
-            "CT" if target.known && target.has_option("notrack") => walk.untrack(),
             "MARK" => {
                 for option in &target.options {
                     if let Value::MarkMask { value, mask } = option.value {
