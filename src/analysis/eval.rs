@@ -499,7 +499,7 @@ impl<'t> Evaluator<'t> {
             .map(|rules| {
                 ChainIndex::new(
                     rules.len(),
-                    |rule, field| rules.bounds(rule, field, universe),
+                    |rule, field, each| rules.restricted_ranges(rule, field, each),
                     universe,
                 )
             })
@@ -1005,11 +1005,7 @@ impl<'t> Evaluator<'t> {
                 Removal::Nothing => {}
                 Removal::Cube => {
                     work += set.cost();
-                    // A set the cube misses would come back as a copy.
-                    let cube = self.cube(chain, rule);
-                    if set.overlaps_cube(&cube) {
-                        set = set.subtract_cube(&cube);
-                    }
+                    set.remove_cube(&self.cube(chain, rule));
                 }
                 Removal::CubeExcept(back) => {
                     let cube = self.cube(chain, rule);
@@ -1018,7 +1014,7 @@ impl<'t> Evaluator<'t> {
                     }
                     work += set.cost() * (1 + back.cost());
                     let kept = set.intersect(back);
-                    set = set.subtract_cube(&cube);
+                    set.remove_cube(&cube);
                     set.extend(kept);
                 }
             }

@@ -6,7 +6,9 @@
 //! earlier rules whose cube meets it. Real chains are long lists of rules
 //! that differ in one field (a blocklist of sources, a service table of
 //! destination ports, kube-proxy's cluster addresses), so a chain keeps an
-//! interval tree per such field; a query uses the field where it is
+//! interval tree per such field, with an entry for each range a rule
+//! allows (a list of ports is several small ranges, not their hull, which
+//! would meet nearly every query); a query uses the field where it is
 //! narrowest. Short chains are simply scanned. The index only narrows the
 //! search: every rule it returns is checked against the query cube.
 
@@ -39,13 +41,14 @@ impl<K: Copy + Ord + Default> IntervalTree<K> {
         IntervalTree { items, max_hi }
     }
 
-    /// Appends the ids of intervals that meet `[lo, hi]` and pass `keep`,
-    /// stopping after `limit` of them; returns false when it stopped early.
+    /// Appends the ids of intervals that meet `[lo, hi]` and pass `keep`
+    /// (given each interval), stopping after `limit` of them; returns false
+    /// when it stopped early.
     fn overlapping(
         &self,
         lo: K,
         hi: K,
-        keep: impl Fn(u32) -> bool,
+        mut keep: impl FnMut(K, K, u32) -> bool,
         limit: usize,
         out: &mut Vec<u32>,
     ) -> bool {
@@ -73,7 +76,7 @@ impl<K: Copy + Ord + Default> IntervalTree<K> {
             if item_lo > hi {
                 continue;
             }
-            if item_hi >= lo && keep(id) {
+            if item_hi >= lo && keep(item_lo, item_hi, id) {
                 if out.len() >= limit {
                     return false;
                 }
@@ -108,14 +111,29 @@ fn fill_max<K: Copy + Ord + Default>(
 /// The fields a chain can be indexed on.
 const INDEXED: [Field; 3] = [Field::Src, Field::Dst, Field::Dport];
 
-/// One field's index: the rules narrow in it, in a tree, and the others.
+/// A rule that allows more ranges than this in a field (a long list of
+/// ports, a negated address) is kept with the rules that leave the field
+/// open: its entries would fill the tree for little.
+const MOST_RANGES: usize = 32;
+
+/// A query with more ranges than this in the indexed field walks the
+/// tree once, over their hull.
+const QUERY_RANGES: usize = 8;
+
+/// The bit of a tree entry's id that says its rule has several entries:
+/// those may be met more than once by one query. Ids of rules are below
+/// 2^31 (a chain of two billion rules does not load).
+const SEVERAL: u32 = 1 << 31;
+
+/// One field's index: the ranges of the rules that restrict it, in a
+/// tree, and the other rules.
 #[derive(Debug)]
 struct FieldIndex {
     field: Field,
     /// The whole range of the field: a query that spans it gains nothing.
     full: (u128, u128),
     tree: Tree,
-    /// Rules that allow every value of the field, in order.
+    /// Rules that restrict the field to no few ranges, in order.
     wide: Vec<u32>,
 }
 
@@ -127,22 +145,17 @@ enum Tree {
 }
 
 impl Tree {
-    /// A tree over `items` (`count` of them), whose bounds all lie in
-    /// `full`.
-    fn new(
-        items: impl Iterator<Item = (u128, u128, u32)>,
-        count: usize,
-        full: (u128, u128),
-    ) -> Tree {
+    /// A tree over `items`, whose bounds all lie in `full`.
+    fn new(items: Vec<(u128, u128, u32)>, full: (u128, u128)) -> Tree {
         if u32::try_from(full.1).is_ok() {
             let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
-            let mut narrowed = Vec::with_capacity(count);
-            narrowed.extend(items.map(|(lo, hi, id)| (narrow(lo), narrow(hi), id)));
+            let narrowed = items
+                .into_iter()
+                .map(|(lo, hi, id)| (narrow(lo), narrow(hi), id))
+                .collect();
             Tree::Narrow(IntervalTree::new(narrowed))
         } else {
-            let mut wide = Vec::with_capacity(count);
-            wide.extend(items);
-            Tree::Wide(IntervalTree::new(wide))
+            Tree::Wide(IntervalTree::new(items))
         }
     }
 
@@ -150,7 +163,7 @@ impl Tree {
         &self,
         lo: u128,
         hi: u128,
-        keep: impl Fn(u32) -> bool,
+        mut keep: impl FnMut(u128, u128, u32) -> bool,
         limit: usize,
         out: &mut Vec<u32>,
     ) -> bool {
@@ -163,7 +176,8 @@ impl Tree {
                     return true;
                 };
                 let hi = u32::try_from(hi).unwrap_or(u32::MAX);
-                tree.overlapping(lo, hi, keep, limit, out)
+                let widened = |lo: u32, hi: u32, id| keep(u128::from(lo), u128::from(hi), id);
+                tree.overlapping(lo, hi, widened, limit, out)
             }
             Tree::Wide(tree) => tree.overlapping(lo, hi, keep, limit, out),
         }
@@ -178,50 +192,54 @@ pub struct ChainIndex {
 
 impl ChainIndex {
     /// Indexes the `rules` rules of a chain within the packet space
-    /// `universe`; `bounds` gives where a rule's cube lies in a field, as
-    /// [`Field::bounds`].
+    /// `universe`. `ranges(rule, field, each)` gives `each` the ranges rule
+    /// `rule` allows in `field` and says whether it restricts the field at
+    /// all, as [`super::packed::PackedMatches::restricted_ranges`].
     #[must_use]
     pub fn new(
         rules: usize,
-        bounds: impl Fn(usize, Field) -> Option<(u128, u128)>,
+        ranges: impl Fn(usize, Field, &mut dyn FnMut(u128, u128)) -> bool,
         universe: &Cube,
     ) -> ChainIndex {
         if rules < SCAN_BELOW {
             return ChainIndex::default();
         }
         let mut fields = Vec::new();
+        let mut rule_ranges = Vec::new();
         for field in INDEXED {
             let Some(full) = field.bounds(universe) else {
                 continue;
             };
-            let narrow_bounds = |rule: usize| bounds(rule, field).filter(|bounds| *bounds != full);
-            let narrow = (0..rules)
-                .filter(|&rule| narrow_bounds(rule).is_some())
-                .count();
+            // Each range of a rule is an entry of its own: the hull of a
+            // list of ports would meet nearly every query.
+            let mut items = Vec::new();
+            let mut wide = Vec::new();
+            for position in 0..rules {
+                let id = u32::try_from(position).unwrap_or(u32::MAX);
+                rule_ranges.clear();
+                let restricted = ranges(position, field, &mut |lo, hi| rule_ranges.push((lo, hi)));
+                if restricted && rule_ranges.len() <= MOST_RANGES && !rule_ranges.contains(&full) {
+                    let tagged = if rule_ranges.len() > 1 {
+                        id | SEVERAL
+                    } else {
+                        id
+                    };
+                    items.extend(rule_ranges.iter().map(|&(lo, hi)| (lo, hi, tagged)));
+                } else {
+                    wide.push(id);
+                }
+            }
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
-            if narrow * 4 < rules {
+            if (rules - wide.len()) * 4 < rules {
                 continue;
             }
-            // Built in one pass at their final size: on a chain of a
-            // million rules, a list of `u128` bounds to narrow afterwards
-            // would be the largest thing alive.
-            let mut wide = Vec::with_capacity(rules - narrow);
-            let items = (0..rules).filter_map(|position| {
-                let id = u32::try_from(position).unwrap_or(u32::MAX);
-                match narrow_bounds(position) {
-                    Some(bounds) => Some((bounds.0, bounds.1, id)),
-                    None => {
-                        wide.push(id);
-                        None
-                    }
-                }
-            });
-            let tree = Tree::new(items, narrow, full);
+            items.shrink_to_fit();
+            wide.shrink_to_fit();
             fields.push(FieldIndex {
                 field,
                 full,
-                tree,
+                tree: Tree::new(items, full),
                 wide,
             });
         }
@@ -244,12 +262,14 @@ impl ChainIndex {
         let best = self
             .fields
             .iter()
-            .filter_map(|index| {
-                let bounds = index.field.bounds(query)?;
-                (bounds != index.full).then_some((index, bounds))
+            .filter(|index| {
+                index
+                    .field
+                    .bounds(query)
+                    .is_none_or(|bounds| bounds != index.full)
             })
-            .min_by_key(|(index, _)| index.wide.len());
-        let Some((index, (lo, hi))) = best.filter(|_| range.len() >= SCAN_BELOW) else {
+            .min_by_key(|index| index.wide.len());
+        let Some(index) = best.filter(|_| range.len() >= SCAN_BELOW) else {
             for position in range {
                 if meets(position) {
                     if out.len() >= limit {
@@ -262,19 +282,68 @@ impl ChainIndex {
         };
         let start = u32::try_from(range.start).unwrap_or(u32::MAX);
         let end = u32::try_from(range.end).unwrap_or(u32::MAX);
-        let keep = |id: u32| id >= start && id < end && meets(id as usize);
-        let mut complete = index.tree.overlapping(lo, hi, keep, limit, out);
+        let mut wanted = Vec::new();
+        index.field.ranges_into(query, &mut wanted);
+        let (Some(&(lo, _)), Some(&(_, hi))) = (wanted.first(), wanted.last()) else {
+            // The query allows nothing in this field: nothing meets it.
+            return true;
+        };
+        let in_range = |id: u32| id >= start && id < end;
+        let mut several = Vec::new();
+        // Asks the rule of an entry met by the walk, once: `earlier_hi` is
+        // where the query's range before the walked one ends (an entry
+        // that reaches it was met by that walk), and a rule with several
+        // entries is asked below, however many of them meet.
+        let mut keep = |entry_lo: u128, id: u32, earlier_hi: Option<u128>| {
+            if earlier_hi.is_some_and(|earlier_hi| entry_lo <= earlier_hi) {
+                return false;
+            }
+            if id & SEVERAL != 0 {
+                if in_range(id & !SEVERAL) {
+                    several.push(id & !SEVERAL);
+                }
+                return false;
+            }
+            in_range(id) && meets(id as usize)
+        };
+        if wanted.len() <= QUERY_RANGES {
+            // A walk per range: a list of ports asks for what is near each.
+            let mut earlier_hi = None;
+            for &(lo, hi) in &wanted {
+                let keep = |entry_lo, _, id| keep(entry_lo, id, earlier_hi);
+                index.tree.overlapping(lo, hi, keep, usize::MAX, out);
+                earlier_hi = Some(hi);
+            }
+        } else {
+            // One walk over the hull of many ranges (a flow less a list of
+            // addresses); an entry between them is dropped before its rule
+            // is asked.
+            let meets_wanted = |entry_lo: u128, entry_hi: u128| {
+                let next = wanted.partition_point(|&(_, wanted_hi)| wanted_hi < entry_lo);
+                next < wanted.len() && wanted[next].0 <= entry_hi
+            };
+            let keep = |entry_lo, entry_hi, id| {
+                meets_wanted(entry_lo, entry_hi) && keep(entry_lo, id, None)
+            };
+            index.tree.overlapping(lo, hi, keep, usize::MAX, out);
+        }
+        several.sort_unstable();
+        several.dedup();
+        out.extend(several.into_iter().filter(|&id| meets(id as usize)));
+        // Then the wide ones.
+        let mut complete = out.len() <= limit;
         let first_wide = index.wide.partition_point(|&id| id < start);
         for &id in index.wide[first_wide..].iter().take_while(|&&id| id < end) {
+            if !complete {
+                break;
+            }
             if meets(id as usize) {
-                if out.len() >= limit {
-                    complete = false;
-                    break;
-                }
                 out.push(id);
+                complete = out.len() <= limit;
             }
         }
         out.sort_unstable();
+        out.truncate(limit);
         complete
     }
 }
@@ -284,6 +353,20 @@ mod tests {
     use super::*;
     use crate::analysis::space::Intervals;
     use proptest::prelude::*;
+
+    /// The ranges of `cube` in `field` where they differ from the whole
+    /// IPv4 space's, as packed matches give them.
+    fn restricted(cube: &Cube, field: Field, each: &mut dyn FnMut(u128, u128)) -> bool {
+        let mut own = Vec::new();
+        field.ranges_into(cube, &mut own);
+        let mut whole = Vec::new();
+        field.ranges_into(&Cube::universe(32), &mut whole);
+        if own == whole {
+            return false;
+        }
+        own.into_iter().for_each(|(lo, hi)| each(lo, hi));
+        true
+    }
 
     fn cube_with(src: (u128, u128), dport: (u32, u32)) -> Cube {
         let mut cube = Cube::universe(32);
@@ -308,7 +391,7 @@ mod tests {
                     cube_with(src, (*d, d + dw))
                 })
                 .collect();
-            let index = ChainIndex::new(cubes.len(), |rule, field| field.bounds(&cubes[rule]), &Cube::universe(32));
+            let index = ChainIndex::new(cubes.len(), |rule, field, each| restricted(&cubes[rule], field, each), &Cube::universe(32));
             let query = cube_with((query.0.0, query.0.0 + query.0.1), (query.1.0, query.1.0 + query.1.1));
             let start = start.min(cubes.len());
             let end = (start + length).min(cubes.len());
@@ -322,6 +405,67 @@ mod tests {
         }
     }
 
+    /// A set of up to `most` ranges in `0..=span`, from random starts and
+    /// widths (overlaps merge).
+    fn ranges(most: usize, span: u32) -> impl Strategy<Value = Vec<(u32, u32)>> {
+        prop::collection::vec((0..span, 0u32..6), 1..=most).prop_map(move |ranges| {
+            ranges
+                .into_iter()
+                .map(|(lo, width)| (lo, (lo + width).min(span)))
+                .collect()
+        })
+    }
+
+    fn cube_of(src: &[(u32, u32)], dport: &[(u32, u32)]) -> Cube {
+        let mut cube = Cube::universe(32);
+        cube.src = Intervals::from_ranges(
+            src.iter()
+                .map(|&(lo, hi)| (u128::from(lo), u128::from(hi)))
+                .collect(),
+        );
+        cube.dport = Intervals::from_ranges(dport.to_vec());
+        cube
+    }
+
+    proptest! {
+        #[test]
+        fn rules_and_queries_of_several_ranges_are_found_once_each(
+            rules in prop::collection::vec((ranges(4, 80), ranges(3, 80), any::<bool>()), 24..90),
+            query in (ranges(12, 80), ranges(12, 80)),
+            start in 0usize..40,
+            limit in 1usize..40,
+        ) {
+            let cubes: Vec<Cube> = rules
+                .iter()
+                .map(|(src, dport, wide)| {
+                    if *wide {
+                        cube_of(&[(0, u32::MAX)], dport)
+                    } else {
+                        cube_of(src, dport)
+                    }
+                })
+                .collect();
+            let index = ChainIndex::new(cubes.len(), |rule, field, each| restricted(&cubes[rule], field, each), &Cube::universe(32));
+            let query = cube_of(&query.0, &query.1);
+            let range = start..cubes.len();
+            let expected: Vec<u32> = range
+                .clone()
+                .filter(|&i| cubes[i].overlaps(&query))
+                .map(|i| i as u32)
+                .collect();
+            let mut found = Vec::new();
+            prop_assert!(index.meeting(|rule| cubes[rule].overlaps(&query), &query, range.clone(), usize::MAX, &mut found));
+            prop_assert_eq!(&found, &expected);
+            // With a limit: complete when it is not reached, else `limit`
+            // of the rules that meet, each once.
+            let complete = index.meeting(|rule| cubes[rule].overlaps(&query), &query, range, limit, &mut found);
+            prop_assert_eq!(complete, expected.len() <= limit);
+            prop_assert_eq!(found.len(), expected.len().min(limit));
+            prop_assert!(found.windows(2).all(|pair| pair[0] < pair[1]));
+            prop_assert!(found.iter().all(|rule| expected.contains(rule)));
+        }
+    }
+
     #[test]
     fn a_long_blocklist_is_searched_by_source() {
         let cubes: Vec<Cube> = (0..1000u128)
@@ -329,7 +473,7 @@ mod tests {
             .collect();
         let index = ChainIndex::new(
             cubes.len(),
-            |rule, field| field.bounds(&cubes[rule]),
+            |rule, field, each| restricted(&cubes[rule], field, each),
             &Cube::universe(32),
         );
         let mut found = Vec::new();

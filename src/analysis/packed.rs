@@ -75,6 +75,28 @@ impl Field {
             }
         }
     }
+
+    /// The ranges `cube` allows in this field, if it is an interval field,
+    /// into `out`.
+    pub fn ranges_into(self, cube: &Cube, out: &mut Vec<(u128, u128)>) {
+        fn widen(ranges: &[(u32, u32)], out: &mut Vec<(u128, u128)>) {
+            out.extend(
+                ranges
+                    .iter()
+                    .map(|&(lo, hi)| (u128::from(lo), u128::from(hi))),
+            );
+        }
+        match self {
+            Field::Src => out.extend_from_slice(cube.src.ranges()),
+            Field::Dst => out.extend_from_slice(cube.dst.ranges()),
+            Field::Proto => widen(cube.proto.ranges(), out),
+            Field::Sport => widen(cube.sport.ranges(), out),
+            Field::Dport => widen(cube.dport.ranges(), out),
+            Field::Icmp => widen(cube.icmp.ranges(), out),
+            Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc => {
+            }
+        }
+    }
 }
 
 /// The first byte of a rule: whether its cube is exactly what it matches.
@@ -263,25 +285,30 @@ impl PackedMatches {
         }
     }
 
-    /// The smallest and largest value rule `rule`'s cube allows in the
-    /// interval field `field` (not a bit set), if any: as
-    /// `self.cube(rule, universe).src.bounds()` and the like.
-    #[must_use]
-    pub fn bounds(&self, rule: usize, field: Field, universe: &Cube) -> Option<(u128, u128)> {
+    /// Gives `each` the ranges rule `rule`'s cube allows in the interval
+    /// field `field`, when the rule restricts it (its field differs from
+    /// the packet space's); says whether it does.
+    pub fn restricted_ranges(
+        &self,
+        rule: usize,
+        field: Field,
+        mut each: impl FnMut(u128, u128),
+    ) -> bool {
         if matches!(
             field,
             Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc
         ) {
-            return None;
+            return false;
         }
         let mut fields = Fields::of(self.rule_bytes(rule));
         while let Some(present) = fields.next_field() {
             if present == field {
-                return fields.bounds();
+                fields.ranges().for_each(|(lo, hi)| each(lo, hi));
+                return true;
             }
             fields.skip(present);
         }
-        field.bounds(universe)
+        false
     }
 }
 
@@ -511,13 +538,6 @@ impl<'b> Fields<'b> {
 
     fn intervals<T: Endpoint + TryFrom<u128>>(&mut self) -> Intervals<T> {
         Intervals::from_normalized(self.ranges().map(|(lo, hi)| (narrow(lo), narrow(hi))))
-    }
-
-    fn bounds(&mut self) -> Option<(u128, u128)> {
-        let mut ranges = self.ranges();
-        let first = ranges.next()?;
-        let last = ranges.last().unwrap_or(first);
-        Some((first.0, last.1))
     }
 
     /// Do the packed ranges meet `set`? Both are sorted: one merge walk.
@@ -766,7 +786,14 @@ mod tests {
             for (rule, (cube, _)) in rules.iter().enumerate() {
                 prop_assert_eq!(meeting.meets(rule), cube.overlaps(&query.0), "rule {}", rule);
                 for field in Field::ALL {
-                    prop_assert_eq!(packed.bounds(rule, field, &universe), field.bounds(cube));
+                    let (mut own, mut whole, mut given) = (Vec::new(), Vec::new(), Vec::new());
+                    field.ranges_into(cube, &mut own);
+                    field.ranges_into(&universe, &mut whole);
+                    let restricted = packed.restricted_ranges(rule, field, |lo, hi| given.push((lo, hi)));
+                    prop_assert_eq!(restricted, own != whole, "{:?}", field);
+                    if restricted {
+                        prop_assert_eq!(given, own);
+                    }
                 }
                 for (other, (other_cube, _)) in rules.iter().enumerate() {
                     prop_assert_eq!(

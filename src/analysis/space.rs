@@ -562,8 +562,14 @@ impl Cube {
 
     /// `self \ other` as disjoint cubes, appended to `pieces`.
     pub fn subtract_into(&self, other: &Cube, pieces: &mut Vec<Cube>) {
+        self.clone().subtract_owned_into(other, pieces);
+    }
+
+    /// [`Cube::subtract_into`] of a cube given away: a cube `other` misses
+    /// is moved, not copied, and the last piece is what is left of it.
+    pub fn subtract_owned_into(self, other: &Cube, pieces: &mut Vec<Cube>) {
         if !self.overlaps(other) {
-            pieces.push(self.clone());
+            pieces.push(self);
             return;
         }
         // Walk the fields: the piece for field i keeps fields before i
@@ -572,7 +578,7 @@ impl Cube {
         // a field already inside `other` (the usual case) adds no piece
         // and needs no new set.
         let first_piece = pieces.len();
-        let mut prefix = self.clone();
+        let mut prefix = self;
         macro_rules! interval_field {
             ($field:ident) => {{
                 if !prefix.$field.is_subset(&other.$field) {
@@ -728,6 +734,22 @@ impl PacketSet {
         PacketSet { cubes }
     }
 
+    /// Takes `cube` out of the set, in place: the cubes it misses stay
+    /// where they are, each one it meets gives way to its pieces, in order
+    /// (as [`PacketSet::subtract_cube`]).
+    pub fn remove_cube(&mut self, cube: &Cube) {
+        let Some(first) = self.cubes.iter().position(|c| c.overlaps(cube)) else {
+            return;
+        };
+        let mut cubes = Vec::with_capacity(self.cubes.len() + 4);
+        let mut old = std::mem::take(&mut self.cubes).into_iter();
+        cubes.extend(old.by_ref().take(first));
+        for c in old {
+            c.subtract_owned_into(cube, &mut cubes);
+        }
+        self.cubes = cubes;
+    }
+
     #[must_use]
     pub fn subtract(&self, other: &PacketSet) -> PacketSet {
         let mut result = self.clone();
@@ -735,7 +757,7 @@ impl PacketSet {
             if result.is_empty() {
                 break;
             }
-            result = result.subtract_cube(cube);
+            result.remove_cube(cube);
         }
         result
     }
@@ -952,6 +974,18 @@ mod tests {
             prop_assert_eq!(small_members(&set_a.subtract(&set_b)), diff.clone());
             prop_assert_eq!(small_members(&set_a.clone().union(set_b.clone())), uni);
             prop_assert_eq!(set_b.contains_set(&set_a), diff.is_empty());
+        }
+
+        #[test]
+        fn removing_a_cube_in_place_leaves_what_subtracting_it_gives(
+            cubes in prop::collection::vec(small_cube(), 0..5),
+            taken in small_cube(),
+        ) {
+            let set = PacketSet { cubes };
+            let mut in_place = set.clone();
+            in_place.remove_cube(&taken);
+            // The same cubes in the same order: later bounds keep a prefix.
+            prop_assert_eq!(in_place, set.subtract_cube(&taken));
         }
     }
 
