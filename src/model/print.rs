@@ -62,14 +62,12 @@ fn tcp_flags(flags: u8, out: &mut String) {
 pub fn value(value: &Value, out: &mut String) {
     match value {
         Value::Flag => {}
-        Value::UInt(number) => {
-            let _ = write!(out, "{number}");
-        }
-        Value::Range(first, last) if first == last => {
-            let _ = write!(out, "{first}");
-        }
+        Value::UInt(number) => number_into(*number, out),
+        Value::Range(first, last) if first == last => number_into(*first, out),
         Value::Range(first, last) => {
-            let _ = write!(out, "{first}:{last}");
+            number_into(*first, out);
+            out.push(':');
+            number_into(*last, out);
         }
         Value::Double(number) => {
             let _ = write!(out, "{number}");
@@ -89,9 +87,7 @@ pub fn value(value: &Value, out: &mut String) {
         }
         Value::Protocol(number) => match crate::parser::protocol_name(*number) {
             Some(name) => out.push_str(name),
-            None => {
-                let _ = write!(out, "{number}");
-            }
+            None => number_into(*number, out),
         },
         Value::Host(addr) => {
             let _ = write!(out, "{addr}");
@@ -99,19 +95,19 @@ pub fn value(value: &Value, out: &mut String) {
         Value::HostMask(net) => {
             let _ = write!(out, "{net}");
         }
-        Value::Port(port) => {
-            let _ = write!(out, "{port}");
-        }
-        Value::PortRange(range) => {
-            let _ = write!(out, "{range}");
-        }
+        Value::Port(port) => number_into(*port, out),
+        Value::PortRange(range) => port_range_into(*range, out),
         Value::Mac(mac) => {
             let parts: Vec<String> = mac.iter().map(|byte| format!("{byte:02x}")).collect();
             out.push_str(&parts.join(":"));
         }
         Value::Ports(ranges) => {
-            let parts: Vec<String> = ranges.iter().map(ToString::to_string).collect();
-            out.push_str(&parts.join(","));
+            for (index, range) in ranges.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                port_range_into(*range, out);
+            }
         }
         Value::TcpFlags { mask, compare } => {
             tcp_flags(*mask, out);
@@ -119,12 +115,13 @@ pub fn value(value: &Value, out: &mut String) {
             tcp_flags(*compare, out);
         }
         Value::States(bits) => {
-            let names: Vec<&str> = STATES
-                .iter()
-                .filter(|(bit, _)| bits & bit != 0)
-                .map(|(_, name)| *name)
-                .collect();
-            out.push_str(&names.join(","));
+            let names = STATES.iter().filter(|(bit, _)| bits & bit != 0);
+            for (index, (_, name)) in names.enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(name);
+            }
         }
         Value::Icmp(icmp) if icmp.is_any() => out.push_str("any"),
         Value::Icmp(icmp) if icmp.code_min == 0 && icmp.code_max == 255 => {
@@ -183,7 +180,9 @@ fn addresses(letter: char, addresses: &AddressMatch, out: &mut String) {
     if addresses.negated {
         out.push_str(" !");
     }
-    let _ = write!(out, " -{letter} ");
+    out.push_str(" -");
+    out.push(letter);
+    out.push(' ');
     for (index, address) in addresses.value.iter().enumerate() {
         if index > 0 {
             out.push(',');
@@ -218,6 +217,19 @@ fn net_into(net: &AddrMask, out: &mut String) {
     decimal_into(prefix, out);
 }
 
+fn number_into(value: impl itoa::Integer, out: &mut String) {
+    out.push_str(itoa::Buffer::new().format(value));
+}
+
+/// A port range as [`super::PortRange`]'s `Display` writes it.
+fn port_range_into(range: super::PortRange, out: &mut String) {
+    number_into(range.first, out);
+    if range.first != range.last {
+        out.push(':');
+        number_into(range.last, out);
+    }
+}
+
 fn decimal_into(value: u8, out: &mut String) {
     if value >= 100 {
         out.push(char::from(b'0' + value / 100));
@@ -240,7 +252,8 @@ fn extension(extension: &Extension, out: &mut String) {
             ("syn", Value::TcpFlags { .. }) => "tcp-flags",
             (name, _) => name,
         };
-        let _ = write!(out, " --{name}");
+        out.push_str(" --");
+        out.push_str(name);
         if !matches!(option.value, Value::Flag) {
             out.push(' ');
             value(&option.value, out);
@@ -271,7 +284,10 @@ pub fn rule_into(rule: &Rule, out: &mut String) {
             if interface.negated {
                 out.push_str(" !");
             }
-            let _ = write!(out, " -{letter} {}", interface.value.name);
+            out.push_str(" -");
+            out.push(letter);
+            out.push(' ');
+            out.push_str(&interface.value.name);
         }
     }
     if let Some(protocol) = &rule.protocol {
@@ -285,22 +301,27 @@ pub fn rule_into(rule: &Rule, out: &mut String) {
         out.push_str(if fragment.negated { " ! -f" } else { " -f" });
     }
     for m in &rule.matches {
-        let _ = write!(out, " -m {}", m.name);
+        out.push_str(" -m ");
+        out.push_str(&m.name);
         extension(m, out);
     }
     match &rule.target.kind {
         TargetKind::None => {}
         TargetKind::Verdict(verdict) => {
-            let _ = write!(out, " -j {}", verdict.as_str());
+            out.push_str(" -j ");
+            out.push_str(verdict.as_str());
         }
         TargetKind::Jump(chain) => {
-            let _ = write!(out, " -j {chain}");
+            out.push_str(" -j ");
+            out.push_str(chain);
         }
         TargetKind::Goto(chain) => {
-            let _ = write!(out, " -g {chain}");
+            out.push_str(" -g ");
+            out.push_str(chain);
         }
         TargetKind::Extension(target) => {
-            let _ = write!(out, " -j {}", target.name);
+            out.push_str(" -j ");
+            out.push_str(&target.name);
             extension(target, out);
         }
     }
@@ -343,6 +364,20 @@ mod tests {
                 super::net_into(&net, &mut printed);
                 prop_assert_eq!(printed, net.to_string());
             }
+        }
+    }
+
+    proptest! {
+        /// Ports and numbers written by hand read as `Display` writes them.
+        #[test]
+        fn numbers_print_as_display_writes_them(first in any::<u16>(), last in any::<u16>(), number in any::<u64>()) {
+            let range = crate::model::PortRange { first, last };
+            let mut printed = String::new();
+            super::value(&crate::model::Value::Ports(vec![range, range].into()), &mut printed);
+            prop_assert_eq!(printed, format!("{range},{range}"));
+            let mut printed = String::new();
+            super::value(&crate::model::Value::UInt(number), &mut printed);
+            prop_assert_eq!(printed, number.to_string());
         }
     }
 
