@@ -9,8 +9,8 @@
 //! lower bound); unknown matches and targets widen the first and narrow the
 //! second, so claims built on them stay true whatever the unknown parts do.
 
-use std::cell::Cell;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::index::ChainIndex;
 use super::matcher::RuleMatch;
@@ -21,6 +21,7 @@ use crate::model::{
 };
 use crate::source::Span;
 use hashbrown::HashTable;
+use rayon::prelude::*;
 use std::hash::BuildHasher;
 
 /// Calls nested deeper than this are treated as unknown, so that no
@@ -232,6 +233,44 @@ pub struct Recording {
     pub cut: usize,
     /// The runs stopped at [`TABLE_WORK`]: nothing recorded may be used.
     pub exhausted: bool,
+}
+
+impl Recording {
+    /// Nothing recorded yet, for the chains of `table`.
+    fn empty(table: &Table) -> Recording {
+        Recording {
+            reached: table
+                .chains
+                .iter()
+                .map(|chain| vec![false; chain.rules.len()])
+                .collect(),
+            entered: vec![PacketSet::empty(); table.chains.len()],
+            policy_reached: vec![None; table.chains.len()],
+            approximations: 0,
+            cut: 0,
+            exhausted: false,
+        }
+    }
+
+    /// Takes in what `other` recorded on the chains `own` marks, which
+    /// nothing recorded here touched.
+    fn merge(&mut self, other: Recording, own: &[bool]) {
+        let chains = other
+            .reached
+            .into_iter()
+            .zip(other.entered)
+            .zip(other.policy_reached);
+        for (chain, ((reached, entered), policy_reached)) in chains.enumerate() {
+            if own[chain] {
+                self.reached[chain] = reached;
+                self.entered[chain] = entered;
+                self.policy_reached[chain] = policy_reached;
+            }
+        }
+        self.approximations += other.approximations;
+        self.cut += other.cut;
+        self.exhausted |= other.exhausted;
+    }
 }
 
 /// The most cubes one rule's share of a flow may hold.
@@ -485,7 +524,7 @@ pub struct Evaluator<'t> {
     recording_work: usize,
     /// Work all queries spent so far: lints ask many questions of big
     /// tables, and together they get [`QUERIES_WORK`].
-    query_work: Cell<usize>,
+    query_work: AtomicUsize,
 }
 
 impl<'t> Evaluator<'t> {
@@ -494,8 +533,10 @@ impl<'t> Evaluator<'t> {
     #[must_use]
     pub fn new(table: &'t Table, matches: Vec<PackedMatches>, universe: &Cube) -> Self {
         let actions = Actions::new(table);
+        // Chains are indexed on both cores: on a large file this is a
+        // fifth of the analysis.
         let indexes = matches
-            .iter()
+            .par_iter()
             .map(|rules| {
                 ChainIndex::new(
                     rules.len(),
@@ -505,7 +546,7 @@ impl<'t> Evaluator<'t> {
             })
             .collect();
         let copy_of = matches
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(chain, rules)| {
                 // The first rule of each cube, by position only (4 bytes a
@@ -545,20 +586,9 @@ impl<'t> Evaluator<'t> {
             .collect();
         Evaluator {
             recording_work: 0,
-            query_work: Cell::new(0),
+            query_work: AtomicUsize::new(0),
             copy_of,
-            recording: Recording {
-                reached: table
-                    .chains
-                    .iter()
-                    .map(|chain| vec![false; chain.rules.len()])
-                    .collect(),
-                entered: vec![PacketSet::empty(); table.chains.len()],
-                policy_reached: vec![None; table.chains.len()],
-                approximations: 0,
-                cut: 0,
-                exhausted: false,
-            },
+            recording: Recording::empty(table),
             table,
             matches,
             universe: universe.clone(),
@@ -573,20 +603,95 @@ impl<'t> Evaluator<'t> {
         self.actions.of(chain, rule)
     }
 
+    /// Runs each built-in chain of `runs` on its packets, as
+    /// [`Evaluator::run_builtin`] one after the other. Built-in chains
+    /// that share no chain they may jump to are run on both cores: their
+    /// records touch different chains, so they merge into exactly what
+    /// running them in order records.
+    pub fn run_builtins(&mut self, runs: &[(usize, PacketSet)]) {
+        let reachable: Vec<Vec<bool>> = runs
+            .iter()
+            .map(|(chain, _)| self.reachable_from(*chain))
+            .collect();
+        let disjoint = reachable.iter().enumerate().all(|(at, own)| {
+            reachable[at + 1..]
+                .iter()
+                .all(|other| own.iter().zip(other).all(|(a, b)| !(a & b)))
+        });
+        if runs.len() < 2 || !disjoint {
+            for (chain, input) in runs {
+                self.run_builtin(*chain, input);
+            }
+            return;
+        }
+        let this = &*self;
+        let records: Vec<(Recording, usize)> = runs
+            .par_iter()
+            .map(|(chain, input)| {
+                let mut recording = Recording::empty(this.table);
+                let work = this.record_builtin(*chain, input, &mut recording, 0);
+                (recording, work)
+            })
+            .collect();
+        for ((recording, work), own) in records.into_iter().zip(&reachable) {
+            self.recording.merge(recording, own);
+            self.recording_work += work;
+        }
+        if self.recording_work > TABLE_WORK {
+            // Run in order, the later chains would have stopped where the
+            // work of all passed the budget.
+            self.recording.exhausted = true;
+        }
+    }
+
+    /// The chains that built-in chain `chain` reaches through jumps and
+    /// gotos, itself included, whatever the rules match.
+    fn reachable_from(&self, chain: usize) -> Vec<bool> {
+        let mut reached = vec![false; self.table.chains.len()];
+        let mut pending = vec![chain];
+        reached[chain] = true;
+        while let Some(from) = pending.pop() {
+            for rule in 0..self.table.chains[from].rules.len() {
+                if let &Action::Jump(target) | &Action::Goto(target) =
+                    &self.actions.of(from, rule).0
+                    && !reached[target]
+                {
+                    reached[target] = true;
+                    pending.push(target);
+                }
+            }
+        }
+        reached
+    }
+
     /// Runs every packet of `input` through built-in chain `chain` and its
     /// policy, recording which rules they reach. Only upper bounds are
     /// computed; decisions are not kept (queries give them).
     pub fn run_builtin(&mut self, chain: usize, input: &PacketSet) {
         let mut recording = std::mem::take(&mut self.recording);
+        self.recording_work =
+            self.record_builtin(chain, input, &mut recording, self.recording_work);
+        self.recording = recording;
+    }
+
+    /// [`Evaluator::run_builtin`] into `recording`, with `work` already
+    /// spent of the table's budget; returns the work spent in all.
+    fn record_builtin(
+        &self,
+        chain: usize,
+        input: &PacketSet,
+        recording: &mut Recording,
+        work: usize,
+    ) -> usize {
         let mut run = Run {
-            record: Some(&mut recording),
+            record: Some(recording),
             track_sure: false,
             sink: None,
             path: vec![false; self.table.chains.len()],
             approximations: 0,
             cut: 0,
             scratch: Vec::new(),
-            work: self.recording_work,
+            work,
             budget: TABLE_WORK,
             exhausted: false,
         };
@@ -601,8 +706,7 @@ impl<'t> Evaluator<'t> {
         recording.approximations += approximations;
         recording.cut += cut;
         recording.exhausted |= exhausted;
-        self.recording = recording;
-        self.recording_work = work;
+        work
     }
 
     /// What built-in chain `chain` and its policy do to `input`: every
@@ -687,12 +791,13 @@ impl<'t> Evaluator<'t> {
             cut: 0,
             scratch: Vec::new(),
             work: 0,
-            budget: QUERY_WORK.min(QUERIES_WORK.saturating_sub(self.query_work.get())),
+            budget: QUERY_WORK
+                .min(QUERIES_WORK.saturating_sub(self.query_work.load(Ordering::Relaxed))),
             exhausted: false,
         };
         let left = self.run_chain(chain, input, rules, &mut run, 0);
         let (exhausted, work) = (run.exhausted, run.work);
-        self.query_work.set(self.query_work.get() + work);
+        self.query_work.fetch_add(work, Ordering::Relaxed);
         (!exhausted).then_some(left)
     }
 
