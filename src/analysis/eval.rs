@@ -824,6 +824,25 @@ impl<'t> Evaluator<'t> {
         self.matches[chain].cube(rule, &self.universe)
     }
 
+    /// The first value rule `rule` of chain `chain` allows in the interval
+    /// field `field`, when it restricts the field at all (`None` when the
+    /// rule leaves it as the packet space has it), without unpacking the
+    /// rule's cube.
+    #[must_use]
+    pub fn first_restricted(
+        &self,
+        chain: usize,
+        rule: usize,
+        field: super::packed::Field,
+    ) -> Option<Option<u128>> {
+        let mut first = None;
+        self.matches[chain]
+            .restricted_ranges(rule, field, |lo, _| {
+                first.get_or_insert(lo);
+            })
+            .then_some(first)
+    }
+
     /// Does the cube of rule `rule` of chain `chain` meet `cube`?
     #[must_use]
     pub fn rule_meets(&self, chain: usize, rule: usize, cube: &Cube) -> bool {

@@ -6,6 +6,7 @@ use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, DestinationNat, NatsByPort, across_hooks};
+use crate::analysis::packed::Field;
 use crate::analysis::space::{Cube, Intervals, NarrowIntervals, PacketSet};
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
@@ -175,17 +176,26 @@ impl Lint for ForwardMatchesPreNatAddress {
                     {
                         continue;
                     }
+                    // A rule about a port concerns only the rules that
+                    // name its first port, found before its cube is
+                    // unpacked: most rules name a port no DNAT rewrites.
+                    let candidates =
+                        match evaluator.first_restricted(chain_index, rule_index, Field::Dport) {
+                            Some(Some(first)) => {
+                                by_port.naming(u32::try_from(first).unwrap_or(u32::MAX))
+                            }
+                            // No port at all: nothing to meet.
+                            Some(None) => continue,
+                            None => every_nat.clone(),
+                        };
+                    if candidates.is_empty() {
+                        continue;
+                    }
                     let matched = &evaluator.cube(chain_index, rule_index);
                     if matched.dst == universe.dst && matched.dport == universe.dport {
                         continue;
                     }
                     let cube = across_hooks(matched, universe);
-                    // A rule about a port concerns only the rules that
-                    // name its first port.
-                    let candidates = match cube.dport.ranges().first() {
-                        Some(&(first, _)) if cube.dport != universe.dport => by_port.naming(first),
-                        _ => every_nat.clone(),
-                    };
                     for destination in candidates.iter().map(|&index| &named[index]) {
                         let nat = destination.nat;
                         let (seen_in, hook_name) = match nat.destination {

@@ -6,6 +6,7 @@ use super::flow::{DnatView, describe_addresses, describe_ports, dnat_view, line_
 use super::{FileContext, Lint};
 use crate::analysis::eval::Action;
 use crate::analysis::nat::{Destination, NatsByPort, across_hooks};
+use crate::analysis::packed::Field;
 use crate::analysis::space::NarrowIntervals;
 use crate::declare_code;
 use crate::diagnostics::LintMeta;
@@ -108,21 +109,23 @@ impl Lint for InputRuleForForwardedPort {
                     ) {
                         continue;
                     }
-                    let matched = &evaluator.cube(chain_index, rule_index);
-                    let Some(&(first_port, _)) = matched.dport.ranges().first() else {
+                    // Most rules name a port no DNAT forwards: they are
+                    // passed over before their cube is unpacked.
+                    let Some(Some(first_port)) =
+                        evaluator.first_restricted(chain_index, rule_index, Field::Dport)
+                    else {
                         continue;
                     };
-                    if matched.dport == universe.dport {
+                    let first_port = u32::try_from(first_port).unwrap_or(u32::MAX);
+                    let nats_named = by_port.naming(first_port);
+                    if nats_named.is_empty() {
                         continue;
                     }
+                    let matched = &evaluator.cube(chain_index, rule_index);
                     let cube = across_hooks(matched, universe);
                     // Every port of the rule must be forwarded, its first
                     // one among them.
-                    for nat in by_port
-                        .naming(first_port)
-                        .into_iter()
-                        .map(|index| nats[index])
-                    {
+                    for nat in nats_named.into_iter().map(|index| nats[index]) {
                         if !nat.original.overlaps_cube(&cube) {
                             continue;
                         }
