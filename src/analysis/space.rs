@@ -79,6 +79,17 @@ impl<T: Copy> Ranges<T> {
     }
 }
 
+impl<T: Copy> Ranges<T> {
+    /// The ranges of `ranges`, held inline when there is at most one.
+    fn from_vec(ranges: Vec<(T, T)>) -> Self {
+        match ranges.as_slice() {
+            [] => Ranges::Empty,
+            [one] => Ranges::One([*one]),
+            _ => Ranges::Many(Box::new(ranges)),
+        }
+    }
+}
+
 impl<T> Deref for Ranges<T> {
     type Target = [(T, T)];
 
@@ -127,9 +138,12 @@ pub type NarrowIntervals = Intervals<u32>;
 
 impl<T: Endpoint> Clone for Intervals<T> {
     fn clone(&self) -> Self {
-        Intervals {
-            ranges: Ranges::from_slice(&self.ranges),
-        }
+        let ranges = match &self.ranges {
+            Ranges::Empty => Ranges::Empty,
+            Ranges::One(one) => Ranges::One(*one),
+            Ranges::Many(many) => Ranges::from_slice(many),
+        };
+        Intervals { ranges }
     }
 }
 
@@ -251,7 +265,24 @@ impl<T: Endpoint> Intervals<T> {
 
     #[must_use]
     pub fn subtract(&self, other: &Intervals<T>) -> Intervals<T> {
-        let mut out = Ranges::Empty;
+        // The common cases allocate nothing: one range less one range is
+        // at most two, built in place.
+        if let ([(lo, hi)], [(b_lo, b_hi)]) = (self.ranges(), other.ranges()) {
+            let (lo, hi, b_lo, b_hi) = (*lo, *hi, *b_lo, *b_hi);
+            if b_hi < lo || b_lo > hi {
+                return self.clone();
+            }
+            let below = (b_lo > lo).then(|| (lo, b_lo.previous()));
+            let above = (b_hi < hi).then(|| (b_hi.next(), hi));
+            let ranges = match (below, above) {
+                (None, None) => Ranges::Empty,
+                (Some(one), None) | (None, Some(one)) => Ranges::One([one]),
+                (Some(below), Some(above)) => Ranges::Many(Box::new(vec![below, above])),
+            };
+            return Intervals { ranges };
+        }
+        // At most one range more than `self` has for each of `other`'s.
+        let mut out = Vec::with_capacity(self.ranges.len() + other.ranges.len());
         let mut j = 0;
         for &(lo, hi) in self.ranges.iter() {
             let mut start = lo;
@@ -276,7 +307,9 @@ impl<T: Endpoint> Intervals<T> {
                 out.push((start, hi));
             }
         }
-        Intervals { ranges: out }
+        Intervals {
+            ranges: Ranges::from_vec(out),
+        }
     }
 
     /// Is every value of `self` in `other`? Without allocating.
