@@ -9,10 +9,10 @@
 use std::borrow::Cow;
 
 use super::extensions::{
-    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall,
+    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall, OptSpec,
     RuleSoFar, WarningKind, bit, flags,
 };
-use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step, starts_with_byte};
+use super::getopt::{Getopt, LongOptions, OptArg, OptKey, Step};
 use super::tokens::Token;
 use super::values::{self, ParsedAddress};
 use crate::model::addr::AddressKind;
@@ -308,8 +308,9 @@ struct Parser<'a> {
     getopt: Getopt<'a>,
     slots: Vec<Slot>,
     /// Extensions whose options are in the long option table, newest first
-    /// (as `xtables_options_xfrm` puts them): index into `slots`.
-    merged: Vec<usize>,
+    /// (as `xtables_options_xfrm` puts them): index into `slots`, and the
+    /// extension's options.
+    merged: Vec<(usize, &'static [OptSpec])>,
     target_slot: Option<usize>,
     options: u16,
     commands: u16,
@@ -435,39 +436,11 @@ impl<'a> Parser<'a> {
     }
 
     fn run(&mut self) -> Result<LineOutcome, LineError> {
-        // The extensions whose options are known, made again before each
-        // option (a `-m` or `-p` adds one) in the same buffer.
-        let mut merged: Vec<(usize, &'static ExtensionDef)> = Vec::new();
         loop {
-            merged.clear();
-            merged.extend(
-                self.merged
-                    .iter()
-                    .filter_map(|&slot| self.slots[slot].def.map(|def| (slot, def))),
-            );
-            let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
-                for entry in &CORE_LONG_OPTIONS {
-                    if starts_with_byte(entry.name, first) && !visit(entry) {
-                        return;
-                    }
-                }
-                for &(slot, def) in &merged {
-                    for spec in def.options {
-                        if !starts_with_byte(spec.name, first) {
-                            continue;
-                        }
-                        let entry = LongOpt {
-                            name: spec.name,
-                            has_arg: spec.has_arg(),
-                            key: OptKey::Ext { slot, id: spec.id },
-                        };
-                        if !visit(&entry) {
-                            return;
-                        }
-                    }
-                }
+            let table = LongOptions {
+                extensions: &self.merged,
             };
-            let step = self.getopt.next(&table);
+            let step = self.getopt.next(table);
             let invert = self.invert.take();
             match step {
                 Step::End => {
@@ -690,19 +663,18 @@ impl<'a> Parser<'a> {
             seen: 0,
         });
         let slot = self.slots.len() - 1;
-        self.merge(slot);
+        self.merge(slot, def);
         self.invert = invert;
         self.getopt.rewind_to(token);
         Ok(true)
     }
 
-    fn merge(&mut self, slot: usize) {
-        let def = self.slots[slot].def;
-        self.merged.retain(|&other| {
-            !(self.slots[other].def.is_some()
-                && self.slots[other].def.map(|d| d as *const _) == def.map(|d| d as *const _))
-        });
-        self.merged.insert(0, slot);
+    /// Puts the options of the known extension in `slot` first in the long
+    /// option table, in place of those of an earlier instance.
+    fn merge(&mut self, slot: usize, def: &'static ExtensionDef) {
+        self.merged
+            .retain(|&(other, _)| !self.slots[other].def.is_some_and(|d| std::ptr::eq(d, def)));
+        self.merged.insert(0, (slot, def.options));
     }
 
     /// An option after an extension fwlint does not know is taken to be
@@ -1185,8 +1157,8 @@ impl<'a> Parser<'a> {
                 });
                 let slot = self.slots.len() - 1;
                 self.target_slot = Some(slot);
-                if def.is_some() {
-                    self.merge(slot);
+                if let Some(def) = def {
+                    self.merge(slot, def);
                 }
             }
             b'i' | b'o' => {
@@ -1370,7 +1342,7 @@ impl<'a> Parser<'a> {
                 });
                 let slot = self.slots.len() - 1;
                 if !already {
-                    self.merge(slot);
+                    self.merge(slot, def);
                 }
             }
             None => {
