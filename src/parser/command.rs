@@ -302,6 +302,24 @@ const ILLEGAL: [&str; 15] = [
     "x     x  xx ", // CHECK
 ];
 
+/// [`ILLEGAL`] as masks of the option bits each command refuses.
+const ILLEGAL_MASKS: [u16; ILLEGAL.len()] = {
+    let mut masks = [0u16; ILLEGAL.len()];
+    let mut row = 0;
+    while row < ILLEGAL.len() {
+        let letters = ILLEGAL[row].as_bytes();
+        let mut index = 0;
+        while index < letters.len() {
+            if letters[index] == b'x' {
+                masks[row] |= 1 << index;
+            }
+            index += 1;
+        }
+        row += 1;
+    }
+    masks
+};
+
 struct Parser<'a> {
     tokens: &'a [Token<'a>],
     cx: LineContext,
@@ -319,7 +337,7 @@ struct Parser<'a> {
     new_name: Option<Named>,
     policy: Option<Named>,
     invert: Option<Span>,
-    protocol_text: Option<(String, Span)>,
+    protocol_text: Option<(Cow<'a, str>, Span)>,
     protocol: Option<Negatable<Protocol>>,
     proto_used: bool,
     source: Option<(OptArg<'a>, bool, Span)>,
@@ -502,12 +520,14 @@ impl<'a> Parser<'a> {
                     // An option of the protocol match loads it; any other
                     // option after an extension fwlint does not know is
                     // taken to be that extension's.
-                    let written = self.tokens[token].text.trim_start_matches('-');
-                    let written = written.split('=').next().unwrap_or(written).to_string();
+                    let tokens = self.tokens;
+                    let written = tokens[token].text.trim_start_matches('-');
+                    let written =
+                        values::split_once_ascii(written, b'=').map_or(written, |(name, _)| name);
                     let for_protocol = self.proto_def().is_some_and(|def| {
                         def.options
                             .iter()
-                            .any(|spec| spec.name.starts_with(written.as_str()))
+                            .any(|spec| spec.name.starts_with(written))
                     });
                     if for_protocol && self.load_proto(token, invert)? {
                         continue;
@@ -632,7 +652,7 @@ impl<'a> Parser<'a> {
                 Some(name) if number != 0 => Cow::Borrowed(name),
                 _ => return None,
             },
-            None => Cow::Borrowed(protocol.as_str()),
+            None => Cow::Borrowed(protocol.as_ref()),
         };
         let name = match name.as_ref() {
             "icmpv6" | "ipv6-icmp" | "icmp6" => "icmp6",
@@ -706,6 +726,7 @@ impl<'a> Parser<'a> {
         }
         let target = &mut self.slots[slot];
         target.span = target.span.cover(span);
+        target.options.reserve_exact(1);
         target.options.push(ExtOption {
             name: Cow::Owned(name),
             negated: invert.is_some(),
@@ -806,6 +827,10 @@ impl<'a> Parser<'a> {
         let target = &mut self.slots[slot];
         target.seen |= bit(id);
         target.span = target.span.cover(full);
+        // Grown one at a time, the options need no second allocation of
+        // their exact size when the model takes them: most extensions have
+        // one or two.
+        target.options.reserve_exact(1);
         target.options.push(ExtOption {
             name: Cow::Borrowed(canonical.name),
             negated: invert.is_some(),
@@ -1067,7 +1092,12 @@ impl<'a> Parser<'a> {
             b'p' => {
                 self.set_option(opt::PROTOCOL, span, invert)?;
                 let raw = self.raw_arg(arg, token);
-                let lowered = raw.text.to_ascii_lowercase();
+                let lowered: Cow<'a, str> =
+                    if raw.text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                        Cow::Owned(raw.text.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(raw.text)
+                    };
                 let number = values::parse_protocol(&lowered).ok_or_else(|| {
                     LineError::new(ErrorKind::Value, raw.span, format!("unknown protocol `{}`", raw.text))
                         .help("use a protocol name such as `tcp`, `udp`, `icmp`, or a number from 0 to 255")
@@ -1148,7 +1178,7 @@ impl<'a> Parser<'a> {
                 self.slots.push(Slot {
                     def,
                     kind: ExtensionKind::Target,
-                    name: Cow::Owned(raw.text.to_string()),
+                    name: target_name(raw.text, def),
                     name_span: self.jump_span,
                     span: self.jump_span,
                     implicit: false,
@@ -1395,11 +1425,11 @@ impl<'a> Parser<'a> {
 
     fn final_checks(&mut self) -> Result<(), LineError> {
         let rule = self.rule_so_far();
-        let mut order: Vec<usize> = (0..self.slots.len())
-            .filter(|&i| Some(i) != self.target_slot)
-            .collect();
-        order.extend(self.target_slot);
-        for index in order {
+        let target = self.target_slot;
+        let matches_then_target = (0..self.slots.len())
+            .filter(|&index| Some(index) != target)
+            .chain(target);
+        for index in matches_then_target {
             let slot = &self.slots[index];
             let Some(def) = slot.def else { continue };
             if let Some(hook) = def.final_check {
@@ -1426,11 +1456,11 @@ impl<'a> Parser<'a> {
     fn addresses(&self, raw: OptArg<'_>) -> Result<Addresses, LineError> {
         // A single address is kept inline, a list sized exactly: the model
         // keeps these for every rule of the file.
-        let count = memchr::memchr_iter(b',', raw.text.as_bytes()).count() + 1;
+        let count = raw.text.bytes().filter(|&byte| byte == b',').count() + 1;
         let mut only = None;
         let mut addresses = Vec::with_capacity(if count == 1 { 0 } else { count });
         let mut offset = 0;
-        for part in raw.text.split(',') {
+        for part in values::split_ascii(raw.text, b',') {
             let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
                 && raw.span.len() as usize == raw.text.len()
             {
@@ -1675,33 +1705,27 @@ impl<'a> Parser<'a> {
     }
 
     fn generic_opt_check(&self, kind: CommandKind, span: Span) -> Result<(), LineError> {
-        for (index, letter) in opt::LETTERS.iter().enumerate() {
-            if self.options & (1 << index) == 0 {
-                continue;
-            }
-            let mut legal = 0i8;
-            for (row, illegal) in ILLEGAL.iter().enumerate() {
-                if self.commands & (1 << row) == 0 {
-                    continue;
-                }
-                if illegal.as_bytes()[index] != b'x' {
-                    legal = 1;
-                } else if legal == 0 {
-                    legal = -1;
-                }
-            }
-            if legal == -1 {
-                return Err(LineError::new(
-                    ErrorKind::Option,
-                    span,
-                    format!(
-                        "option `-{letter}` cannot be used with `-{}`",
-                        kind.letter()
-                    ),
-                ));
-            }
+        // An option is refused when every command given refuses it, and
+        // the first such option (in the order of `opt::LETTERS`) is named.
+        if self.commands == 0 {
+            return Ok(());
         }
-        Ok(())
+        let allowed = (0..ILLEGAL.len())
+            .filter(|&row| self.commands & (1 << row) != 0)
+            .fold(0u16, |allowed, row| allowed | !ILLEGAL_MASKS[row]);
+        let refused = self.options & !allowed;
+        if refused == 0 {
+            return Ok(());
+        }
+        let letter = opt::LETTERS[refused.trailing_zeros() as usize];
+        Err(LineError::new(
+            ErrorKind::Option,
+            span,
+            format!(
+                "option `-{letter}` cannot be used with `-{}`",
+                kind.letter()
+            ),
+        ))
     }
 }
 
@@ -1710,6 +1734,21 @@ struct Verdictish;
 impl Verdictish {
     fn is_standard(name: &str) -> bool {
         matches!(name, "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
+    }
+}
+
+/// The name of a `-j` target as the model keeps it: the common targets,
+/// which fwlint knows, cost no allocation.
+fn target_name(written: &str, def: Option<&'static ExtensionDef>) -> Cow<'static, str> {
+    if let Some(def) = def.filter(|def| def.name == written) {
+        return Cow::Borrowed(def.name);
+    }
+    match ["ACCEPT", "DROP", "QUEUE", "RETURN"]
+        .into_iter()
+        .find(|verdict| *verdict == written)
+    {
+        Some(verdict) => Cow::Borrowed(verdict),
+        None => Cow::Owned(written.to_string()),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use super::extensions::{HasArg, OptSpec};
 use super::tokens::Token;
+use super::values::split_once_ascii;
 use crate::source::Span;
 
 /// What an option stands for: a core option (its short letter) or option
@@ -312,7 +313,7 @@ impl<'a> Getopt<'a> {
 
     fn long(&mut self, index: usize, body: &str, long: LongOptions<'_>) -> Step<'a> {
         let token = &self.tokens[index];
-        let (name, attached) = match body.split_once('=') {
+        let (name, attached) = match split_once_ascii(body, b'=') {
             Some((name, value)) => (name, Some(value)),
             None => (body, None),
         };

@@ -65,7 +65,8 @@ fn split(
     plain_words_at_once: bool,
 ) -> (Vec<Token<'_>>, Vec<TokenProblem>) {
     let bytes = line.as_bytes();
-    let mut tokens = Vec::with_capacity(16);
+    // Room for the arguments of nearly every rule line at once.
+    let mut tokens = Vec::with_capacity(32);
     let mut problems = Vec::new();
     let mut index = 0;
     let at = |position: usize| offset + u32::try_from(position).unwrap_or(u32::MAX);
@@ -77,12 +78,14 @@ fn split(
                 let start = index;
                 // Nearly every token is a plain word: its end is found at
                 // once, and only a quote takes the byte-by-byte way below.
+                // A plain loop: words are a few bytes long, too short for a
+                // vectorised search to pay for setting itself up.
                 let plain_end = if plain_words_at_once {
-                    match memchr::memchr3(b' ', b'\t', b'"', &bytes[start..]) {
-                        None => Some(bytes.len()),
-                        Some(length) if bytes[start + length] != b'"' => Some(start + length),
-                        Some(_) => None,
-                    }
+                    let end = bytes[start..]
+                        .iter()
+                        .position(|&byte| matches!(byte, b' ' | b'\t' | b'"'))
+                        .map_or(bytes.len(), |length| start + length);
+                    (end == bytes.len() || bytes[end] != b'"').then_some(end)
                 } else {
                     None
                 };

@@ -14,6 +14,7 @@ use crate::model::{ExtensionKind, PortRange, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_SOURCE: u8 = 0;
 const O_DEST: u8 = 1;
@@ -86,11 +87,11 @@ fn parse_list(call: &OptCall<'_, '_>, protocol: &str) -> Result<Vec<PortRange>, 
     };
     let mut list = Vec::new();
     let mut slots = 0;
-    for item in text.split(',') {
+    for item in values::split_ascii(text, b',') {
         if slots == MAX_PORTS {
             return Err(too_many());
         }
-        match item.split_once(':') {
+        match values::split_once_ascii(item, b':') {
             None => {
                 list.push(PortRange::single(ports::parse_port(call, item, protocol)?));
                 slots += 1;
