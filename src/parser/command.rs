@@ -338,6 +338,9 @@ struct Parser<'a> {
     policy: Option<Named>,
     invert: Option<Span>,
     protocol_text: Option<(Cow<'a, str>, Span)>,
+    /// [`Parser::proto_def`] once asked: options of a protocol match ask for
+    /// it again and again.
+    proto_def: Option<Option<&'static ExtensionDef>>,
     protocol: Option<Negatable<Protocol>>,
     proto_used: bool,
     source: Option<(OptArg<'a>, bool, Span)>,
@@ -373,6 +376,7 @@ pub fn parse_line<'a>(
         policy: None,
         invert: None,
         protocol_text: None,
+        proto_def: None,
         protocol: None,
         proto_used: false,
         source: None,
@@ -645,7 +649,16 @@ impl<'a> Parser<'a> {
 
     /// The match `-p` would load implicitly: `tcp` for `-p tcp` or `-p 6`,
     /// `icmp6` for `-p ipv6-icmp` or `-p icmpv6`.
-    fn proto_def(&self) -> Option<&'static ExtensionDef> {
+    fn proto_def(&mut self) -> Option<&'static ExtensionDef> {
+        if let Some(known) = self.proto_def {
+            return known;
+        }
+        let def = self.find_proto_def();
+        self.proto_def = Some(def);
+        def
+    }
+
+    fn find_proto_def(&self) -> Option<&'static ExtensionDef> {
         let (protocol, _) = self.protocol_text.as_ref()?;
         let name: Cow<'_, str> = match values::parse_uint(protocol, 0, 255) {
             Some(number) => match u8::try_from(number).ok().and_then(values::protocol_name) {
@@ -1125,6 +1138,7 @@ impl<'a> Parser<'a> {
                     });
                 }
                 self.protocol_text = Some((lowered, raw.span));
+                self.proto_def = None;
                 self.protocol = Some(Negatable {
                     value: Protocol(number),
                     negated: invert.is_some(),

@@ -1414,6 +1414,8 @@ struct ParsedLine {
     problems: Vec<Diagnostic>,
 }
 
+// Kept out of line so that profiles show the parsing of lines on its own.
+#[inline(never)]
 fn parse_command_line(
     line: PhysicalLine<'_>,
     family: Family,

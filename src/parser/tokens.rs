@@ -109,6 +109,19 @@ fn split(
                 while index < bytes.len() {
                     let byte = bytes[index];
                     if in_quote {
+                        // The quoted text up to the next quote or backslash
+                        // is taken at once.
+                        let run = bytes[index..]
+                            .iter()
+                            .position(|&byte| matches!(byte, b'"' | b'\\'))
+                            .unwrap_or(bytes.len() - index);
+                        if run > 0 {
+                            owned
+                                .get_or_insert_with(Vec::new)
+                                .extend_from_slice(&bytes[index..index + run]);
+                            index += run;
+                            continue;
+                        }
                         match byte {
                             b'\\' if index + 1 < bytes.len() => {
                                 owned.get_or_insert_with(Vec::new).push(bytes[index + 1]);
@@ -172,9 +185,9 @@ fn split(
                         verbatim: true,
                     },
                     Some(buffer) => Token {
-                        text: std::borrow::Cow::Owned(
-                            String::from_utf8_lossy(&buffer).into_owned(),
-                        ),
+                        text: std::borrow::Cow::Owned(String::from_utf8(buffer).unwrap_or_else(
+                            |error| String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                        )),
                         span,
                         verbatim: false,
                     },

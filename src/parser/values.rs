@@ -303,6 +303,11 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
 /// mask.
 #[must_use]
 pub fn parse_ipv4_numeric(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
+    plain_dotted_quad(text).or_else(|| ipv4_numeric_any(text, is_mask))
+}
+
+/// [`parse_ipv4_numeric`] for any text.
+fn ipv4_numeric_any(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
     // iptables copies the text into a 20-byte buffer first.
     let text = truncate_bytes(text, 19);
     let mut octets = [0u8; 4];
@@ -324,6 +329,40 @@ pub fn parse_ipv4_numeric(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
         }
     }
     octets[3] = u8::try_from(parse_uint(rest, 0, 255)?).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// `text` when it is an address written the plain way, four bytes of one
+/// to three decimal digits without a leading zero, each at most 255: what
+/// [`parse_ipv4_numeric`] reads the same way, found in one pass. Anything
+/// else gives `None`, and the long way decides.
+fn plain_dotted_quad(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut index = 0;
+    let mut value: u16 = 0;
+    let mut digits = 0;
+    for &byte in text.as_bytes() {
+        if byte == b'.' {
+            if digits == 0 || index == 3 {
+                return None;
+            }
+            octets[index] = u8::try_from(value).ok()?;
+            index += 1;
+            value = 0;
+            digits = 0;
+            continue;
+        }
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 || digits == 3 || (digits == 1 && value == 0) {
+            return None;
+        }
+        value = value * 10 + u16::from(digit);
+        digits += 1;
+    }
+    if index != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
     Some(Ipv4Addr::from(octets))
 }
 
@@ -944,6 +983,28 @@ mod tests {
         assert_eq!(parse_protocol("ipv6-icmp"), Some(58));
         assert_eq!(parse_protocol("bogus"), None);
         assert_eq!(protocol_name(17), Some("udp"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_numbers_read_as_strtoul_reads_them(text in "[0-9x+ .-]{0,24}") {
+            let long_way = c_strtoul(&text)
+                .filter(|&(_, overflow, used)| !overflow && used == text.len())
+                .map(|(value, _, _)| value);
+            if let Some(value) = plain_decimal(&text) {
+                proptest::prop_assert_eq!(Some(value), long_way);
+            }
+        }
+
+        #[test]
+        fn plain_addresses_read_as_the_long_way(
+            text in "[0-9]{0,4}\\.[0-9]{0,4}\\.?[0-9]{0,4}\\.[0-9.]{0,5}",
+        ) {
+            if let Some(address) = plain_dotted_quad(&text) {
+                proptest::prop_assert_eq!(Some(address), ipv4_numeric_any(&text, false));
+                proptest::prop_assert_eq!(Some(address), ipv4_numeric_any(&text, true));
+            }
+        }
     }
 
     #[test]

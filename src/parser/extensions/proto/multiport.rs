@@ -85,7 +85,8 @@ fn parse_list(call: &OptCall<'_, '_>, protocol: &str) -> Result<Vec<PortRange>, 
         ))
         .help("split the list over several rules, or use an ipset")
     };
-    let mut list = Vec::new();
+    // Sized at once: the model keeps the list as it is.
+    let mut list = Vec::with_capacity(text.bytes().filter(|&byte| byte == b',').count() + 1);
     let mut slots = 0;
     for item in values::split_ascii(text, b',') {
         if slots == MAX_PORTS {
