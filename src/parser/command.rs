@@ -165,32 +165,33 @@ impl CommandKind {
 
 /// A name with the span where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    pub name: String,
+pub struct Named<'f> {
+    /// Borrowed from the file when it is written there as it is.
+    pub name: Cow<'f, str>,
     pub span: Span,
 }
 
 /// The target of a rule before chains are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
+pub enum TargetSpec<'f> {
     None,
     /// `-j NAME`: a verdict, a chain, or a target extension (parsed when
     /// fwlint knows it, kept verbatim otherwise).
     Jump {
-        name: Named,
+        name: Named<'f>,
         extension: Option<Extension>,
         span: Span,
     },
     /// `-g CHAIN`
     Goto {
-        name: Named,
+        name: Named<'f>,
         span: Span,
     },
 }
 
 /// A rule as written on a rule command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleSpec {
+pub struct RuleSpec<'f> {
     pub protocol: Option<Negatable<Protocol>>,
     pub source: Option<AddressMatch>,
     pub destination: Option<AddressMatch>,
@@ -198,28 +199,28 @@ pub struct RuleSpec {
     pub out_interface: Option<Negatable<Interface>>,
     pub fragment: Option<Negatable<()>>,
     pub matches: Vec<Extension>,
-    pub target: TargetSpec,
+    pub target: TargetSpec<'f>,
     pub counters: Option<Counters>,
 }
 
 /// A parsed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
+pub struct Command<'f> {
     pub kind: CommandKind,
     /// The `-A`, `-I`... token.
     pub span: Span,
-    pub chain: Option<Named>,
+    pub chain: Option<Named<'f>>,
     /// `-E OLD NEW`
-    pub new_name: Option<Named>,
+    pub new_name: Option<Named<'f>>,
     /// `-P CHAIN POLICY`
-    pub policy: Option<Named>,
-    pub rule: Option<RuleSpec>,
+    pub policy: Option<Named<'f>>,
+    pub rule: Option<RuleSpec<'f>>,
 }
 
 /// The result of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineOutcome {
-    Command(Box<Command>),
+pub enum LineOutcome<'f> {
+    Command(Box<Command<'f>>),
     /// `-4` in an IPv6 file or `-6` in an IPv4 file: iptables-restore
     /// skips the line.
     Skipped,
@@ -320,8 +321,8 @@ const ILLEGAL_MASKS: [u16; ILLEGAL.len()] = {
     masks
 };
 
-struct Parser<'a> {
-    tokens: &'a [Token<'a>],
+struct Parser<'a, 'f> {
+    tokens: &'a [Token<'f>],
     cx: LineContext,
     getopt: Getopt<'a>,
     slots: Vec<Slot>,
@@ -333,9 +334,9 @@ struct Parser<'a> {
     options: u16,
     commands: u16,
     command: Option<(CommandKind, Span)>,
-    chain: Option<Named>,
-    new_name: Option<Named>,
-    policy: Option<Named>,
+    chain: Option<Named<'f>>,
+    new_name: Option<Named<'f>>,
+    policy: Option<Named<'f>>,
     invert: Option<Span>,
     protocol_text: Option<(Cow<'a, str>, Span)>,
     /// [`Parser::proto_def`] once asked: options of a protocol match ask for
@@ -348,7 +349,7 @@ struct Parser<'a> {
     in_interface: Option<Negatable<Interface>>,
     out_interface: Option<Negatable<Interface>>,
     fragment: Option<Negatable<()>>,
-    jump: Option<Named>,
+    jump: Option<Named<'f>>,
     jump_span: Span,
     goto: bool,
     counters: Option<Counters>,
@@ -357,10 +358,10 @@ struct Parser<'a> {
 }
 
 /// Parses the arguments of one rule or command line.
-pub fn parse_line<'a>(
-    tokens: &'a [Token<'a>],
+pub fn parse_line<'f>(
+    tokens: &[Token<'f>],
     cx: LineContext,
-) -> (Result<LineOutcome, LineError>, Vec<LineNote>) {
+) -> (Result<LineOutcome<'f>, LineError>, Vec<LineNote>) {
     let mut parser = Parser {
         tokens,
         cx,
@@ -442,7 +443,7 @@ impl<'a> ArgSource<'a> for Rest<'_, 'a> {
     }
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 'f> Parser<'a, 'f> {
     fn rule_so_far(&self) -> RuleSoFar {
         RuleSoFar {
             family: self.cx.family,
@@ -457,7 +458,7 @@ impl<'a> Parser<'a> {
             .map_or(self.cx.span, |token| token.span)
     }
 
-    fn run(&mut self) -> Result<LineOutcome, LineError> {
+    fn run(&mut self) -> Result<LineOutcome<'f>, LineError> {
         loop {
             let table = LongOptions {
                 extensions: &self.merged,
@@ -922,19 +923,37 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn chain_arg(arg: Option<OptArg<'_>>) -> Option<Named> {
-        arg.map(|arg| Named {
-            name: arg.text.to_string(),
+    /// The argument as a name: borrowed from the file when its token is
+    /// written there as it is, which nearly every chain and target name is.
+    fn named(&self, arg: OptArg<'_>) -> Named<'f> {
+        let name = match &self.tokens[arg.token].text {
+            Cow::Borrowed(whole) => {
+                // The argument is the token or a part of it (`-AINPUT`).
+                let offset = (arg.text.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+                match whole.get(offset..offset.wrapping_add(arg.text.len())) {
+                    Some(part) if std::ptr::eq(part, arg.text) => Cow::Borrowed(part),
+                    _ => Cow::Owned(arg.text.to_string()),
+                }
+            }
+            Cow::Owned(_) => Cow::Owned(arg.text.to_string()),
+        };
+        Named {
+            name,
             span: arg.span,
-        })
+        }
     }
 
-    fn optional_chain(&mut self, arg: Option<OptArg<'_>>) -> Option<Named> {
+    fn chain_arg(&self, arg: Option<OptArg<'_>>) -> Option<Named<'f>> {
+        arg.map(|arg| self.named(arg))
+    }
+
+    fn optional_chain(&mut self, arg: Option<OptArg<'_>>) -> Option<Named<'f>> {
         if let Some(arg) = arg {
-            return Self::chain_arg(Some(arg));
+            return self.chain_arg(Some(arg));
         }
         if self.getopt.next_is_value() {
-            return Self::chain_arg(self.getopt.take_next());
+            let next = self.getopt.take_next();
+            return self.chain_arg(next);
         }
         None
     }
@@ -981,19 +1000,19 @@ impl<'a> Parser<'a> {
         token: usize,
         span: Span,
         invert: Option<Span>,
-    ) -> Result<Option<LineOutcome>, LineError> {
+    ) -> Result<Option<LineOutcome<'f>>, LineError> {
         match letter {
             b'A' => {
                 self.add_command(CommandKind::Append, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
             }
             b'C' => {
                 self.add_command(CommandKind::Check, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
             }
             b'D' => {
                 self.add_command(CommandKind::Delete, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if let Some(number) = self.rule_number()? {
                     self.command = Some((CommandKind::DeleteNum(number), span));
                     self.commands = CommandKind::DeleteNum(number).bit();
@@ -1001,7 +1020,7 @@ impl<'a> Parser<'a> {
             }
             b'R' => {
                 self.add_command(CommandKind::Replace(0), span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 match self.rule_number()? {
                     Some(number) => self.command = Some((CommandKind::Replace(number), span)),
                     None => {
@@ -1015,7 +1034,7 @@ impl<'a> Parser<'a> {
             }
             b'I' => {
                 self.add_command(CommandKind::Insert(1), span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 let number = self.rule_number()?.unwrap_or(1);
                 self.command = Some((CommandKind::Insert(number), span));
             }
@@ -1053,7 +1072,7 @@ impl<'a> Parser<'a> {
                 }
             }
             b'N' => {
-                let name = Self::chain_arg(arg).expect("-N requires an argument");
+                let name = self.chain_arg(arg).expect("-N requires an argument");
                 check_new_chain_name(&name)?;
                 self.add_command(CommandKind::NewChain, span, invert, 0)?;
                 self.chain = Some(name);
@@ -1064,9 +1083,10 @@ impl<'a> Parser<'a> {
             }
             b'E' => {
                 self.add_command(CommandKind::RenameChain, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if self.getopt.next_is_value() {
-                    self.new_name = Self::chain_arg(self.getopt.take_next());
+                    let next = self.getopt.take_next();
+                    self.new_name = self.chain_arg(next);
                 } else {
                     return Err(LineError::new(
                         ErrorKind::Option,
@@ -1077,9 +1097,10 @@ impl<'a> Parser<'a> {
             }
             b'P' => {
                 self.add_command(CommandKind::Policy, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if self.getopt.next_is_value() {
-                    self.policy = Self::chain_arg(self.getopt.take_next());
+                    let next = self.getopt.take_next();
+                    self.policy = self.chain_arg(next);
                 } else {
                     return Err(LineError::new(
                         ErrorKind::Option,
@@ -1165,20 +1186,14 @@ impl<'a> Parser<'a> {
                 let arg = arg.expect("-g requires an argument");
                 check_target_name(arg.text, arg.span)?;
                 self.goto = true;
-                self.jump = Some(Named {
-                    name: arg.text.to_string(),
-                    span: arg.span,
-                });
+                self.jump = Some(self.named(arg));
                 self.jump_span = span.cover(arg.span);
             }
             b'j' => {
                 self.set_option(opt::JUMP, span, invert)?;
                 let raw = self.raw_arg(arg, token);
                 check_target_name(raw.text, raw.span)?;
-                self.jump = Some(Named {
-                    name: raw.text.to_string(),
-                    span: raw.span,
-                });
+                self.jump = Some(self.named(raw));
                 self.jump_span = span.cover(raw.span);
                 let name = if Verdictish::is_standard(raw.text) {
                     "standard"
@@ -1547,7 +1562,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn finish(&mut self) -> Result<LineOutcome, LineError> {
+    fn finish(&mut self) -> Result<LineOutcome<'f>, LineError> {
         let line_end = Span::empty_at(self.cx.span.end);
         if self.cx.table == Some(TableKind::Nat) {
             if let Some(policy) = &self.policy {
@@ -1633,7 +1648,7 @@ impl<'a> Parser<'a> {
             }
         }
         if kind.takes_rule() {
-            let chain = self.chain.as_ref().map_or("", |chain| chain.name.as_str());
+            let chain = self.chain.as_ref().map_or("", |chain| chain.name.as_ref());
             if matches!(chain, "PREROUTING" | "INPUT") {
                 if let Some(out) = &self.out_interface {
                     return Err(LineError::new(
