@@ -7,6 +7,7 @@
 //! exists is decided later, when the commands are run in order (`load`).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use super::extensions::{
     self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall, OptSpec,
@@ -1195,12 +1196,11 @@ impl<'a, 'f> Parser<'a, 'f> {
                 check_target_name(raw.text, raw.span)?;
                 self.jump = Some(self.named(raw));
                 self.jump_span = span.cover(raw.span);
-                let name = if Verdictish::is_standard(raw.text) {
-                    "standard"
+                let def = if Verdictish::is_standard(raw.text) {
+                    standard_target(self.cx.family)
                 } else {
-                    raw.text
+                    extensions::find(raw.text, ExtensionKind::Target, self.cx.family)
                 };
-                let def = extensions::find(name, ExtensionKind::Target, self.cx.family);
                 // A name fwlint does not know may be a chain or an extension;
                 // the loader decides once chains are known. Options after it
                 // are kept with it meanwhile.
@@ -1779,6 +1779,16 @@ fn target_name(written: &str, def: Option<&'static ExtensionDef>) -> Cow<'static
         Some(verdict) => Cow::Borrowed(verdict),
         None => Cow::Owned(written.to_string()),
     }
+}
+
+/// The `standard` target of `family`, which every verdict is: looked up
+/// once rather than for nearly every rule.
+fn standard_target(family: Family) -> Option<&'static ExtensionDef> {
+    static STANDARD: OnceLock<[Option<&'static ExtensionDef>; 2]> = OnceLock::new();
+    STANDARD.get_or_init(|| {
+        [Family::V4, Family::V6]
+            .map(|family| extensions::find("standard", ExtensionKind::Target, family))
+    })[usize::from(family == Family::V6)]
 }
 
 fn other_family(family: Family) -> Family {

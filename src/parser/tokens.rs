@@ -65,8 +65,10 @@ fn split(
     plain_words_at_once: bool,
 ) -> (Vec<Token<'_>>, Vec<TokenProblem>) {
     let bytes = line.as_bytes();
-    // Room for the arguments of nearly every rule line at once.
-    let mut tokens = Vec::with_capacity(32);
+    // Room for the arguments of nearly every rule line at once, and no
+    // more than 1,024 bytes, the largest block an allocator such as
+    // mimalloc hands out on its fast path.
+    let mut tokens = Vec::with_capacity(24);
     let mut problems = Vec::new();
     let mut index = 0;
     let at = |position: usize| offset + u32::try_from(position).unwrap_or(u32::MAX);
