@@ -7,12 +7,13 @@
 //! exists is decided later, when the commands are run in order (`load`).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use super::extensions::{
-    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall,
+    self, Arg, ArgSource, ExtError, ExtWarning, ExtensionDef, FinalCall, HasArg, OptCall, OptSpec,
     RuleSoFar, WarningKind, bit, flags,
 };
-use super::getopt::{CORE_LONG_OPTIONS, Getopt, LongOpt, OptArg, OptKey, Step, starts_with_byte};
+use super::getopt::{Getopt, LongOptions, OptArg, OptKey, Step};
 use super::tokens::Token;
 use super::values::{self, ParsedAddress};
 use crate::model::addr::AddressKind;
@@ -165,32 +166,33 @@ impl CommandKind {
 
 /// A name with the span where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    pub name: String,
+pub struct Named<'f> {
+    /// Borrowed from the file when it is written there as it is.
+    pub name: Cow<'f, str>,
     pub span: Span,
 }
 
 /// The target of a rule before chains are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetSpec {
+pub enum TargetSpec<'f> {
     None,
     /// `-j NAME`: a verdict, a chain, or a target extension (parsed when
     /// fwlint knows it, kept verbatim otherwise).
     Jump {
-        name: Named,
+        name: Named<'f>,
         extension: Option<Extension>,
         span: Span,
     },
     /// `-g CHAIN`
     Goto {
-        name: Named,
+        name: Named<'f>,
         span: Span,
     },
 }
 
 /// A rule as written on a rule command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleSpec {
+pub struct RuleSpec<'f> {
     pub protocol: Option<Negatable<Protocol>>,
     pub source: Option<AddressMatch>,
     pub destination: Option<AddressMatch>,
@@ -198,28 +200,28 @@ pub struct RuleSpec {
     pub out_interface: Option<Negatable<Interface>>,
     pub fragment: Option<Negatable<()>>,
     pub matches: Vec<Extension>,
-    pub target: TargetSpec,
+    pub target: TargetSpec<'f>,
     pub counters: Option<Counters>,
 }
 
 /// A parsed line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
+pub struct Command<'f> {
     pub kind: CommandKind,
     /// The `-A`, `-I`... token.
     pub span: Span,
-    pub chain: Option<Named>,
+    pub chain: Option<Named<'f>>,
     /// `-E OLD NEW`
-    pub new_name: Option<Named>,
+    pub new_name: Option<Named<'f>>,
     /// `-P CHAIN POLICY`
-    pub policy: Option<Named>,
-    pub rule: Option<RuleSpec>,
+    pub policy: Option<Named<'f>>,
+    pub rule: Option<RuleSpec<'f>>,
 }
 
 /// The result of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineOutcome {
-    Command(Box<Command>),
+pub enum LineOutcome<'f> {
+    Command(Box<Command<'f>>),
     /// `-4` in an IPv6 file or `-6` in an IPv4 file: iptables-restore
     /// skips the line.
     Skipped,
@@ -302,23 +304,45 @@ const ILLEGAL: [&str; 15] = [
     "x     x  xx ", // CHECK
 ];
 
-struct Parser<'a> {
-    tokens: &'a [Token<'a>],
+/// [`ILLEGAL`] as masks of the option bits each command refuses.
+const ILLEGAL_MASKS: [u16; ILLEGAL.len()] = {
+    let mut masks = [0u16; ILLEGAL.len()];
+    let mut row = 0;
+    while row < ILLEGAL.len() {
+        let letters = ILLEGAL[row].as_bytes();
+        let mut index = 0;
+        while index < letters.len() {
+            if letters[index] == b'x' {
+                masks[row] |= 1 << index;
+            }
+            index += 1;
+        }
+        row += 1;
+    }
+    masks
+};
+
+struct Parser<'a, 'f> {
+    tokens: &'a [Token<'f>],
     cx: LineContext,
     getopt: Getopt<'a>,
     slots: Vec<Slot>,
     /// Extensions whose options are in the long option table, newest first
-    /// (as `xtables_options_xfrm` puts them): index into `slots`.
-    merged: Vec<usize>,
+    /// (as `xtables_options_xfrm` puts them): index into `slots`, and the
+    /// extension's options.
+    merged: Vec<(usize, &'static [OptSpec])>,
     target_slot: Option<usize>,
     options: u16,
     commands: u16,
     command: Option<(CommandKind, Span)>,
-    chain: Option<Named>,
-    new_name: Option<Named>,
-    policy: Option<Named>,
+    chain: Option<Named<'f>>,
+    new_name: Option<Named<'f>>,
+    policy: Option<Named<'f>>,
     invert: Option<Span>,
-    protocol_text: Option<(String, Span)>,
+    protocol_text: Option<(Cow<'a, str>, Span)>,
+    /// [`Parser::proto_def`] once asked: options of a protocol match ask for
+    /// it again and again.
+    proto_def: Option<Option<&'static ExtensionDef>>,
     protocol: Option<Negatable<Protocol>>,
     proto_used: bool,
     source: Option<(OptArg<'a>, bool, Span)>,
@@ -326,7 +350,7 @@ struct Parser<'a> {
     in_interface: Option<Negatable<Interface>>,
     out_interface: Option<Negatable<Interface>>,
     fragment: Option<Negatable<()>>,
-    jump: Option<Named>,
+    jump: Option<Named<'f>>,
     jump_span: Span,
     goto: bool,
     counters: Option<Counters>,
@@ -335,10 +359,10 @@ struct Parser<'a> {
 }
 
 /// Parses the arguments of one rule or command line.
-pub fn parse_line<'a>(
-    tokens: &'a [Token<'a>],
+pub fn parse_line<'f>(
+    tokens: &[Token<'f>],
     cx: LineContext,
-) -> (Result<LineOutcome, LineError>, Vec<LineNote>) {
+) -> (Result<LineOutcome<'f>, LineError>, Vec<LineNote>) {
     let mut parser = Parser {
         tokens,
         cx,
@@ -354,6 +378,7 @@ pub fn parse_line<'a>(
         policy: None,
         invert: None,
         protocol_text: None,
+        proto_def: None,
         protocol: None,
         proto_used: false,
         source: None,
@@ -419,7 +444,7 @@ impl<'a> ArgSource<'a> for Rest<'_, 'a> {
     }
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 'f> Parser<'a, 'f> {
     fn rule_so_far(&self) -> RuleSoFar {
         RuleSoFar {
             family: self.cx.family,
@@ -434,40 +459,12 @@ impl<'a> Parser<'a> {
             .map_or(self.cx.span, |token| token.span)
     }
 
-    fn run(&mut self) -> Result<LineOutcome, LineError> {
-        // The extensions whose options are known, made again before each
-        // option (a `-m` or `-p` adds one) in the same buffer.
-        let mut merged: Vec<(usize, &'static ExtensionDef)> = Vec::new();
+    fn run(&mut self) -> Result<LineOutcome<'f>, LineError> {
         loop {
-            merged.clear();
-            merged.extend(
-                self.merged
-                    .iter()
-                    .filter_map(|&slot| self.slots[slot].def.map(|def| (slot, def))),
-            );
-            let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
-                for entry in &CORE_LONG_OPTIONS {
-                    if starts_with_byte(entry.name, first) && !visit(entry) {
-                        return;
-                    }
-                }
-                for &(slot, def) in &merged {
-                    for spec in def.options {
-                        if !starts_with_byte(spec.name, first) {
-                            continue;
-                        }
-                        let entry = LongOpt {
-                            name: spec.name,
-                            has_arg: spec.has_arg(),
-                            key: OptKey::Ext { slot, id: spec.id },
-                        };
-                        if !visit(&entry) {
-                            return;
-                        }
-                    }
-                }
+            let table = LongOptions {
+                extensions: &self.merged,
             };
-            let step = self.getopt.next(&table);
+            let step = self.getopt.next(table);
             let invert = self.invert.take();
             match step {
                 Step::End => {
@@ -529,12 +526,14 @@ impl<'a> Parser<'a> {
                     // An option of the protocol match loads it; any other
                     // option after an extension fwlint does not know is
                     // taken to be that extension's.
-                    let written = self.tokens[token].text.trim_start_matches('-');
-                    let written = written.split('=').next().unwrap_or(written).to_string();
+                    let tokens = self.tokens;
+                    let written = tokens[token].text.trim_start_matches('-');
+                    let written =
+                        values::split_once_ascii(written, b'=').map_or(written, |(name, _)| name);
                     let for_protocol = self.proto_def().is_some_and(|def| {
                         def.options
                             .iter()
-                            .any(|spec| spec.name.starts_with(written.as_str()))
+                            .any(|spec| spec.name.starts_with(written))
                     });
                     if for_protocol && self.load_proto(token, invert)? {
                         continue;
@@ -652,14 +651,23 @@ impl<'a> Parser<'a> {
 
     /// The match `-p` would load implicitly: `tcp` for `-p tcp` or `-p 6`,
     /// `icmp6` for `-p ipv6-icmp` or `-p icmpv6`.
-    fn proto_def(&self) -> Option<&'static ExtensionDef> {
+    fn proto_def(&mut self) -> Option<&'static ExtensionDef> {
+        if let Some(known) = self.proto_def {
+            return known;
+        }
+        let def = self.find_proto_def();
+        self.proto_def = Some(def);
+        def
+    }
+
+    fn find_proto_def(&self) -> Option<&'static ExtensionDef> {
         let (protocol, _) = self.protocol_text.as_ref()?;
         let name: Cow<'_, str> = match values::parse_uint(protocol, 0, 255) {
             Some(number) => match u8::try_from(number).ok().and_then(values::protocol_name) {
                 Some(name) if number != 0 => Cow::Borrowed(name),
                 _ => return None,
             },
-            None => Cow::Borrowed(protocol.as_str()),
+            None => Cow::Borrowed(protocol.as_ref()),
         };
         let name = match name.as_ref() {
             "icmpv6" | "ipv6-icmp" | "icmp6" => "icmp6",
@@ -690,19 +698,18 @@ impl<'a> Parser<'a> {
             seen: 0,
         });
         let slot = self.slots.len() - 1;
-        self.merge(slot);
+        self.merge(slot, def);
         self.invert = invert;
         self.getopt.rewind_to(token);
         Ok(true)
     }
 
-    fn merge(&mut self, slot: usize) {
-        let def = self.slots[slot].def;
-        self.merged.retain(|&other| {
-            !(self.slots[other].def.is_some()
-                && self.slots[other].def.map(|d| d as *const _) == def.map(|d| d as *const _))
-        });
-        self.merged.insert(0, slot);
+    /// Puts the options of the known extension in `slot` first in the long
+    /// option table, in place of those of an earlier instance.
+    fn merge(&mut self, slot: usize, def: &'static ExtensionDef) {
+        self.merged
+            .retain(|&(other, _)| !self.slots[other].def.is_some_and(|d| std::ptr::eq(d, def)));
+        self.merged.insert(0, (slot, def.options));
     }
 
     /// An option after an extension fwlint does not know is taken to be
@@ -734,6 +741,7 @@ impl<'a> Parser<'a> {
         }
         let target = &mut self.slots[slot];
         target.span = target.span.cover(span);
+        target.options.reserve_exact(1);
         target.options.push(ExtOption {
             name: Cow::Owned(name),
             negated: invert.is_some(),
@@ -834,6 +842,10 @@ impl<'a> Parser<'a> {
         let target = &mut self.slots[slot];
         target.seen |= bit(id);
         target.span = target.span.cover(full);
+        // Grown one at a time, the options need no second allocation of
+        // their exact size when the model takes them: most extensions have
+        // one or two.
+        target.options.reserve_exact(1);
         target.options.push(ExtOption {
             name: Cow::Borrowed(canonical.name),
             negated: invert.is_some(),
@@ -912,19 +924,37 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn chain_arg(arg: Option<OptArg<'_>>) -> Option<Named> {
-        arg.map(|arg| Named {
-            name: arg.text.to_string(),
+    /// The argument as a name: borrowed from the file when its token is
+    /// written there as it is, which nearly every chain and target name is.
+    fn named(&self, arg: OptArg<'_>) -> Named<'f> {
+        let name = match &self.tokens[arg.token].text {
+            Cow::Borrowed(whole) => {
+                // The argument is the token or a part of it (`-AINPUT`).
+                let offset = (arg.text.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+                match whole.get(offset..offset.wrapping_add(arg.text.len())) {
+                    Some(part) if std::ptr::eq(part, arg.text) => Cow::Borrowed(part),
+                    _ => Cow::Owned(arg.text.to_string()),
+                }
+            }
+            Cow::Owned(_) => Cow::Owned(arg.text.to_string()),
+        };
+        Named {
+            name,
             span: arg.span,
-        })
+        }
     }
 
-    fn optional_chain(&mut self, arg: Option<OptArg<'_>>) -> Option<Named> {
+    fn chain_arg(&self, arg: Option<OptArg<'_>>) -> Option<Named<'f>> {
+        arg.map(|arg| self.named(arg))
+    }
+
+    fn optional_chain(&mut self, arg: Option<OptArg<'_>>) -> Option<Named<'f>> {
         if let Some(arg) = arg {
-            return Self::chain_arg(Some(arg));
+            return self.chain_arg(Some(arg));
         }
         if self.getopt.next_is_value() {
-            return Self::chain_arg(self.getopt.take_next());
+            let next = self.getopt.take_next();
+            return self.chain_arg(next);
         }
         None
     }
@@ -971,19 +1001,19 @@ impl<'a> Parser<'a> {
         token: usize,
         span: Span,
         invert: Option<Span>,
-    ) -> Result<Option<LineOutcome>, LineError> {
+    ) -> Result<Option<LineOutcome<'f>>, LineError> {
         match letter {
             b'A' => {
                 self.add_command(CommandKind::Append, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
             }
             b'C' => {
                 self.add_command(CommandKind::Check, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
             }
             b'D' => {
                 self.add_command(CommandKind::Delete, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if let Some(number) = self.rule_number()? {
                     self.command = Some((CommandKind::DeleteNum(number), span));
                     self.commands = CommandKind::DeleteNum(number).bit();
@@ -991,7 +1021,7 @@ impl<'a> Parser<'a> {
             }
             b'R' => {
                 self.add_command(CommandKind::Replace(0), span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 match self.rule_number()? {
                     Some(number) => self.command = Some((CommandKind::Replace(number), span)),
                     None => {
@@ -1005,7 +1035,7 @@ impl<'a> Parser<'a> {
             }
             b'I' => {
                 self.add_command(CommandKind::Insert(1), span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 let number = self.rule_number()?.unwrap_or(1);
                 self.command = Some((CommandKind::Insert(number), span));
             }
@@ -1043,7 +1073,7 @@ impl<'a> Parser<'a> {
                 }
             }
             b'N' => {
-                let name = Self::chain_arg(arg).expect("-N requires an argument");
+                let name = self.chain_arg(arg).expect("-N requires an argument");
                 check_new_chain_name(&name)?;
                 self.add_command(CommandKind::NewChain, span, invert, 0)?;
                 self.chain = Some(name);
@@ -1054,9 +1084,10 @@ impl<'a> Parser<'a> {
             }
             b'E' => {
                 self.add_command(CommandKind::RenameChain, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if self.getopt.next_is_value() {
-                    self.new_name = Self::chain_arg(self.getopt.take_next());
+                    let next = self.getopt.take_next();
+                    self.new_name = self.chain_arg(next);
                 } else {
                     return Err(LineError::new(
                         ErrorKind::Option,
@@ -1067,9 +1098,10 @@ impl<'a> Parser<'a> {
             }
             b'P' => {
                 self.add_command(CommandKind::Policy, span, invert, 0)?;
-                self.chain = Self::chain_arg(arg);
+                self.chain = self.chain_arg(arg);
                 if self.getopt.next_is_value() {
-                    self.policy = Self::chain_arg(self.getopt.take_next());
+                    let next = self.getopt.take_next();
+                    self.policy = self.chain_arg(next);
                 } else {
                     return Err(LineError::new(
                         ErrorKind::Option,
@@ -1095,7 +1127,12 @@ impl<'a> Parser<'a> {
             b'p' => {
                 self.set_option(opt::PROTOCOL, span, invert)?;
                 let raw = self.raw_arg(arg, token);
-                let lowered = raw.text.to_ascii_lowercase();
+                let lowered: Cow<'a, str> =
+                    if raw.text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                        Cow::Owned(raw.text.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(raw.text)
+                    };
                 let number = values::parse_protocol(&lowered).ok_or_else(|| {
                     LineError::new(ErrorKind::Value, raw.span, format!("unknown protocol `{}`", raw.text))
                         .help("use a protocol name such as `tcp`, `udp`, `icmp`, or a number from 0 to 255")
@@ -1123,6 +1160,7 @@ impl<'a> Parser<'a> {
                     });
                 }
                 self.protocol_text = Some((lowered, raw.span));
+                self.proto_def = None;
                 self.protocol = Some(Negatable {
                     value: Protocol(number),
                     negated: invert.is_some(),
@@ -1149,34 +1187,27 @@ impl<'a> Parser<'a> {
                 let arg = arg.expect("-g requires an argument");
                 check_target_name(arg.text, arg.span)?;
                 self.goto = true;
-                self.jump = Some(Named {
-                    name: arg.text.to_string(),
-                    span: arg.span,
-                });
+                self.jump = Some(self.named(arg));
                 self.jump_span = span.cover(arg.span);
             }
             b'j' => {
                 self.set_option(opt::JUMP, span, invert)?;
                 let raw = self.raw_arg(arg, token);
                 check_target_name(raw.text, raw.span)?;
-                self.jump = Some(Named {
-                    name: raw.text.to_string(),
-                    span: raw.span,
-                });
+                self.jump = Some(self.named(raw));
                 self.jump_span = span.cover(raw.span);
-                let name = if Verdictish::is_standard(raw.text) {
-                    "standard"
+                let def = if Verdictish::is_standard(raw.text) {
+                    standard_target(self.cx.family)
                 } else {
-                    raw.text
+                    extensions::find(raw.text, ExtensionKind::Target, self.cx.family)
                 };
-                let def = extensions::find(name, ExtensionKind::Target, self.cx.family);
                 // A name fwlint does not know may be a chain or an extension;
                 // the loader decides once chains are known. Options after it
                 // are kept with it meanwhile.
                 self.slots.push(Slot {
                     def,
                     kind: ExtensionKind::Target,
-                    name: Cow::Owned(raw.text.to_string()),
+                    name: target_name(raw.text, def),
                     name_span: self.jump_span,
                     span: self.jump_span,
                     implicit: false,
@@ -1185,8 +1216,8 @@ impl<'a> Parser<'a> {
                 });
                 let slot = self.slots.len() - 1;
                 self.target_slot = Some(slot);
-                if def.is_some() {
-                    self.merge(slot);
+                if let Some(def) = def {
+                    self.merge(slot, def);
                 }
             }
             b'i' | b'o' => {
@@ -1370,7 +1401,7 @@ impl<'a> Parser<'a> {
                 });
                 let slot = self.slots.len() - 1;
                 if !already {
-                    self.merge(slot);
+                    self.merge(slot, def);
                 }
             }
             None => {
@@ -1423,11 +1454,11 @@ impl<'a> Parser<'a> {
 
     fn final_checks(&mut self) -> Result<(), LineError> {
         let rule = self.rule_so_far();
-        let mut order: Vec<usize> = (0..self.slots.len())
-            .filter(|&i| Some(i) != self.target_slot)
-            .collect();
-        order.extend(self.target_slot);
-        for index in order {
+        let target = self.target_slot;
+        let matches_then_target = (0..self.slots.len())
+            .filter(|&index| Some(index) != target)
+            .chain(target);
+        for index in matches_then_target {
             let slot = &self.slots[index];
             let Some(def) = slot.def else { continue };
             if let Some(hook) = def.final_check {
@@ -1454,11 +1485,11 @@ impl<'a> Parser<'a> {
     fn addresses(&self, raw: OptArg<'_>) -> Result<Addresses, LineError> {
         // A single address is kept inline, a list sized exactly: the model
         // keeps these for every rule of the file.
-        let count = memchr::memchr_iter(b',', raw.text.as_bytes()).count() + 1;
+        let count = raw.text.bytes().filter(|&byte| byte == b',').count() + 1;
         let mut only = None;
         let mut addresses = Vec::with_capacity(if count == 1 { 0 } else { count });
         let mut offset = 0;
-        for part in raw.text.split(',') {
+        for part in values::split_ascii(raw.text, b',') {
             let part_span = if self.tokens.get(raw.token).is_some_and(|t| t.verbatim)
                 && raw.span.len() as usize == raw.text.len()
             {
@@ -1531,7 +1562,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn finish(&mut self) -> Result<LineOutcome, LineError> {
+    fn finish(&mut self) -> Result<LineOutcome<'f>, LineError> {
         let line_end = Span::empty_at(self.cx.span.end);
         if self.cx.table == Some(TableKind::Nat) {
             if let Some(policy) = &self.policy {
@@ -1617,7 +1648,7 @@ impl<'a> Parser<'a> {
             }
         }
         if kind.takes_rule() {
-            let chain = self.chain.as_ref().map_or("", |chain| chain.name.as_str());
+            let chain = self.chain.as_ref().map_or("", |chain| chain.name.as_ref());
             if matches!(chain, "PREROUTING" | "INPUT") {
                 if let Some(out) = &self.out_interface {
                     return Err(LineError::new(
@@ -1703,33 +1734,27 @@ impl<'a> Parser<'a> {
     }
 
     fn generic_opt_check(&self, kind: CommandKind, span: Span) -> Result<(), LineError> {
-        for (index, letter) in opt::LETTERS.iter().enumerate() {
-            if self.options & (1 << index) == 0 {
-                continue;
-            }
-            let mut legal = 0i8;
-            for (row, illegal) in ILLEGAL.iter().enumerate() {
-                if self.commands & (1 << row) == 0 {
-                    continue;
-                }
-                if illegal.as_bytes()[index] != b'x' {
-                    legal = 1;
-                } else if legal == 0 {
-                    legal = -1;
-                }
-            }
-            if legal == -1 {
-                return Err(LineError::new(
-                    ErrorKind::Option,
-                    span,
-                    format!(
-                        "option `-{letter}` cannot be used with `-{}`",
-                        kind.letter()
-                    ),
-                ));
-            }
+        // An option is refused when every command given refuses it, and
+        // the first such option (in the order of `opt::LETTERS`) is named.
+        if self.commands == 0 {
+            return Ok(());
         }
-        Ok(())
+        let allowed = (0..ILLEGAL.len())
+            .filter(|&row| self.commands & (1 << row) != 0)
+            .fold(0u16, |allowed, row| allowed | !ILLEGAL_MASKS[row]);
+        let refused = self.options & !allowed;
+        if refused == 0 {
+            return Ok(());
+        }
+        let letter = opt::LETTERS[refused.trailing_zeros() as usize];
+        Err(LineError::new(
+            ErrorKind::Option,
+            span,
+            format!(
+                "option `-{letter}` cannot be used with `-{}`",
+                kind.letter()
+            ),
+        ))
     }
 }
 
@@ -1739,6 +1764,31 @@ impl Verdictish {
     fn is_standard(name: &str) -> bool {
         matches!(name, "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
     }
+}
+
+/// The name of a `-j` target as the model keeps it: the common targets,
+/// which fwlint knows, cost no allocation.
+fn target_name(written: &str, def: Option<&'static ExtensionDef>) -> Cow<'static, str> {
+    if let Some(def) = def.filter(|def| def.name == written) {
+        return Cow::Borrowed(def.name);
+    }
+    match ["ACCEPT", "DROP", "QUEUE", "RETURN"]
+        .into_iter()
+        .find(|verdict| *verdict == written)
+    {
+        Some(verdict) => Cow::Borrowed(verdict),
+        None => Cow::Owned(written.to_string()),
+    }
+}
+
+/// The `standard` target of `family`, which every verdict is: looked up
+/// once rather than for nearly every rule.
+fn standard_target(family: Family) -> Option<&'static ExtensionDef> {
+    static STANDARD: OnceLock<[Option<&'static ExtensionDef>; 2]> = OnceLock::new();
+    STANDARD.get_or_init(|| {
+        [Family::V4, Family::V6]
+            .map(|family| extensions::find("standard", ExtensionKind::Target, family))
+    })[usize::from(family == Family::V6)]
 }
 
 fn other_family(family: Family) -> Family {

@@ -7,8 +7,9 @@
 //! argument. The table of long options grows as extensions are loaded; the
 //! caller passes it in at every step.
 
-use super::extensions::HasArg;
+use super::extensions::{HasArg, OptSpec};
 use super::tokens::Token;
+use super::values::split_once_ascii;
 use crate::source::Span;
 
 /// What an option stands for: a core option (its short letter) or option
@@ -77,28 +78,69 @@ pub enum Step<'a> {
 const SHORT_OPTIONS: &str =
     "A:C:D:E:F::I:L::M:N:P:VX::Z::c:d:i:j:o:p:s:t:R:S::W::46bfg:h::m:nvw::x";
 
-fn short_has_arg(letter: u8) -> Option<HasArg> {
+/// [`SHORT_OPTIONS`] as a table by letter, so that a short option is
+/// looked up at once rather than searched for in the string.
+const SHORT_HAS_ARG: [Option<HasArg>; 128] = {
     let bytes = SHORT_OPTIONS.as_bytes();
-    let position = bytes.iter().position(|&b| b == letter && b != b':')?;
-    Some(match (bytes.get(position + 1), bytes.get(position + 2)) {
-        (Some(b':'), Some(b':')) => HasArg::Optional,
-        (Some(b':'), _) => HasArg::Required,
-        _ => HasArg::No,
-    })
+    let mut table = [None; 128];
+    let mut position = 0;
+    while position < bytes.len() {
+        let letter = bytes[position];
+        let required = position + 1 < bytes.len() && bytes[position + 1] == b':';
+        let optional = required && position + 2 < bytes.len() && bytes[position + 2] == b':';
+        if letter != b':' && table[letter as usize].is_none() {
+            table[letter as usize] = Some(if optional {
+                HasArg::Optional
+            } else if required {
+                HasArg::Required
+            } else {
+                HasArg::No
+            });
+        }
+        position += 1;
+    }
+    table
+};
+
+fn short_has_arg(letter: u8) -> Option<HasArg> {
+    SHORT_HAS_ARG.get(usize::from(letter)).copied().flatten()
 }
 
-/// The long option table as the scanner sees it: a function that offers
-/// each entry whose name starts with the given byte, in order, to a
-/// visitor, which returns `false` to stop. Only those entries can match a
-/// name or be abbreviated to it, and leaving the others out saves a call
-/// per entry for every option of every line; no byte (an empty name)
-/// offers none.
-pub type LongOptions<'a> = dyn Fn(Option<u8>, &mut dyn FnMut(&LongOpt) -> bool) + 'a;
+/// The long option table at one step of the scan: the core options,
+/// then the options of the loaded extensions, newest first, each with the
+/// slot of its extension. Only entries whose name starts with the same
+/// byte as the name written can match it or be abbreviated to it, so
+/// only those are looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct LongOptions<'t> {
+    pub extensions: &'t [(usize, &'static [OptSpec])],
+}
 
-/// True when `entry` is one that [`LongOptions`] offers for `first`.
-#[must_use]
-pub fn starts_with_byte(entry: &str, first: Option<u8>) -> bool {
-    first.is_some() && entry.as_bytes().first().copied() == first
+impl LongOptions<'_> {
+    /// Offers each entry whose name starts with `first`, in table order, to
+    /// `visit`, until it returns `false`.
+    fn visit(&self, first: u8, mut visit: impl FnMut(LongOpt) -> bool) {
+        for entry in core_starting_with(first) {
+            if !visit(*entry) {
+                return;
+            }
+        }
+        for &(slot, options) in self.extensions {
+            for spec in options {
+                if spec.name.as_bytes().first() != Some(&first) {
+                    continue;
+                }
+                let entry = LongOpt {
+                    name: spec.name,
+                    has_arg: spec.has_arg(),
+                    key: OptKey::Ext { slot, id: spec.id },
+                };
+                if !visit(entry) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// The scanner; `next` is called with the current long option table.
@@ -166,7 +208,7 @@ impl<'a> Getopt<'a> {
             .is_some_and(|arg| !arg.text.starts_with('-') && !arg.text.starts_with('!'))
     }
 
-    pub fn next(&mut self, long: &LongOptions<'_>) -> Step<'a> {
+    pub fn next(&mut self, long: LongOptions<'_>) -> Step<'a> {
         if let Some((index, position)) = self.cluster {
             return self.short(index, position);
         }
@@ -269,9 +311,9 @@ impl<'a> Getopt<'a> {
         }
     }
 
-    fn long(&mut self, index: usize, body: &str, long: &LongOptions<'_>) -> Step<'a> {
+    fn long(&mut self, index: usize, body: &str, long: LongOptions<'_>) -> Step<'a> {
         let token = &self.tokens[index];
-        let (name, attached) = match body.split_once('=') {
+        let (name, attached) = match split_once_ascii(body, b'=') {
             Some((name, value)) => (name, Some(value)),
             None => (body, None),
         };
@@ -279,22 +321,24 @@ impl<'a> Getopt<'a> {
         let mut exact: Option<LongOpt> = None;
         let mut prefix: Option<LongOpt> = None;
         let mut ambiguous = false;
-        long(name.as_bytes().first().copied(), &mut |entry: &LongOpt| {
-            if entry.name == name {
-                exact = Some(*entry);
-                return false;
-            }
-            if entry.name.starts_with(name) {
-                match prefix {
-                    None => prefix = Some(*entry),
-                    Some(first) if first.has_arg != entry.has_arg || first.key != entry.key => {
-                        ambiguous = true;
-                    }
-                    Some(_) => {}
+        if let Some(&first) = name.as_bytes().first() {
+            long.visit(first, |entry| {
+                if entry.name == name {
+                    exact = Some(entry);
+                    return false;
                 }
-            }
-            true
-        });
+                if entry.name.starts_with(name) {
+                    match prefix {
+                        None => prefix = Some(entry),
+                        Some(first) if first.has_arg != entry.has_arg || first.key != entry.key => {
+                            ambiguous = true;
+                        }
+                        Some(_) => {}
+                    }
+                }
+                true
+            });
+        }
         let found = match (exact, prefix) {
             (Some(entry), _) => entry,
             (None, Some(entry)) if !ambiguous && !name.is_empty() => entry,
@@ -395,6 +439,34 @@ pub const CORE_LONG_OPTIONS: [LongOpt; 37] = {
     ]
 };
 
+/// [`CORE_LONG_OPTIONS`] ordered by the first byte of their names, so that
+/// those that can match a name are found by two binary searches. Their
+/// order among themselves does not matter: core names are all different,
+/// and a prefix shared by several either names one option or is ambiguous
+/// whatever the order.
+static CORE_BY_FIRST_BYTE: [LongOpt; CORE_LONG_OPTIONS.len()] = {
+    let mut table = CORE_LONG_OPTIONS;
+    let mut sorted = 1;
+    while sorted < table.len() {
+        let mut index = sorted;
+        while index > 0 && table[index - 1].name.as_bytes()[0] > table[index].name.as_bytes()[0] {
+            let entry = table[index];
+            table[index] = table[index - 1];
+            table[index - 1] = entry;
+            index -= 1;
+        }
+        sorted += 1;
+    }
+    table
+};
+
+fn core_starting_with(first: u8) -> &'static [LongOpt] {
+    let first_byte = |entry: &LongOpt| entry.name.as_bytes()[0];
+    let start = CORE_BY_FIRST_BYTE.partition_point(|entry| first_byte(entry) < first);
+    let end = CORE_BY_FIRST_BYTE.partition_point(|entry| first_byte(entry) <= first);
+    &CORE_BY_FIRST_BYTE[start..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,15 +476,9 @@ mod tests {
         let (tokens, _) = tokenize(line, 0, true);
         let mut getopt = Getopt::new(&tokens);
         let mut out = Vec::new();
-        let table = |first: Option<u8>, visit: &mut dyn FnMut(&LongOpt) -> bool| {
-            for entry in &CORE_LONG_OPTIONS {
-                if starts_with_byte(entry.name, first) && !visit(entry) {
-                    return;
-                }
-            }
-        };
+        let table = LongOptions { extensions: &[] };
         loop {
-            match getopt.next(&table) {
+            match getopt.next(table) {
                 Step::Opt { key, arg, .. } => {
                     out.push(format!("{key:?}={}", arg.map_or("-", |a| a.text)))
                 }

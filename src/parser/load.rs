@@ -455,7 +455,7 @@ impl<'f> Reader<'f> {
             items.push(Item::Chain { line });
             return false;
         }
-        if content.trim_matches([' ', '\t']).is_empty() {
+        if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
             self.error(
                 &codes::INVALID_LINE,
                 span,
@@ -473,9 +473,9 @@ impl<'f> Reader<'f> {
 
     /// Pass 2: parse the command lines of a batch, in parallel when there
     /// are many.
-    fn parse_commands(&self, items: &[Item<'_>]) -> Vec<ParsedLine> {
+    fn parse_commands(&self, items: &[Item<'f>]) -> Vec<ParsedLine<'f>> {
         let family = self.family;
-        let parse = |item: &Item<'_>| match item {
+        let parse = |item: &Item<'f>| match item {
             Item::Command {
                 line,
                 table: (kind, name),
@@ -767,7 +767,7 @@ impl<'f> Reader<'f> {
         }
         let table = &mut self.tables[index];
         table.chains.push(Chain {
-            name: chain.name.clone(),
+            name: chain.name.to_string(),
             hook: None,
             policy: None,
             declared: None,
@@ -804,7 +804,7 @@ impl<'f> Reader<'f> {
                 let table = &mut self.tables[index];
                 let rules = &mut table.chains[chain_index].rules;
                 if rules.capacity() == 0 {
-                    let appended = self.appends.get(&(self.current_name, chain.name.as_str()));
+                    let appended = self.appends.get(&(self.current_name, chain.name.as_ref()));
                     rules.reserve_exact(appended.map_or(1, |&count| count as usize));
                 }
                 match kind {
@@ -936,7 +936,7 @@ impl<'f> Reader<'f> {
                     return;
                 }
                 table.chains.push(Chain {
-                    name: chain.name.clone(),
+                    name: chain.name.to_string(),
                     hook: None,
                     policy: None,
                     declared: Some(chain.span),
@@ -982,8 +982,10 @@ impl<'f> Reader<'f> {
                     );
                     return;
                 }
-                let old =
-                    std::mem::replace(&mut table.chains[chain_index].name, new_name.name.clone());
+                let old = std::mem::replace(
+                    &mut table.chains[chain_index].name,
+                    new_name.name.to_string(),
+                );
                 table.forget_names();
                 for other in &mut table.chains {
                     for rule in &mut other.rules {
@@ -991,7 +993,7 @@ impl<'f> Reader<'f> {
                             TargetKind::Jump(target) | TargetKind::Goto(target)
                                 if **target == *old =>
                             {
-                                *target = new_name.name.as_str().into();
+                                *target = new_name.name.as_ref().into();
                             }
                             _ => {}
                         }
@@ -1050,7 +1052,7 @@ impl<'f> Reader<'f> {
                     );
                     return;
                 }
-                vec![chain.name.clone()]
+                vec![chain.name.to_string()]
             }
             None => self.tables[index]
                 .chains
@@ -1407,19 +1409,21 @@ fn count_appends<'a>(text: &'a str, lines: &LineIndex) -> HashMap<(&'a str, &'a 
 
 /// The outcome of parsing one command line in pass 2.
 #[derive(Default)]
-struct ParsedLine {
-    result: Option<Result<LineOutcome, LineError>>,
+struct ParsedLine<'f> {
+    result: Option<Result<LineOutcome<'f>, LineError>>,
     notes: Vec<LineNote>,
     /// Problems of the line itself (counters prefix, tokens).
     problems: Vec<Diagnostic>,
 }
 
-fn parse_command_line(
-    line: PhysicalLine<'_>,
+// Kept out of line so that profiles show the parsing of lines on its own.
+#[inline(never)]
+fn parse_command_line<'f>(
+    line: PhysicalLine<'f>,
     family: Family,
     table: Option<TableKind>,
     table_name: &str,
-) -> ParsedLine {
+) -> ParsedLine<'f> {
     let span = line.span();
     let mut parsed = ParsedLine::default();
     let mut text = line.text;

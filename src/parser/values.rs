@@ -116,8 +116,67 @@ pub fn c_strtoul(text: &str) -> Option<(u64, bool, usize)> {
 /// within `min..=max` (`max == 0` meaning no upper bound).
 #[must_use]
 pub fn parse_uint(text: &str, min: u64, max: u64) -> Option<u64> {
-    let (value, overflow, used) = c_strtoul(text)?;
-    (!overflow && used == text.len() && value >= min && (max == 0 || value <= max)).then_some(value)
+    let value = match plain_decimal(text) {
+        Some(value) => value,
+        None => {
+            let (value, overflow, used) = c_strtoul(text)?;
+            if overflow || used != text.len() {
+                return None;
+            }
+            value
+        }
+    };
+    (value >= min && (max == 0 || value <= max)).then_some(value)
+}
+
+/// The value of `text` when it is a number written the plain way, as nearly
+/// every port, address byte and mask is: 1 to 19 decimal digits without a
+/// leading zero, or `0`. Such a number means the same to `strtoul` in any
+/// base it guesses, and cannot overflow; anything else is left to
+/// [`c_strtoul`].
+fn plain_decimal(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > 19 || (bytes[0] == b'0' && bytes.len() > 1) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &byte in bytes {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    Some(value)
+}
+
+/// `text.split_once(separator)` for an ASCII separator, by a plain loop:
+/// the values split are a few bytes long, too short for the vectorised
+/// search of `str::split_once` to pay for setting itself up.
+#[must_use]
+pub fn split_once_ascii(text: &str, separator: u8) -> Option<(&str, &str)> {
+    debug_assert!(separator.is_ascii());
+    let position = text.bytes().position(|byte| byte == separator)?;
+    Some((&text[..position], &text[position + 1..]))
+}
+
+/// `text.split(separator)` for an ASCII separator, by a plain loop (see
+/// [`split_once_ascii`]).
+pub fn split_ascii(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match split_once_ascii(current, separator) {
+            Some((part, tail)) => {
+                rest = Some(tail);
+                Some(part)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 /// `xtables_strtoul` with an end pointer: a number within bounds at the start
@@ -244,12 +303,17 @@ pub fn protocol_name(number: u8) -> Option<&'static str> {
 /// mask.
 #[must_use]
 pub fn parse_ipv4_numeric(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
+    plain_dotted_quad(text).or_else(|| ipv4_numeric_any(text, is_mask))
+}
+
+/// [`parse_ipv4_numeric`] for any text.
+fn ipv4_numeric_any(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
     // iptables copies the text into a 20-byte buffer first.
     let text = truncate_bytes(text, 19);
     let mut octets = [0u8; 4];
     let mut rest = text;
     for (index, octet) in octets.iter_mut().enumerate().take(3) {
-        match rest.split_once('.') {
+        match split_once_ascii(rest, b'.') {
             Some((part, tail)) => {
                 *octet = u8::try_from(parse_uint(part, 0, 255)?).ok()?;
                 rest = tail;
@@ -265,6 +329,40 @@ pub fn parse_ipv4_numeric(text: &str, is_mask: bool) -> Option<Ipv4Addr> {
         }
     }
     octets[3] = u8::try_from(parse_uint(rest, 0, 255)?).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// `text` when it is an address written the plain way, four bytes of one
+/// to three decimal digits without a leading zero, each at most 255: what
+/// [`parse_ipv4_numeric`] reads the same way, found in one pass. Anything
+/// else gives `None`, and the long way decides.
+fn plain_dotted_quad(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut index = 0;
+    let mut value: u16 = 0;
+    let mut digits = 0;
+    for &byte in text.as_bytes() {
+        if byte == b'.' {
+            if digits == 0 || index == 3 {
+                return None;
+            }
+            octets[index] = u8::try_from(value).ok()?;
+            index += 1;
+            value = 0;
+            digits = 0;
+            continue;
+        }
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 || digits == 3 || (digits == 1 && value == 0) {
+            return None;
+        }
+        value = value * 10 + u16::from(digit);
+        digits += 1;
+    }
+    if index != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
     Some(Ipv4Addr::from(octets))
 }
 
@@ -418,7 +516,7 @@ pub fn parse_address(text: &str, family: Family) -> Result<ParsedAddress, Addres
     if text.len() > 255 {
         return Err(AddressError::TooLong);
     }
-    let (host, mask_text) = match text.rfind('/') {
+    let (host, mask_text) = match text.bytes().rposition(|byte| byte == b'/') {
         Some(slash) => (&text[..slash], Some(&text[slash + 1..])),
         None => (text, None),
     };
@@ -885,6 +983,28 @@ mod tests {
         assert_eq!(parse_protocol("ipv6-icmp"), Some(58));
         assert_eq!(parse_protocol("bogus"), None);
         assert_eq!(protocol_name(17), Some("udp"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_numbers_read_as_strtoul_reads_them(text in "[0-9x+ .-]{0,24}") {
+            let long_way = c_strtoul(&text)
+                .filter(|&(_, overflow, used)| !overflow && used == text.len())
+                .map(|(value, _, _)| value);
+            if let Some(value) = plain_decimal(&text) {
+                proptest::prop_assert_eq!(Some(value), long_way);
+            }
+        }
+
+        #[test]
+        fn plain_addresses_read_as_the_long_way(
+            text in "[0-9]{0,4}\\.[0-9]{0,4}\\.?[0-9]{0,4}\\.[0-9.]{0,5}",
+        ) {
+            if let Some(address) = plain_dotted_quad(&text) {
+                proptest::prop_assert_eq!(Some(address), ipv4_numeric_any(&text, false));
+                proptest::prop_assert_eq!(Some(address), ipv4_numeric_any(&text, true));
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use crate::model::{ExtensionKind, Value};
 use crate::parser::extensions::{ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec};
+use crate::parser::values;
 
 const O_CTSTATE: u8 = 0;
 const O_CTPROTO: u8 = 1;
@@ -101,7 +102,7 @@ fn parse_name_list(
 ) -> Result<u16, ExtError> {
     let text = call.arg_text();
     let mut bits = 0;
-    for word in text.split(',') {
+    for word in values::split_ascii(text, b',') {
         let bit = names
             .iter()
             .find(|(name, _)| !word.is_empty() && is_prefix_of(word, name))

@@ -14,6 +14,7 @@ use crate::model::{ExtensionKind, PortRange, Value};
 use crate::parser::extensions::{
     ArgType, ExtError, ExtensionDef, FinalCall, OptCall, OptSpec, bit,
 };
+use crate::parser::values;
 
 const O_SOURCE: u8 = 0;
 const O_DEST: u8 = 1;
@@ -84,13 +85,14 @@ fn parse_list(call: &OptCall<'_, '_>, protocol: &str) -> Result<Vec<PortRange>, 
         ))
         .help("split the list over several rules, or use an ipset")
     };
-    let mut list = Vec::new();
+    // Sized at once: the model keeps the list as it is.
+    let mut list = Vec::with_capacity(text.bytes().filter(|&byte| byte == b',').count() + 1);
     let mut slots = 0;
-    for item in text.split(',') {
+    for item in values::split_ascii(text, b',') {
         if slots == MAX_PORTS {
             return Err(too_many());
         }
-        match item.split_once(':') {
+        match values::split_once_ascii(item, b':') {
             None => {
                 list.push(PortRange::single(ports::parse_port(call, item, protocol)?));
                 slots += 1;

@@ -45,7 +45,7 @@ pub fn parse_port(call: &OptCall<'_, '_>, part: &str, protocol: &str) -> Result<
 /// range is refused. Everything after the first colon is the last port.
 pub fn parse_strict_range(call: &OptCall<'_, '_>, protocol: &str) -> Result<PortRange, ExtError> {
     let text = call.arg_text();
-    let Some((first, last)) = text.split_once(':') else {
+    let Some((first, last)) = values::split_once_ascii(text, b':') else {
         return Ok(PortRange::single(parse_port(call, text, protocol)?));
     };
     let first = if first.is_empty() {
