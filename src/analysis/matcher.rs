@@ -78,9 +78,10 @@ impl Builder<'_> {
         set: Intervals<T>,
         negated: bool,
     ) {
-        let universe_field = field(&mut self.universe.clone()).clone();
+        // Only a negation needs the packet space's field (and a copy of
+        // the space to reach it); most matches are not negated.
         let allowed = if negated {
-            universe_field.subtract(&set)
+            field(&mut self.universe.clone()).subtract(&set)
         } else {
             set
         };
@@ -94,20 +95,31 @@ impl Builder<'_> {
         addresses: &AddressMatch,
         letter: char,
     ) {
-        let mut ranges = Vec::new();
+        let family = self.family;
+        let range_of = |length: u8, addr: IpAddr| {
+            let base = address_value(addr);
+            let host_bits = address_bits(family) - u32::from(length);
+            let span = if host_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host_bits) - 1
+            };
+            (base, base | span)
+        };
+        // Nearly always one address: its range needs no list.
+        if let [address] = &*addresses.value
+            && let AddressKind::Net(net) = &address.kind
+            && let Some(length) = net.prefix_len()
+        {
+            let (lo, hi) = range_of(length, net.addr);
+            self.restrict(field, Intervals::range(lo, hi), addresses.negated);
+            return;
+        }
+        let mut ranges = Vec::with_capacity(addresses.value.len());
         for address in &addresses.value {
             match &address.kind {
                 AddressKind::Net(net) => match net.prefix_len() {
-                    Some(length) => {
-                        let base = address_value(net.addr);
-                        let host_bits = address_bits(self.family) - u32::from(length);
-                        let span = if host_bits >= 128 {
-                            u128::MAX
-                        } else {
-                            (1u128 << host_bits) - 1
-                        };
-                        ranges.push((base, base | span));
-                    }
+                    Some(length) => ranges.push(range_of(length, net.addr)),
                     None => {
                         self.unsure(|| format!("`-{letter}` with a non-contiguous mask"));
                         return;
@@ -124,6 +136,9 @@ impl Builder<'_> {
 }
 
 fn port_set(ranges: &[PortRange]) -> NarrowIntervals {
+    if let [range] = ranges {
+        return Intervals::range(u32::from(range.first), u32::from(range.last));
+    }
     Intervals::from_ranges(
         ranges
             .iter()

@@ -237,6 +237,10 @@ impl<T: Endpoint> Intervals<T> {
 
     #[must_use]
     pub fn intersect(&self, other: &Intervals<T>) -> Intervals<T> {
+        // Nearly always one range each.
+        if let ([(a_lo, a_hi)], [(b_lo, b_hi)]) = (self.ranges(), other.ranges()) {
+            return Intervals::range(*a_lo.max(b_lo), *a_hi.min(b_hi));
+        }
         let (mut i, mut j) = (0, 0);
         let mut out = Ranges::Empty;
         while i < self.ranges.len() && j < other.ranges.len() {
