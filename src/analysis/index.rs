@@ -145,20 +145,6 @@ enum Tree {
 }
 
 impl Tree {
-    /// A tree over `items`, whose bounds all lie in `full`.
-    fn new(items: Vec<(u128, u128, u32)>, full: (u128, u128)) -> Tree {
-        if u32::try_from(full.1).is_ok() {
-            let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
-            let narrowed = items
-                .into_iter()
-                .map(|(lo, hi, id)| (narrow(lo), narrow(hi), id))
-                .collect();
-            Tree::Narrow(IntervalTree::new(narrowed))
-        } else {
-            Tree::Wide(IntervalTree::new(items))
-        }
-    }
-
     fn overlapping(
         &self,
         lo: u128,
@@ -184,6 +170,22 @@ impl Tree {
     }
 }
 
+/// Rule `position`'s ranges in `field` into `rule_ranges`, and how many,
+/// when the rule goes into the field's tree: it restricts the field, to
+/// few ranges, none of them the whole field. `None` for the wide rules.
+fn indexed_ranges(
+    ranges: &impl Fn(usize, Field, &mut dyn FnMut(u128, u128)) -> bool,
+    position: usize,
+    field: Field,
+    full: (u128, u128),
+    rule_ranges: &mut Vec<(u128, u128)>,
+) -> Option<usize> {
+    rule_ranges.clear();
+    let restricted = ranges(position, field, &mut |lo, hi| rule_ranges.push((lo, hi)));
+    (restricted && rule_ranges.len() <= MOST_RANGES && !rule_ranges.contains(&full))
+        .then_some(rule_ranges.len())
+}
+
 /// The index of one chain's rules.
 #[derive(Debug, Default)]
 pub struct ChainIndex {
@@ -205,28 +207,47 @@ impl ChainIndex {
             return ChainIndex::default();
         }
         let mut fields = Vec::new();
-        let mut rule_ranges = Vec::new();
         for field in INDEXED {
             let Some(full) = field.bounds(universe) else {
                 continue;
             };
             // Each range of a rule is an entry of its own: the hull of a
-            // list of ports would meet nearly every query.
-            let mut items = Vec::new();
+            // list of ports would meet nearly every query. Entries are
+            // made at the width of the field: on a long blocklist, a list
+            // of 128-bit bounds narrowed afterwards was the peak of the
+            // whole run.
+            let narrow_field = u32::try_from(full.1).is_ok();
+            let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
+            let mut narrow_items: Vec<(u32, u32, u32)> = Vec::new();
+            let mut rule_ranges = Vec::new();
+            // 128-bit entries (IPv6 addresses) are counted first and made
+            // at their final number: 48 bytes each, doubling would hold
+            // the old list and the new at once.
+            let mut wide_items: Vec<(u128, u128, u32)> = if narrow_field {
+                Vec::new()
+            } else {
+                let entries = (0..rules)
+                    .filter_map(|position| {
+                        indexed_ranges(&ranges, position, field, full, &mut rule_ranges)
+                    })
+                    .sum();
+                Vec::with_capacity(entries)
+            };
             let mut wide = Vec::new();
             for position in 0..rules {
                 let id = u32::try_from(position).unwrap_or(u32::MAX);
-                rule_ranges.clear();
-                let restricted = ranges(position, field, &mut |lo, hi| rule_ranges.push((lo, hi)));
-                if restricted && rule_ranges.len() <= MOST_RANGES && !rule_ranges.contains(&full) {
-                    let tagged = if rule_ranges.len() > 1 {
-                        id | SEVERAL
-                    } else {
-                        id
-                    };
-                    items.extend(rule_ranges.iter().map(|&(lo, hi)| (lo, hi, tagged)));
-                } else {
+                let Some(count) = indexed_ranges(&ranges, position, field, full, &mut rule_ranges)
+                else {
                     wide.push(id);
+                    continue;
+                };
+                let tagged = if count > 1 { id | SEVERAL } else { id };
+                for &(lo, hi) in &rule_ranges {
+                    if narrow_field {
+                        narrow_items.push((narrow(lo), narrow(hi), tagged));
+                    } else {
+                        wide_items.push((lo, hi, tagged));
+                    }
                 }
             }
             // A field that few rules restrict would send most queries to
@@ -234,12 +255,17 @@ impl ChainIndex {
             if (rules - wide.len()) * 4 < rules {
                 continue;
             }
-            items.shrink_to_fit();
             wide.shrink_to_fit();
+            let tree = if narrow_field {
+                narrow_items.shrink_to_fit();
+                Tree::Narrow(IntervalTree::new(narrow_items))
+            } else {
+                Tree::Wide(IntervalTree::new(wide_items))
+            };
             fields.push(FieldIndex {
                 field,
                 full,
-                tree: Tree::new(items, full),
+                tree,
                 wide,
             });
         }
