@@ -9,6 +9,7 @@
 //! lower bound); unknown matches and targets widen the first and narrow the
 //! second, so claims built on them stay true whatever the unknown parts do.
 
+use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -307,52 +308,104 @@ enum Removal<Back> {
     CubeExcept(Back),
 }
 
-impl<Back> Removal<Back> {
-    /// The kind of removal, and the packets that came back, if any.
-    fn split(self) -> (Removal<()>, Option<Back>) {
-        match self {
-            Removal::Nothing => (Removal::Nothing, None),
-            Removal::Cube => (Removal::Cube, None),
-            Removal::CubeExcept(back) => (Removal::CubeExcept(()), Some(back)),
-        }
-    }
-}
-
 /// What an earlier rule of the same run removed, from the upper and from
 /// the lower bound of the flow. Sixteen bytes: a run keeps one per rule it
 /// met, a million on the longest chains, and few are jumps, the only ones
 /// with packets that came back.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Removed {
     rule: u32,
     may: Removal<()>,
     sure: Removal<()>,
     /// What came back from the jump, for the upper and the lower bound.
-    back: Option<Box<(PacketSet, PacketSet)>>,
+    back: Option<Box<CameBack>>,
+}
+
+/// What came back from a jump: known, or still to be worked out from what
+/// the called chain left ([`Back`]) the first time a later rule asks.
+#[derive(Default)]
+struct CameBack {
+    pending: Cell<Option<Back>>,
+    settled: OnceCell<Flow>,
+}
+
+impl std::fmt::Debug for CameBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.settled.get() {
+            Some(flow) => f.debug_tuple("CameBack").field(flow).finish(),
+            None => f.write_str("CameBack(pending)"),
+        }
+    }
+}
+
+impl CameBack {
+    fn known(flow: Flow) -> CameBack {
+        CameBack {
+            pending: Cell::new(None),
+            settled: OnceCell::from(flow),
+        }
+    }
+
+    fn pending(back: Back) -> CameBack {
+        CameBack {
+            pending: Cell::new(Some(back)),
+            settled: OnceCell::new(),
+        }
+    }
+
+    /// What came back, worked out now if no one asked before; the work
+    /// goes to `spent`.
+    fn flow(&self, evaluator: &Evaluator<'_>, spent: &mut Spent) -> &Flow {
+        self.settled.get_or_init(|| {
+            // Every `CameBack` is made known or pending.
+            let back = self.pending.take().unwrap_or_default();
+            evaluator.settle(back, spent)
+        })
+    }
+
+    fn into_flow(self, evaluator: &Evaluator<'_>, spent: &mut Spent) -> Flow {
+        match self.settled.into_inner() {
+            Some(flow) => flow,
+            None => evaluator.settle(self.pending.take().unwrap_or_default(), spent),
+        }
+    }
+}
+
+/// What a chain gives back to its caller before [`Evaluator::settle`]: what
+/// its rules returned, and what it takes to work out what falls off its
+/// end.
+#[derive(Debug, Default)]
+struct Back {
+    returned: Flow,
+    fell: Option<Box<Fell>>,
+}
+
+/// What falls off the end of a chain, still to be worked out: its input
+/// less what its rules removed.
+#[derive(Debug)]
+struct Fell {
+    chain: usize,
+    input: Flow,
+    removed: Vec<Removed>,
+    track_sure: bool,
 }
 
 impl Removed {
-    fn new(rule: u32, may: Removal<PacketSet>, sure: Removal<PacketSet>) -> Removed {
-        let (may, may_back) = may.split();
-        let (sure, sure_back) = sure.split();
-        let back = (may_back.is_some() || sure_back.is_some())
-            .then(|| Box::new((may_back.unwrap_or_default(), sure_back.unwrap_or_default())));
+    fn new(rule: u32, may: Removal<()>, sure: Removal<()>, back: Option<CameBack>) -> Removed {
         Removed {
             rule,
             may,
             sure,
-            back,
+            back: back.map(Box::new),
         }
     }
 
     /// The removal from the upper (`may`) or the lower bound.
-    fn removal(&self, may: bool) -> Removal<&PacketSet> {
+    fn removal(&self, may: bool) -> Removal<&CameBack> {
         match (if may { &self.may } else { &self.sure }, &self.back) {
             (Removal::Nothing, _) => Removal::Nothing,
             (Removal::Cube, _) => Removal::Cube,
-            (Removal::CubeExcept(()), Some(back)) => {
-                Removal::CubeExcept(if may { &back.0 } else { &back.1 })
-            }
+            (Removal::CubeExcept(()), Some(back)) => Removal::CubeExcept(back),
             // `new` never leaves a jump without what came back; were it
             // missing, each bound errs the way it may: the upper bound
             // removes nothing, the lower bound everything.
@@ -374,13 +427,20 @@ struct Run<'a> {
     sink: Option<&'a mut dyn FnMut(Decided)>,
     /// Chains on the current call path.
     path: Vec<bool>,
-    approximations: usize,
     cut: usize,
     scratch: Vec<Vec<u32>>,
-    /// Work spent, and the most it may spend.
-    work: usize,
+    spent: Spent,
+    /// The most work the run may spend.
     budget: usize,
     exhausted: bool,
+}
+
+/// What a run spent: work (cube operations), and how many sets it had to
+/// approximate to stay within the budgets.
+#[derive(Debug, Default)]
+struct Spent {
+    work: usize,
+    approximations: usize,
 }
 
 impl Run<'_> {
@@ -688,10 +748,12 @@ impl<'t> Evaluator<'t> {
             track_sure: false,
             sink: None,
             path: vec![false; self.table.chains.len()],
-            approximations: 0,
             cut: 0,
             scratch: Vec::new(),
-            work,
+            spent: Spent {
+                work,
+                approximations: 0,
+            },
             budget: TABLE_WORK,
             exhausted: false,
         };
@@ -700,8 +762,12 @@ impl<'t> Evaluator<'t> {
             sure: PacketSet::empty(),
         };
         let left = self.run_chain(chain, flow, None, &mut run, 0);
-        let (approximations, cut, work, exhausted) =
-            (run.approximations, run.cut, run.work, run.exhausted);
+        let (approximations, cut, work, exhausted) = (
+            run.spent.approximations,
+            run.cut,
+            run.spent.work,
+            run.exhausted,
+        );
         recording.policy_reached[chain] = Some(!left.may.is_empty());
         recording.approximations += approximations;
         recording.cut += cut;
@@ -787,16 +853,15 @@ impl<'t> Evaluator<'t> {
             track_sure: true,
             sink,
             path: vec![false; self.table.chains.len()],
-            approximations: 0,
             cut: 0,
             scratch: Vec::new(),
-            work: 0,
+            spent: Spent::default(),
             budget: QUERY_WORK
                 .min(QUERIES_WORK.saturating_sub(self.query_work.load(Ordering::Relaxed))),
             exhausted: false,
         };
         let left = self.run_chain(chain, input, rules, &mut run, 0);
-        let (exhausted, work) = (run.exhausted, run.work);
+        let (exhausted, work) = (run.exhausted, run.spent.work);
         self.query_work.fetch_add(work, Ordering::Relaxed);
         (!exhausted).then_some(left)
     }
@@ -854,10 +919,6 @@ impl<'t> Evaluator<'t> {
     /// Runs `input` through chain `chain`; returns the flow that comes back
     /// to the caller (falls off the end or meets RETURN). With `rules`, only
     /// those rules of the chain run.
-    ///
-    /// Each rule's share is computed from the chain's input and what the
-    /// earlier rules that meet it removed, found through the chain's index:
-    /// the cost follows how much rules overlap, not how long chains are.
     fn run_chain(
         &self,
         chain: usize,
@@ -866,15 +927,35 @@ impl<'t> Evaluator<'t> {
         run: &mut Run<'_>,
         depth: usize,
     ) -> Flow {
+        let back = self.run_chain_rules(chain, input, rules, run, depth);
+        self.settle(back, &mut run.spent)
+    }
+
+    /// [`Evaluator::run_chain`] but for what falls off the end of the
+    /// chain, which is left to [`Evaluator::settle`]: a jump's caller needs
+    /// it only where a later rule of its own meets the jump, and the input
+    /// less every rule of a long chain is much of the work of a run.
+    ///
+    /// Each rule's share is computed from the chain's input and what the
+    /// earlier rules that meet it removed, found through the chain's index:
+    /// the cost follows how much rules overlap, not how long chains are.
+    fn run_chain_rules(
+        &self,
+        chain: usize,
+        input: Flow,
+        rules: Option<Range<usize>>,
+        run: &mut Run<'_>,
+        depth: usize,
+    ) -> Back {
         if let Some(recording) = run.record.as_mut() {
             let entered = &mut recording.entered[chain];
             entered.extend(input.may.clone());
             if entered.limit_to(Bound::Upper, FLOW_BUDGET) {
-                run.approximations += 1;
+                run.spent.approximations += 1;
             }
         }
         let Some(hull) = input.may.hull() else {
-            return Flow::default();
+            return Back::default();
         };
         let matches = &self.matches[chain];
         let range = rules.unwrap_or(0..matches.len());
@@ -887,7 +968,7 @@ impl<'t> Evaluator<'t> {
             usize::MAX,
             &mut candidates,
         );
-        run.work += candidates.len();
+        run.spent.work += candidates.len();
         // At most one removal per rule met, so both lists below are made
         // at their final size: on a chain of a million rules, growing them
         // by doubling held the old and the new at once, at the peak.
@@ -902,8 +983,8 @@ impl<'t> Evaluator<'t> {
         run.path[chain] = true;
         for &position in &candidates {
             let index = position as usize;
-            run.work += 1;
-            if run.work > run.budget {
+            run.spent.work += 1;
+            if run.spent.work > run.budget {
                 run.exhausted = true;
                 break;
             }
@@ -941,9 +1022,9 @@ impl<'t> Evaluator<'t> {
                     EARLIER_LIMIT,
                     &mut meeting,
                 ) {
-                    run.approximations += 1;
+                    run.spent.approximations += 1;
                 }
-                run.work += meeting.len();
+                run.spent.work += meeting.len();
                 removal_of.fill(&removed, &range, candidates.len());
                 earlier.extend(meeting.iter().filter_map(|&rule| removal_of.get(rule)));
                 run.scratch.push(meeting);
@@ -954,17 +1035,17 @@ impl<'t> Evaluator<'t> {
                 hit_may,
                 earlier.iter().map(|&at| (&removed[at as usize], true)),
                 &mut exact,
-                &mut run.work,
+                &mut run.spent,
             );
             if !exact {
                 // Still an upper bound: it only kept more packets.
-                run.approximations += 1;
+                run.spent.approximations += 1;
             }
             if hit_may.is_empty() {
                 continue;
             }
             if hit_may.limit_to(Bound::Upper, SET_BUDGET) {
-                run.approximations += 1;
+                run.spent.approximations += 1;
             }
             if let Some(recording) = run.record.as_mut() {
                 recording.reached[chain][index] = true;
@@ -976,12 +1057,12 @@ impl<'t> Evaluator<'t> {
                     input.sure.intersect_cube(cube),
                     earlier.iter().map(|&at| (&removed[at as usize], false)),
                     &mut exact,
-                    &mut run.work,
+                    &mut run.spent,
                 );
                 if exact {
                     sure
                 } else {
-                    run.approximations += 1;
+                    run.spent.approximations += 1;
                     PacketSet::empty()
                 }
             } else {
@@ -992,7 +1073,7 @@ impl<'t> Evaluator<'t> {
                 sure: hit_sure,
             };
             if hit.sure.limit_to(Bound::Lower, SET_BUDGET) {
-                run.approximations += 1;
+                run.spent.approximations += 1;
             }
             let may_cube = if certain {
                 Removal::Cube
@@ -1010,11 +1091,11 @@ impl<'t> Evaluator<'t> {
                         rewrite: rewrite.as_deref().cloned(),
                         flow: hit,
                     });
-                    Some((may_cube, Removal::Cube))
+                    Some((may_cube, Removal::Cube, None))
                 }
                 Action::Return => {
                     returned.extend(hit);
-                    Some((may_cube, Removal::Cube))
+                    Some((may_cube, Removal::Cube, None))
                 }
                 Action::Unknown => {
                     hit.sure = PacketSet::empty();
@@ -1024,7 +1105,7 @@ impl<'t> Evaluator<'t> {
                         rewrite: None,
                         flow: hit,
                     });
-                    Some((Removal::Nothing, Removal::Cube))
+                    Some((Removal::Nothing, Removal::Cube, None))
                 }
                 Action::Jump(target) | Action::Goto(target) => {
                     let back = if run.path[*target] || depth >= MAX_DEPTH {
@@ -1038,69 +1119,91 @@ impl<'t> Evaluator<'t> {
                             rewrite: None,
                             flow: hit.clone(),
                         });
-                        hit
+                        CameBack::known(hit)
                     } else {
-                        self.run_chain(*target, hit, None, run, depth + 1)
+                        CameBack::pending(self.run_chain_rules(*target, hit, None, run, depth + 1))
                     };
                     if matches!(action, Action::Goto(_)) {
-                        returned.extend(back);
-                        Some((may_cube, Removal::Cube))
+                        returned.extend(back.into_flow(self, &mut run.spent));
+                        Some((may_cube, Removal::Cube, None))
                     } else {
                         let may = if certain {
-                            Removal::CubeExcept(back.may)
+                            Removal::CubeExcept(())
                         } else {
                             Removal::Nothing
                         };
-                        Some((may, Removal::CubeExcept(back.sure)))
+                        Some((may, Removal::CubeExcept(()), Some(back)))
                     }
                 }
             };
-            if let Some((may, sure)) = removal {
-                removed.push(Removed::new(position, may, sure));
+            if let Some((may, sure, back)) = removal {
+                removed.push(Removed::new(position, may, sure, back));
             }
         }
         run.path[chain] = false;
-        // What falls off the end: the input less every removal.
-        let mut exact = true;
-        let left_may = self.remove(
-            chain,
-            input.may,
-            removed.iter().map(|r| (r, true)),
-            &mut exact,
-            &mut run.work,
-        );
-        if !exact {
-            run.approximations += 1;
-        }
-        let left_sure = if run.track_sure {
-            let mut exact = true;
-            let sure = self.remove(
+        run.scratch.push(candidates);
+        run.scratch.push(earlier);
+        Back {
+            returned,
+            fell: Some(Box::new(Fell {
                 chain,
-                input.sure,
-                removed.iter().map(|r| (r, false)),
+                input,
+                removed,
+                track_sure: run.track_sure,
+            })),
+        }
+    }
+
+    /// What comes back to the caller of a chain: what its rules returned,
+    /// and what falls off its end, the chain's input less every removal.
+    fn settle(&self, back: Back, spent: &mut Spent) -> Flow {
+        let Back { mut returned, fell } = back;
+        if let Some(fell) = fell {
+            let Fell {
+                chain,
+                input,
+                removed,
+                track_sure,
+            } = *fell;
+            let mut exact = true;
+            let left_may = self.remove(
+                chain,
+                input.may,
+                removed.iter().map(|r| (r, true)),
                 &mut exact,
-                &mut run.work,
+                spent,
             );
-            if exact {
-                sure
-            } else {
-                run.approximations += 1;
-                PacketSet::empty()
+            if !exact {
+                spent.approximations += 1;
             }
-        } else {
-            PacketSet::empty()
-        };
-        returned.extend(Flow {
-            may: left_may,
-            sure: left_sure,
-        });
+            let left_sure = if track_sure {
+                let mut exact = true;
+                let sure = self.remove(
+                    chain,
+                    input.sure,
+                    removed.iter().map(|r| (r, false)),
+                    &mut exact,
+                    spent,
+                );
+                if exact {
+                    sure
+                } else {
+                    spent.approximations += 1;
+                    PacketSet::empty()
+                }
+            } else {
+                PacketSet::empty()
+            };
+            returned.extend(Flow {
+                may: left_may,
+                sure: left_sure,
+            });
+        }
         if returned.may.limit_to(Bound::Upper, FLOW_BUDGET)
             | returned.sure.limit_to(Bound::Lower, FLOW_BUDGET)
         {
-            run.approximations += 1;
+            spent.approximations += 1;
         }
-        run.scratch.push(candidates);
-        run.scratch.push(earlier);
         returned
     }
 
@@ -1113,7 +1216,7 @@ impl<'t> Evaluator<'t> {
         mut set: PacketSet,
         removals: impl Iterator<Item = (&'r Removed, bool)>,
         exact: &mut bool,
-        spent: &mut usize,
+        spent: &mut Spent,
     ) -> PacketSet {
         let mut work = 0;
         for (removed, may) in removals {
@@ -1131,11 +1234,13 @@ impl<'t> Evaluator<'t> {
                     work += set.cost();
                     set.remove_cube(&self.cube(chain, rule));
                 }
-                Removal::CubeExcept(back) => {
+                Removal::CubeExcept(came_back) => {
                     let cube = self.cube(chain, rule);
                     if !set.overlaps_cube(&cube) {
                         continue;
                     }
+                    let flow = came_back.flow(self, spent);
+                    let back = if may { &flow.may } else { &flow.sure };
                     work += set.cost() * (1 + back.cost());
                     let kept = set.intersect(back);
                     set.remove_cube(&cube);
@@ -1143,7 +1248,7 @@ impl<'t> Evaluator<'t> {
                 }
             }
         }
-        *spent += work;
+        spent.work += work;
         set
     }
 
@@ -1227,8 +1332,51 @@ mod tests {
     fn removals(rules: &[u32]) -> Vec<Removed> {
         rules
             .iter()
-            .map(|&rule| Removed::new(rule, Removal::Cube, Removal::Nothing))
+            .map(|&rule| Removed::new(rule, Removal::Cube, Removal::Nothing, None))
             .collect()
+    }
+
+    /// What falls off the end of a called chain is worked out only when a
+    /// later rule of the caller meets the jump; the rule then sees exactly
+    /// what came back, in the full run and in a query.
+    #[test]
+    fn a_rule_after_a_jump_meets_what_the_called_chain_let_fall_through() {
+        use crate::analysis::{Analysis, Host, HostProfile};
+        use crate::model::Hook;
+        use crate::parser::{self, ReadOptions};
+        use crate::source::SourceFile;
+        for (service_port, later_reached) in [(22, false), (23, true)] {
+            let text = format!(
+                "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:SVC - [0:0]\n\
+                 -A INPUT -d 10.0.0.0/24 -j SVC\n-A INPUT -d 10.0.1.0/24 -j SVC\n\
+                 -A INPUT -d 10.0.0.0/24 -p tcp --dport 22 -j ACCEPT\n\
+                 -A SVC -p tcp --dport {service_port} -j ACCEPT\nCOMMIT\n"
+            );
+            let source = SourceFile::new("test.rules", &text);
+            let ruleset = parser::read(&source, &ReadOptions::default()).ruleset;
+            let analysis = Analysis::new(&ruleset, Host::new(&ruleset, &HostProfile::default()));
+            let evaluator = &analysis.tables[0].evaluator;
+            assert_eq!(
+                evaluator.reached(0, 2),
+                later_reached,
+                "port {service_port}"
+            );
+            let input = Flow::exact(PacketSet::from_cube(analysis.hook_universe(Hook::Input)));
+            let decided = evaluator
+                .query_builtin(0, input)
+                .expect("within the budget");
+            let decides = |rule| {
+                decided
+                    .iter()
+                    .any(|d| d.place == Place::Rule { chain: 0, rule } && !d.flow.sure.is_empty())
+            };
+            assert_eq!(decides(2), later_reached, "port {service_port}");
+            assert!(
+                decided
+                    .iter()
+                    .any(|d| d.place == Place::Rule { chain: 3, rule: 0 })
+            );
+        }
     }
 
     #[test]
