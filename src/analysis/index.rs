@@ -308,8 +308,20 @@ impl ChainIndex {
         };
         let start = u32::try_from(range.start).unwrap_or(u32::MAX);
         let end = u32::try_from(range.end).unwrap_or(u32::MAX);
-        let mut wanted = Vec::new();
-        index.field.ranges_into(query, &mut wanted);
+        // One range, nearly always (a rule's port, a flow's address):
+        // then no list is made for it.
+        let only;
+        let mut several_wanted = Vec::new();
+        let wanted: &[(u128, u128)] = match index.field.only_range(query) {
+            Some(range) => {
+                only = [range];
+                &only
+            }
+            None => {
+                index.field.ranges_into(query, &mut several_wanted);
+                &several_wanted
+            }
+        };
         let (Some(&(lo, _)), Some(&(_, hi))) = (wanted.first(), wanted.last()) else {
             // The query allows nothing in this field: nothing meets it.
             return true;
@@ -335,7 +347,7 @@ impl ChainIndex {
         if wanted.len() <= QUERY_RANGES {
             // A walk per range: a list of ports asks for what is near each.
             let mut earlier_hi = None;
-            for &(lo, hi) in &wanted {
+            for &(lo, hi) in wanted {
                 let keep = |entry_lo, _, id| keep(entry_lo, id, earlier_hi);
                 index.tree.overlapping(lo, hi, keep, usize::MAX, out);
                 earlier_hi = Some(hi);
