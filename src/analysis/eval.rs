@@ -600,7 +600,7 @@ impl<'t> Evaluator<'t> {
             .map(|rules| {
                 ChainIndex::new(
                     rules.len(),
-                    |rule, field, each| rules.restricted_ranges(rule, field, each),
+                    |rule, each| rules.restricted_fields(rule, each),
                     universe,
                 )
             })

@@ -170,20 +170,40 @@ impl Tree {
     }
 }
 
-/// Rule `position`'s ranges in `field` into `rule_ranges`, and how many,
-/// when the rule goes into the field's tree: it restricts the field, to
-/// few ranges, none of them the whole field. `None` for the wide rules.
-fn indexed_ranges(
-    ranges: &impl Fn(usize, Field, &mut dyn FnMut(u128, u128)) -> bool,
-    position: usize,
-    field: Field,
-    full: (u128, u128),
-    rule_ranges: &mut Vec<(u128, u128)>,
-) -> Option<usize> {
-    rule_ranges.clear();
-    let restricted = ranges(position, field, &mut |lo, hi| rule_ranges.push((lo, hi)));
-    (restricted && rule_ranges.len() <= MOST_RANGES && !rule_ranges.contains(&full))
-        .then_some(rule_ranges.len())
+/// The ranges one rule allows in each indexed field, as its match gives
+/// them: gathered in one walk over the rule.
+#[derive(Default)]
+struct RuleRanges {
+    /// Per field of [`INDEXED`]: the ranges, when the rule restricts it.
+    ranges: [Vec<(u128, u128)>; INDEXED.len()],
+    restricted: [bool; INDEXED.len()],
+}
+
+impl RuleRanges {
+    fn read(
+        &mut self,
+        ranges: &impl Fn(usize, &mut dyn FnMut(Field, u128, u128)) -> u16,
+        position: usize,
+    ) {
+        self.ranges.iter_mut().for_each(Vec::clear);
+        let restricted = ranges(position, &mut |field, lo, hi| {
+            if let Some(at) = INDEXED.iter().position(|&indexed| indexed == field) {
+                self.ranges[at].push((lo, hi));
+            }
+        });
+        for (at, field) in INDEXED.iter().enumerate() {
+            self.restricted[at] = restricted & field.bit() != 0;
+        }
+    }
+
+    /// How many entries the rule has in field `at` of [`INDEXED`] when it
+    /// goes into the field's tree: it restricts the field, to few ranges,
+    /// none of them the whole field. `None` for the wide rules.
+    fn entries(&self, at: usize, full: (u128, u128)) -> Option<usize> {
+        let ranges = &self.ranges[at];
+        (self.restricted[at] && ranges.len() <= MOST_RANGES && !ranges.contains(&full))
+            .then_some(ranges.len())
+    }
 }
 
 /// The index of one chain's rules.
@@ -192,81 +212,109 @@ pub struct ChainIndex {
     fields: Vec<FieldIndex>,
 }
 
+/// One field's entries while a chain is indexed.
+struct Building {
+    field: Field,
+    full: (u128, u128),
+    narrow: Vec<(u32, u32, u32)>,
+    wide_entries: Vec<(u128, u128, u32)>,
+    /// Rules that restrict the field to no few ranges.
+    wide: Vec<u32>,
+}
+
 impl ChainIndex {
     /// Indexes the `rules` rules of a chain within the packet space
-    /// `universe`. `ranges(rule, field, each)` gives `each` the ranges rule
-    /// `rule` allows in `field` and says whether it restricts the field at
-    /// all, as [`super::packed::PackedMatches::restricted_ranges`].
+    /// `universe`. `ranges(rule, each)` gives `each` the ranges rule `rule`
+    /// allows in each interval field it restricts, and returns the bits
+    /// ([`Field::bit`]) of the fields it restricts, as
+    /// [`super::packed::PackedMatches::restricted_fields`].
     #[must_use]
     pub fn new(
         rules: usize,
-        ranges: impl Fn(usize, Field, &mut dyn FnMut(u128, u128)) -> bool,
+        ranges: impl Fn(usize, &mut dyn FnMut(Field, u128, u128)) -> u16,
         universe: &Cube,
     ) -> ChainIndex {
         if rules < SCAN_BELOW {
             return ChainIndex::default();
         }
-        let mut fields = Vec::new();
-        for field in INDEXED {
-            let Some(full) = field.bounds(universe) else {
-                continue;
-            };
-            // Each range of a rule is an entry of its own: the hull of a
-            // list of ports would meet nearly every query. Entries are
-            // made at the width of the field: on a long blocklist, a list
-            // of 128-bit bounds narrowed afterwards was the peak of the
-            // whole run.
-            let narrow_field = u32::try_from(full.1).is_ok();
-            let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
-            let mut narrow_items: Vec<(u32, u32, u32)> = Vec::new();
-            let mut rule_ranges = Vec::new();
-            // 128-bit entries (IPv6 addresses) are counted first and made
-            // at their final number: 48 bytes each, doubling would hold
-            // the old list and the new at once.
-            let mut wide_items: Vec<(u128, u128, u32)> = if narrow_field {
-                Vec::new()
-            } else {
-                let entries = (0..rules)
-                    .filter_map(|position| {
-                        indexed_ranges(&ranges, position, field, full, &mut rule_ranges)
-                    })
-                    .sum();
-                Vec::with_capacity(entries)
-            };
-            let mut wide = Vec::new();
+        let mut building: Vec<(usize, Building)> = INDEXED
+            .iter()
+            .enumerate()
+            .filter_map(|(at, &field)| {
+                let full = field.bounds(universe)?;
+                Some((
+                    at,
+                    Building {
+                        field,
+                        full,
+                        narrow: Vec::new(),
+                        wide_entries: Vec::new(),
+                        wide: Vec::new(),
+                    },
+                ))
+            })
+            .collect();
+        let is_narrow = |full: (u128, u128)| u32::try_from(full.1).is_ok();
+        let mut rule_ranges = RuleRanges::default();
+        // Each range of a rule is an entry of its own: the hull of a list
+        // of ports would meet nearly every query. Entries are made at the
+        // width of the field: on a long blocklist, a list of 128-bit bounds
+        // narrowed afterwards was the peak of the whole run. 128-bit
+        // entries (IPv6 addresses) are counted first and made at their
+        // final number: 48 bytes each, doubling would hold the old list and
+        // the new at once.
+        if building.iter().any(|(_, field)| !is_narrow(field.full)) {
+            let mut counts = [0usize; INDEXED.len()];
             for position in 0..rules {
-                let id = u32::try_from(position).unwrap_or(u32::MAX);
-                let Some(count) = indexed_ranges(&ranges, position, field, full, &mut rule_ranges)
-                else {
-                    wide.push(id);
+                rule_ranges.read(&ranges, position);
+                for (at, field) in &building {
+                    counts[*at] += rule_ranges.entries(*at, field.full).unwrap_or(0);
+                }
+            }
+            for (at, field) in &mut building {
+                if !is_narrow(field.full) {
+                    field.wide_entries = Vec::with_capacity(counts[*at]);
+                }
+            }
+        }
+        let narrow = |value: u128| u32::try_from(value).unwrap_or(u32::MAX);
+        for position in 0..rules {
+            let id = u32::try_from(position).unwrap_or(u32::MAX);
+            rule_ranges.read(&ranges, position);
+            for (at, field) in &mut building {
+                let Some(count) = rule_ranges.entries(*at, field.full) else {
+                    field.wide.push(id);
                     continue;
                 };
                 let tagged = if count > 1 { id | SEVERAL } else { id };
-                for &(lo, hi) in &rule_ranges {
-                    if narrow_field {
-                        narrow_items.push((narrow(lo), narrow(hi), tagged));
+                for &(lo, hi) in &rule_ranges.ranges[*at] {
+                    if is_narrow(field.full) {
+                        field.narrow.push((narrow(lo), narrow(hi), tagged));
                     } else {
-                        wide_items.push((lo, hi, tagged));
+                        field.wide_entries.push((lo, hi, tagged));
                     }
                 }
             }
+        }
+        let mut fields = Vec::new();
+        for (_, mut field) in building {
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
-            if (rules - wide.len()) * 4 < rules {
+            if (rules - field.wide.len()) * 4 < rules {
                 continue;
             }
-            wide.shrink_to_fit();
-            let tree = if narrow_field {
-                narrow_items.shrink_to_fit();
-                Tree::Narrow(IntervalTree::new(narrow_items))
+            field.wide.shrink_to_fit();
+            let tree = if is_narrow(field.full) {
+                field.narrow.shrink_to_fit();
+                Tree::Narrow(IntervalTree::new(field.narrow))
             } else {
-                Tree::Wide(IntervalTree::new(wide_items))
+                Tree::Wide(IntervalTree::new(field.wide_entries))
             };
             fields.push(FieldIndex {
-                field,
-                full,
+                field: field.field,
+                full: field.full,
                 tree,
-                wide,
+                wide: field.wide,
             });
         }
         ChainIndex { fields }
@@ -392,18 +440,22 @@ mod tests {
     use crate::analysis::space::Intervals;
     use proptest::prelude::*;
 
-    /// The ranges of `cube` in `field` where they differ from the whole
-    /// IPv4 space's, as packed matches give them.
-    fn restricted(cube: &Cube, field: Field, each: &mut dyn FnMut(u128, u128)) -> bool {
-        let mut own = Vec::new();
-        field.ranges_into(cube, &mut own);
-        let mut whole = Vec::new();
-        field.ranges_into(&Cube::universe(32), &mut whole);
-        if own == whole {
-            return false;
+    /// The ranges of `cube` in each interval field where they differ from
+    /// the whole IPv4 space's, and the bits of those fields, as packed
+    /// matches give them.
+    fn restricted(cube: &Cube, each: &mut dyn FnMut(Field, u128, u128)) -> u16 {
+        let mut bits = 0;
+        for field in INDEXED {
+            let mut own = Vec::new();
+            field.ranges_into(cube, &mut own);
+            let mut whole = Vec::new();
+            field.ranges_into(&Cube::universe(32), &mut whole);
+            if own != whole {
+                bits |= field.bit();
+                own.into_iter().for_each(|(lo, hi)| each(field, lo, hi));
+            }
         }
-        own.into_iter().for_each(|(lo, hi)| each(lo, hi));
-        true
+        bits
     }
 
     fn cube_with(src: (u128, u128), dport: (u32, u32)) -> Cube {
@@ -429,7 +481,7 @@ mod tests {
                     cube_with(src, (*d, d + dw))
                 })
                 .collect();
-            let index = ChainIndex::new(cubes.len(), |rule, field, each| restricted(&cubes[rule], field, each), &Cube::universe(32));
+            let index = ChainIndex::new(cubes.len(), |rule, each| restricted(&cubes[rule], each), &Cube::universe(32));
             let query = cube_with((query.0.0, query.0.0 + query.0.1), (query.1.0, query.1.0 + query.1.1));
             let start = start.min(cubes.len());
             let end = (start + length).min(cubes.len());
@@ -483,7 +535,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let index = ChainIndex::new(cubes.len(), |rule, field, each| restricted(&cubes[rule], field, each), &Cube::universe(32));
+            let index = ChainIndex::new(cubes.len(), |rule, each| restricted(&cubes[rule], each), &Cube::universe(32));
             let query = cube_of(&query.0, &query.1);
             let range = start..cubes.len();
             let expected: Vec<u32> = range
@@ -511,7 +563,7 @@ mod tests {
             .collect();
         let index = ChainIndex::new(
             cubes.len(),
-            |rule, field, each| restricted(&cubes[rule], field, each),
+            |rule, each| restricted(&cubes[rule], each),
             &Cube::universe(32),
         );
         let mut found = Vec::new();

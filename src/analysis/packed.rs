@@ -53,7 +53,9 @@ impl Field {
         Field::Misc,
     ];
 
-    fn bit(self) -> u16 {
+    /// The field's bit in a mask of fields.
+    #[must_use]
+    pub fn bit(self) -> u16 {
         1 << self as u16
     }
 
@@ -306,6 +308,27 @@ impl PackedMatches {
             query,
             universe_misses: misses,
         }
+    }
+
+    /// Gives `each` the ranges rule `rule`'s cube allows in every interval
+    /// field it restricts (where its field differs from the packet
+    /// space's), in one walk over the rule; returns the bits
+    /// ([`Field::bit`]) of the fields it restricts.
+    pub fn restricted_fields(&self, rule: usize, mut each: impl FnMut(Field, u128, u128)) -> u16 {
+        let mut fields = Fields::of(self.rule_bytes(rule));
+        let mut restricted = 0;
+        while let Some(present) = fields.next_field() {
+            if matches!(
+                present,
+                Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc
+            ) {
+                fields.skip(present);
+                continue;
+            }
+            restricted |= present.bit();
+            fields.ranges().for_each(|(lo, hi)| each(present, lo, hi));
+        }
+        restricted
     }
 
     /// Gives `each` the ranges rule `rule`'s cube allows in the interval
@@ -842,6 +865,18 @@ mod tests {
                         prop_assert_eq!(given, own);
                     }
                 }
+                // All fields in one walk: as each field asked on its own.
+                let mut walked = Vec::new();
+                let bits = packed.restricted_fields(rule, |field, lo, hi| walked.push((field, lo, hi)));
+                let mut asked = Vec::new();
+                let mut asked_bits = 0;
+                for field in Field::ALL {
+                    if packed.restricted_ranges(rule, field, |lo, hi| asked.push((field, lo, hi))) {
+                        asked_bits |= field.bit();
+                    }
+                }
+                prop_assert_eq!(bits, asked_bits);
+                prop_assert_eq!(walked, asked);
                 for (other, (other_cube, _)) in rules.iter().enumerate() {
                     prop_assert_eq!(
                         packed.cube_key(rule) == packed.cube_key(other),
