@@ -40,6 +40,10 @@ const PARALLEL_LINES: usize = 4096;
 /// How many command lines are parsed ahead of running them.
 const PARSE_BATCH: usize = 4096;
 
+/// Check a committed table on all cores only when it has enough rules to
+/// pay for it.
+const PARALLEL_RULES: usize = 4096;
+
 #[derive(Clone)]
 struct TableState {
     kind: TableKind,
@@ -136,6 +140,9 @@ enum Item<'a> {
 /// the next.
 #[derive(Default)]
 struct Classification<'a> {
+    /// What is wrong with the lines of the batch being classified; see
+    /// [`Batch::problems`].
+    problems: Vec<Diagnostic>,
     last_split: Option<Span>,
     /// Lines outside of any table, and the last of them: text that is not
     /// a rule file at all would give one finding per line; past a few, one
@@ -144,6 +151,19 @@ struct Classification<'a> {
     last_outside: Option<Span>,
     /// The table of the block being classified.
     table: (Option<TableKind>, &'a str),
+}
+
+/// The lines of one batch, classified, before their command lines are
+/// parsed.
+struct Batch<'f> {
+    items: Vec<Item<'f>>,
+    /// What classifying found wrong with these lines. A batch is classified
+    /// while the one before it still runs, so these wait until the batch
+    /// itself runs: the diagnostics come in the order they would if every
+    /// batch were classified just before it ran.
+    problems: Vec<Diagnostic>,
+    /// The file ends with this batch.
+    last: bool,
 }
 
 struct Reader<'f> {
@@ -230,12 +250,7 @@ impl<'f> Reader<'f> {
         message: impl Into<String>,
         help: Option<&str>,
     ) {
-        let mut diagnostic = Diagnostic::new(meta, span, message);
-        diagnostic.help = help.map(|help| help.to_string().into());
-        if diagnostic.severity == Severity::Error {
-            self.loadable = false;
-        }
-        self.diagnostics.push(diagnostic);
+        self.add(diagnostic(meta, span, message, help));
     }
 
     fn error(
@@ -290,29 +305,26 @@ impl<'f> Reader<'f> {
     }
 
     /// Reads the lines in batches: each batch is classified (pass 1), its
-    /// command lines parsed (pass 2) and everything run in order (pass 3)
-    /// before the next, so that neither the lines of a huge file nor their
-    /// parsed form exist all at once.
+    /// command lines parsed (pass 2) and everything run in order (pass 3),
+    /// so that neither the lines of a huge file nor their parsed form exist
+    /// all at once. Running is sequential; parsing is not, and the next
+    /// batch is parsed while this one runs, on the other cores.
     fn read_lines(&mut self, text: &'f str) {
+        let family = self.family;
         let mut state = Classification::default();
         let mut lines = lines::physical_lines(text);
-        let mut items = Vec::new();
-        loop {
-            let mut commands = 0;
-            for line in lines.by_ref() {
-                if self.classify_line(&mut state, line, &mut items) {
-                    commands += 1;
-                    if commands == PARSE_BATCH {
-                        break;
-                    }
-                }
-            }
-            let parsed = self.parse_commands(&items);
-            self.run(items.drain(..), parsed);
-            if commands < PARSE_BATCH {
-                break;
-            }
+        let mut batch = self.classify_batch(&mut state, &mut lines);
+        let mut parsed = parse_commands(&batch.items, family);
+        while !batch.last {
+            let next = self.classify_batch(&mut state, &mut lines);
+            let ((), next_parsed) = rayon::join(
+                || self.run(batch, parsed),
+                || parse_commands(&next.items, family),
+            );
+            batch = next;
+            parsed = next_parsed;
         }
+        self.run(batch, parsed);
         if let Some(span) = state.last_outside {
             let more = state.outside - OUTSIDE_REPORTED;
             self.error(
@@ -323,6 +335,30 @@ impl<'f> Reader<'f> {
             );
         }
         self.end_of_file();
+    }
+
+    /// Pass 1 over the lines of one batch: up to [`PARSE_BATCH`] command
+    /// lines, and the other lines among them.
+    fn classify_batch(
+        &mut self,
+        state: &mut Classification<'f>,
+        lines: &mut lines::PhysicalLines<'f>,
+    ) -> Batch<'f> {
+        let mut items = Vec::new();
+        let mut commands = 0;
+        for line in lines.by_ref() {
+            if self.classify_line(state, line, &mut items) {
+                commands += 1;
+                if commands == PARSE_BATCH {
+                    break;
+                }
+            }
+        }
+        Batch {
+            items,
+            problems: std::mem::take(&mut state.problems),
+            last: commands < PARSE_BATCH,
+        }
     }
 
     /// Pass 1: what a line is, as iptables-restore's main loop decides.
@@ -341,7 +377,7 @@ impl<'f> Reader<'f> {
         if line.split {
             if state.last_split != Some(line.line_span) {
                 state.last_split = Some(line.line_span);
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::LIMIT_EXCEEDED,
                     line.line_span.part(0..1),
                     format!(
@@ -350,7 +386,7 @@ impl<'f> Reader<'f> {
                         lines::LINE_BUFFER - 1
                     ),
                     Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
-                );
+                ));
             }
             if line.continuation {
                 return false;
@@ -375,12 +411,12 @@ impl<'f> Reader<'f> {
                 } else {
                     "`COMMIT` must be alone on its line".to_string()
                 };
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::INVALID_LINE,
                     span,
                     message,
                     Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
-                );
+                ));
             }
             items.push(Item::Commit);
             self.in_table = false;
@@ -388,12 +424,12 @@ impl<'f> Reader<'f> {
         }
         if content.starts_with('*') {
             if self.in_table {
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::INVALID_LINE,
                     span,
                     "a new table starts before the previous one was committed",
                     Some("end the previous table with a `COMMIT` line"),
-                );
+                ));
                 items.push(Item::Commit);
             }
             let rest = content.strip_prefix('*').unwrap_or(content);
@@ -402,24 +438,24 @@ impl<'f> Reader<'f> {
             let name_span = span.part(1 + name_start..1 + name_start + name.len());
             let kind = TableKind::parse(name);
             if name.is_empty() {
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::INVALID_LINE,
                     span,
                     "a `*` line needs a table name",
                     Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
-                );
+                ));
             } else if kind.is_none() {
                 let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
                 let help = suggestion.map_or_else(
                     || "the tables are filter, nat, mangle, raw and security".to_string(),
                     |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
                 );
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::UNKNOWN_TABLE,
                     name_span,
                     format!("there is no table `{name}`"),
                     Some(&help),
-                );
+                ));
             }
             self.in_table = true;
             state.table = (kind, name);
@@ -440,12 +476,12 @@ impl<'f> Reader<'f> {
                 };
             state.outside += 1;
             if state.outside <= OUTSIDE_REPORTED {
-                self.error(
+                state.problems.push(diagnostic(
                     &codes::INVALID_LINE,
                     span,
                     "this line is outside of any table",
                     Some(help),
-                );
+                ));
             } else {
                 state.last_outside = Some(span);
             }
@@ -456,12 +492,12 @@ impl<'f> Reader<'f> {
             return false;
         }
         if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
-            self.error(
+            state.problems.push(diagnostic(
                 &codes::INVALID_LINE,
                 span,
                 "a line of only spaces inside a table",
                 Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
-            );
+            ));
             return false;
         }
         items.push(Item::Command {
@@ -471,28 +507,13 @@ impl<'f> Reader<'f> {
         true
     }
 
-    /// Pass 2: parse the command lines of a batch, in parallel when there
-    /// are many.
-    fn parse_commands(&self, items: &[Item<'f>]) -> Vec<ParsedLine<'f>> {
-        let family = self.family;
-        let parse = |item: &Item<'f>| match item {
-            Item::Command {
-                line,
-                table: (kind, name),
-            } => Some(parse_command_line(*line, family, *kind, name)),
-            _ => None,
-        };
-        if items.len() >= PARALLEL_LINES {
-            items.par_iter().filter_map(parse).collect()
-        } else {
-            items.iter().filter_map(parse).collect()
-        }
-    }
-
     /// Pass 3: run a batch in order, with its parsed command lines.
-    fn run(&mut self, items: impl Iterator<Item = Item<'f>>, parsed: Vec<ParsedLine>) {
+    fn run(&mut self, batch: Batch<'f>, parsed: Vec<ParsedLine>) {
+        for problem in batch.problems {
+            self.add(problem);
+        }
         let mut parsed = parsed.into_iter();
-        for item in items {
+        for item in batch.items {
             match item {
                 Item::TableStart { kind, name, span } => {
                     self.current_kind = kind;
@@ -1258,88 +1279,14 @@ impl<'f> Reader<'f> {
         for chain in &mut self.tables[index].chains {
             chain.rules = crate::exact::exact(std::mem::take(&mut chain.rules)).into_vec();
         }
-        let family = self.family;
         let table = &self.tables[index];
         let graph = JumpGraph::of_chains(&table.chains);
-        let mut problems: Vec<(Span, String, Option<String>)> = Vec::new();
-        for (chain_index, chain) in table.chains.iter().enumerate() {
-            for rule in &chain.rules {
-                let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                    TargetKind::Extension(extension) => Some(&**extension),
-                    _ => None,
-                });
-                for extension in extensions {
-                    if !extension.known {
-                        continue;
-                    }
-                    let Some(def) = extensions::find(&extension.name, extension.kind, family)
-                        .or_else(|| {
-                            (extension.kind == ExtensionKind::Match)
-                                .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
-                                .flatten()
-                                .filter(|_| {
-                                    matches!(extension.name.as_ref(), "icmpv6" | "ipv6-icmp")
-                                })
-                        })
-                    else {
-                        continue;
-                    };
-                    let kernel = def.kernel;
-                    if let Some(proto) = kernel.proto {
-                        let ok = rule
-                            .protocol
-                            .as_ref()
-                            .is_some_and(|p| p.value.0 == proto && !p.negated);
-                        if !ok {
-                            let proto_name = super::protocol_name(proto).unwrap_or("?");
-                            problems.push((
-                                extension.name_span,
-                                format!("`{}` works only with `-p {proto_name}`: the kernel refuses this rule", extension.name),
-                                Some(match extension.kind {
-                                    ExtensionKind::Match => format!("add `-p {proto_name}` before `-m {}`", extension.name),
-                                    ExtensionKind::Target => format!("add `-p {proto_name}` to this rule"),
-                                }),
-                            ));
-                        }
-                    }
-                    if let Some(only) = kernel.table {
-                        if only != table.kind {
-                            problems.push((
-                                extension.name_span,
-                                format!(
-                                    "`{}` works only in the {} table",
-                                    extension.name,
-                                    only.as_str()
-                                ),
-                                None,
-                            ));
-                        }
-                    }
-                    if let Some(check) = kernel.check {
-                        let call = KernelCall {
-                            family,
-                            table: table.kind,
-                            chain: &chain.name,
-                            hooks: graph.hooks[chain_index],
-                            rule,
-                            extension,
-                        };
-                        if let Err(ExtError {
-                            message,
-                            span,
-                            help,
-                        }) = check(&call)
-                        {
-                            problems.push((span.unwrap_or(extension.span), message, help));
-                        }
-                    }
-                }
-            }
-        }
+        let rules: usize = table.chains.iter().map(|chain| chain.rules.len()).sum();
+        let parallel = rules >= PARALLEL_RULES;
+        let problems = kernel_problems(table.kind, &table.chains, &graph, self.family, parallel);
         if !graph.cycles.is_empty() {
             self.refused = true;
         }
-        problems.extend(check_hooks(table, &graph));
         for (span, message, help) in problems {
             self.push(&codes::NOT_ALLOWED_HERE, span, message, help.as_deref());
         }
@@ -1405,6 +1352,35 @@ fn count_appends<'a>(text: &'a str, lines: &LineIndex) -> HashMap<(&'a str, &'a 
         }
     }
     counts
+}
+
+/// A diagnostic of the code described by `meta`, with its help.
+fn diagnostic(
+    meta: &'static LintMeta,
+    span: Span,
+    message: impl Into<String>,
+    help: Option<&str>,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(meta, span, message);
+    diagnostic.help = help.map(|help| help.to_string().into());
+    diagnostic
+}
+
+/// Pass 2: parse the command lines of a batch, in parallel when there are
+/// many.
+fn parse_commands<'f>(items: &[Item<'f>], family: Family) -> Vec<ParsedLine<'f>> {
+    let parse = |item: &Item<'f>| match item {
+        Item::Command {
+            line,
+            table: (kind, name),
+        } => Some(parse_command_line(*line, family, *kind, name)),
+        _ => None,
+    };
+    if items.len() >= PARALLEL_LINES {
+        items.par_iter().filter_map(parse).collect()
+    } else {
+        items.iter().filter_map(parse).collect()
+    }
 }
 
 /// The outcome of parsing one command line in pass 2.
@@ -1637,63 +1613,199 @@ fn without_spans(rule: &Rule) -> Rule {
     copy
 }
 
-/// The kernel's hook checks: extensions used in chains reached from hooks
-/// they do not support (loops are the `chain-loop` lint's).
-fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Option<String>)> {
-    let mut problems = Vec::new();
-    for (index, chain) in table.chains.iter().enumerate() {
-        let reached = graph.hooks[index];
-        if reached == 0 {
+/// A refusal of the kernel at commit: where, why, and what to do.
+type Problem = (Span, String, Option<String>);
+
+/// What the kernel finds wrong with a table when it is committed: first the
+/// checks of each rule's extensions, then those of the hooks each is
+/// reached from (loops are the `chain-loop` lint's), each in rule order.
+///
+/// Rules are read from memory touched long before, which takes most of the
+/// time: each rule is read once for both kinds of check, and when
+/// `parallel`, on all cores, the parts coming back in order.
+fn kernel_problems(
+    table: TableKind,
+    chains: &[Chain],
+    graph: &JumpGraph,
+    family: Family,
+    parallel: bool,
+) -> Vec<Problem> {
+    let check = |mut found: (Vec<Problem>, Vec<Problem>), (chain_index, chain, rule)| {
+        let (extension_problems, hook_problems) = &mut found;
+        extension_checks(
+            table,
+            family,
+            graph.hooks[chain_index],
+            chain,
+            rule,
+            extension_problems,
+        );
+        hook_checks(graph.hooks[chain_index], chain, rule, hook_problems);
+        found
+    };
+    let rules = || {
+        chains.iter().enumerate().flat_map(|(chain_index, chain)| {
+            chain
+                .rules
+                .iter()
+                .map(move |rule| (chain_index, chain, rule))
+        })
+    };
+    let parts: Vec<(Vec<Problem>, Vec<Problem>)> = if parallel {
+        chains
+            .par_iter()
+            .enumerate()
+            .flat_map(|(chain_index, chain)| {
+                chain
+                    .rules
+                    .par_iter()
+                    .map(move |rule| (chain_index, chain, rule))
+            })
+            .fold(Default::default, check)
+            .collect()
+    } else {
+        vec![rules().fold(Default::default(), check)]
+    };
+    let (extension_problems, hook_problems): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    extension_problems
+        .into_iter()
+        .chain(hook_problems)
+        .flatten()
+        .collect()
+}
+
+/// The kernel's own checks of each extension of `rule`, in `chain`.
+fn extension_checks(
+    table: TableKind,
+    family: Family,
+    hooks: u8,
+    chain: &Chain,
+    rule: &Rule,
+    problems: &mut Vec<Problem>,
+) {
+    let extensions = rule.matches.iter().chain(match &rule.target.kind {
+        TargetKind::Extension(extension) => Some(&**extension),
+        _ => None,
+    });
+    for extension in extensions {
+        if !extension.known {
             continue;
         }
-        for rule in &chain.rules {
-            let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                TargetKind::Extension(extension) => Some(&**extension),
-                _ => None,
-            });
-            for extension in extensions.filter(|extension| extension.known) {
-                let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
-                    .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
-                else {
-                    continue;
-                };
-                let allowed = def
-                    .kernel
-                    .hooks_for
-                    .map_or(def.kernel.hooks, |hooks| hooks(extension));
-                if allowed == 0 || reached & !allowed == 0 {
-                    continue;
-                }
-                let names = |mask: u8| {
-                    Hook::ALL
-                        .iter()
-                        .filter(|hook| mask & hook.bit() != 0)
-                        .map(|hook| hook.chain_name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let via = if chain.is_builtin() {
-                    String::new()
-                } else {
-                    format!(
-                        " (chain `{}` is reached from {})",
-                        chain.name,
-                        names(reached & !allowed)
-                    )
-                };
+        let Some(def) = extensions::find(&extension.name, extension.kind, family).or_else(|| {
+            (extension.kind == ExtensionKind::Match)
+                .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
+                .flatten()
+                .filter(|_| matches!(extension.name.as_ref(), "icmpv6" | "ipv6-icmp"))
+        }) else {
+            continue;
+        };
+        let kernel = def.kernel;
+        if let Some(proto) = kernel.proto {
+            let ok = rule
+                .protocol
+                .as_ref()
+                .is_some_and(|p| p.value.0 == proto && !p.negated);
+            if !ok {
+                let proto_name = super::protocol_name(proto).unwrap_or("?");
                 problems.push((
                     extension.name_span,
                     format!(
-                        "`{}` works only in chains reached from {}{via}: the kernel refuses the table",
+                        "`{}` works only with `-p {proto_name}`: the kernel refuses this rule",
+                        extension.name
+                    ),
+                    Some(match extension.kind {
+                        ExtensionKind::Match => {
+                            format!("add `-p {proto_name}` before `-m {}`", extension.name)
+                        }
+                        ExtensionKind::Target => format!("add `-p {proto_name}` to this rule"),
+                    }),
+                ));
+            }
+        }
+        if let Some(only) = kernel.table {
+            if only != table {
+                problems.push((
+                    extension.name_span,
+                    format!(
+                        "`{}` works only in the {} table",
                         extension.name,
-                        names(allowed)
+                        only.as_str()
                     ),
                     None,
                 ));
             }
         }
+        if let Some(check) = kernel.check {
+            let call = KernelCall {
+                family,
+                table,
+                chain: &chain.name,
+                hooks,
+                rule,
+                extension,
+            };
+            if let Err(ExtError {
+                message,
+                span,
+                help,
+            }) = check(&call)
+            {
+                problems.push((span.unwrap_or(extension.span), message, help));
+            }
+        }
     }
-    problems
+}
+
+/// The kernel's hook checks of `rule`, in `chain` reached from the hooks
+/// `reached`: extensions used where a hook they do not support leads.
+fn hook_checks(reached: u8, chain: &Chain, rule: &Rule, problems: &mut Vec<Problem>) {
+    if reached == 0 {
+        return;
+    }
+    let extensions = rule.matches.iter().chain(match &rule.target.kind {
+        TargetKind::Extension(extension) => Some(&**extension),
+        _ => None,
+    });
+    for extension in extensions.filter(|extension| extension.known) {
+        let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
+            .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
+        else {
+            continue;
+        };
+        let allowed = def
+            .kernel
+            .hooks_for
+            .map_or(def.kernel.hooks, |hooks| hooks(extension));
+        if allowed == 0 || reached & !allowed == 0 {
+            continue;
+        }
+        let names = |mask: u8| {
+            Hook::ALL
+                .iter()
+                .filter(|hook| mask & hook.bit() != 0)
+                .map(|hook| hook.chain_name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let via = if chain.is_builtin() {
+            String::new()
+        } else {
+            format!(
+                " (chain `{}` is reached from {})",
+                chain.name,
+                names(reached & !allowed)
+            )
+        };
+        problems.push((
+            extension.name_span,
+            format!(
+                "`{}` works only in chains reached from {}{via}: the kernel refuses the table",
+                extension.name,
+                names(allowed)
+            ),
+            None,
+        ));
+    }
 }
 
 #[allow(dead_code)]
@@ -1715,5 +1827,41 @@ mod tests {
         assert_eq!(counts.get(&("filter", "FORWARD")), Some(&1));
         assert_eq!(counts.get(&("nat", "INPUT")), Some(&1));
         assert_eq!(counts.len(), 3);
+    }
+
+    #[test]
+    fn committed_tables_are_checked_alike_on_all_cores() {
+        // Rules the kernel refuses for their own sake (`--dport` without
+        // `-p`, MASQUERADE outside nat) and for the hooks that reach them
+        // (`-m mac` from OUTPUT), in built-in and user chains, among rules
+        // it takes.
+        let mut text = String::from("*filter\n:LAN - [0:0]\n-A OUTPUT -j LAN\n");
+        for number in 0..PARALLEL_RULES + 100 {
+            let chain = ["INPUT", "OUTPUT", "LAN"][number % 3];
+            let rule = match number % 7 {
+                0 => "-m tcp --dport 22 -j ACCEPT",
+                1 => "-m mac --mac-source 00:11:22:33:44:55 -j DROP",
+                2 => "-p tcp -j MASQUERADE",
+                _ => "-p udp -m udp --dport 53 -j ACCEPT",
+            };
+            text.push_str(&format!("-A {chain} {rule}\n"));
+        }
+        text.push_str("COMMIT\n");
+        let file = SourceFile::new("test.rules", text);
+        let result = super::super::read(&file, &super::super::ReadOptions::default());
+        let table = &result.ruleset.tables[0];
+        let graph = JumpGraph::of_chains(&table.chains);
+        let alone = kernel_problems(table.kind, &table.chains, &graph, Family::V4, false);
+        let together = kernel_problems(table.kind, &table.chains, &graph, Family::V4, true);
+        assert_eq!(alone, together);
+        let about = |what: &str| {
+            alone
+                .iter()
+                .filter(|(_, message, _)| message.contains(what))
+                .count()
+        };
+        assert!(about("works only with `-p tcp`") > 100);
+        assert!(about("works only in the nat table") > 100);
+        assert!(about("works only in chains reached from") > 100);
     }
 }
