@@ -140,6 +140,11 @@ enum Item<'a> {
 /// the next.
 #[derive(Default)]
 struct Classification<'a> {
+    /// The file has `\r\n` line endings, which are read as `\n`.
+    crlf: bool,
+    /// A `*table` line was read and its `COMMIT` not yet.
+    in_table: bool,
+    comments: Vec<Comment>,
     /// What is wrong with the lines of the batch being classified; see
     /// [`Batch::problems`].
     problems: Vec<Diagnostic>,
@@ -166,11 +171,173 @@ struct Batch<'f> {
     last: bool,
 }
 
+impl<'f> Classification<'f> {
+    /// Pass 1 over the lines of one batch: up to [`PARSE_BATCH`] command
+    /// lines, and the other lines among them.
+    fn classify_batch(&mut self, lines: &mut lines::PhysicalLines<'f>) -> Batch<'f> {
+        let mut items = Vec::new();
+        let mut commands = 0;
+        for line in lines.by_ref() {
+            if self.classify_line(line, &mut items) {
+                commands += 1;
+                if commands == PARSE_BATCH {
+                    break;
+                }
+            }
+        }
+        Batch {
+            items,
+            problems: std::mem::take(&mut self.problems),
+            last: commands < PARSE_BATCH,
+        }
+    }
+
+    /// Pass 1: what a line is, as iptables-restore's main loop decides.
+    /// Returns true when it is a command line.
+    fn classify_line(&mut self, mut line: PhysicalLine<'f>, items: &mut Vec<Item<'f>>) -> bool {
+        if self.crlf {
+            if let Some(stripped) = line.text.strip_suffix('\r') {
+                line.text = stripped;
+            }
+        }
+        if line.split {
+            if self.last_split != Some(line.line_span) {
+                self.last_split = Some(line.line_span);
+                self.problems.push(diagnostic(
+                    &codes::LIMIT_EXCEEDED,
+                    line.line_span.part(0..1),
+                    format!(
+                        "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
+                        line.line_span.len(),
+                        lines::LINE_BUFFER - 1
+                    ),
+                    Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
+                ));
+            }
+            if line.continuation {
+                return false;
+            }
+        }
+        let content = line.text;
+        let span = line.span();
+        if content.is_empty() && line.newline {
+            return false;
+        }
+        if content.starts_with('#') {
+            self.comments.push(Comment {
+                span,
+                text: content.to_string(),
+            });
+            return false;
+        }
+        if self.in_table && content.starts_with("COMMIT") {
+            if content != "COMMIT" || !line.newline {
+                let message = if content == "COMMIT" {
+                    "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
+                } else {
+                    "`COMMIT` must be alone on its line".to_string()
+                };
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    message,
+                    Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
+                ));
+            }
+            items.push(Item::Commit);
+            self.in_table = false;
+            return false;
+        }
+        if content.starts_with('*') {
+            if self.in_table {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a new table starts before the previous one was committed",
+                    Some("end the previous table with a `COMMIT` line"),
+                ));
+                items.push(Item::Commit);
+            }
+            let rest = content.strip_prefix('*').unwrap_or(content);
+            let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
+            let name_span = span.part(1 + name_start..1 + name_start + name.len());
+            let kind = TableKind::parse(name);
+            if name.is_empty() {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a `*` line needs a table name",
+                    Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
+                ));
+            } else if kind.is_none() {
+                let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
+                let help = suggestion.map_or_else(
+                    || "the tables are filter, nat, mangle, raw and security".to_string(),
+                    |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
+                );
+                self.problems.push(diagnostic(
+                    &codes::UNKNOWN_TABLE,
+                    name_span,
+                    format!("there is no table `{name}`"),
+                    Some(&help),
+                ));
+            }
+            self.in_table = true;
+            self.table = (kind, name);
+            items.push(Item::TableStart {
+                kind,
+                name,
+                span: name_span,
+            });
+            return false;
+        }
+        if !self.in_table {
+            let help =
+                if content.starts_with('-') || content.starts_with(':') || content.starts_with('[')
+                {
+                    "rules and chains belong between a `*table` line and its `COMMIT`"
+                } else {
+                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
+                };
+            self.outside += 1;
+            if self.outside <= OUTSIDE_REPORTED {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "this line is outside of any table",
+                    Some(help),
+                ));
+            } else {
+                self.last_outside = Some(span);
+            }
+            return false;
+        }
+        if content.starts_with(':') {
+            items.push(Item::Chain { line });
+            return false;
+        }
+        if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
+            self.problems.push(diagnostic(
+                &codes::INVALID_LINE,
+                span,
+                "a line of only spaces inside a table",
+                Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
+            ));
+            return false;
+        }
+        items.push(Item::Command {
+            line,
+            table: self.table,
+        });
+        true
+    }
+}
+
 struct Reader<'f> {
     file: &'f SourceFile,
     family: Family,
     fragment: bool,
-    crlf: bool,
     diagnostics: Vec<Diagnostic>,
     loadable: bool,
     /// A refusal that a lint reports (undefined chains, loops), so the
@@ -188,7 +355,6 @@ struct Reader<'f> {
     /// How many `-A` lines each chain of each table has: see
     /// [`count_appends`].
     appends: HashMap<(&'f str, &'f str), u32>,
-    in_table: bool,
     failed_lines: Vec<(Span, Option<TableKind>)>,
 }
 
@@ -205,7 +371,6 @@ pub fn read_file(
         file,
         family,
         fragment,
-        crlf,
         diagnostics: Vec::new(),
         loadable: true,
         refused: false,
@@ -216,7 +381,6 @@ pub fn read_file(
         current_span: None,
         current_name: "",
         appends: count_appends(text, file.index()),
-        in_table: false,
         failed_lines: Vec::new(),
     };
     if crlf {
@@ -238,7 +402,7 @@ pub fn read_file(
             );
         }
     }
-    reader.read_lines(text);
+    reader.read_lines(text, crlf);
     reader.finish(family_source)
 }
 
@@ -307,24 +471,31 @@ impl<'f> Reader<'f> {
     /// Reads the lines in batches: each batch is classified (pass 1), its
     /// command lines parsed (pass 2) and everything run in order (pass 3),
     /// so that neither the lines of a huge file nor their parsed form exist
-    /// all at once. Running is sequential; parsing is not, and the next
-    /// batch is parsed while this one runs, on the other cores.
-    fn read_lines(&mut self, text: &'f str) {
+    /// all at once. Running is sequential; the next batch is classified and
+    /// parsed (on all cores) while this one runs.
+    fn read_lines(&mut self, text: &'f str, crlf: bool) {
         let family = self.family;
-        let mut state = Classification::default();
+        let mut state = Classification {
+            crlf,
+            ..Classification::default()
+        };
         let mut lines = lines::physical_lines(text);
-        let mut batch = self.classify_batch(&mut state, &mut lines);
+        let mut batch = state.classify_batch(&mut lines);
         let mut parsed = parse_commands(&batch.items, family);
         while !batch.last {
-            let next = self.classify_batch(&mut state, &mut lines);
-            let ((), next_parsed) = rayon::join(
+            let ((), (next, next_parsed)) = rayon::join(
                 || self.run(batch, parsed),
-                || parse_commands(&next.items, family),
+                || {
+                    let next = state.classify_batch(&mut lines);
+                    let parsed = parse_commands(&next.items, family);
+                    (next, parsed)
+                },
             );
             batch = next;
             parsed = next_parsed;
         }
         self.run(batch, parsed);
+        self.comments = state.comments;
         if let Some(span) = state.last_outside {
             let more = state.outside - OUTSIDE_REPORTED;
             self.error(
@@ -334,177 +505,7 @@ impl<'f> Reader<'f> {
                 Some("this does not look like an iptables-save file: check that it is the right file"),
             );
         }
-        self.end_of_file();
-    }
-
-    /// Pass 1 over the lines of one batch: up to [`PARSE_BATCH`] command
-    /// lines, and the other lines among them.
-    fn classify_batch(
-        &mut self,
-        state: &mut Classification<'f>,
-        lines: &mut lines::PhysicalLines<'f>,
-    ) -> Batch<'f> {
-        let mut items = Vec::new();
-        let mut commands = 0;
-        for line in lines.by_ref() {
-            if self.classify_line(state, line, &mut items) {
-                commands += 1;
-                if commands == PARSE_BATCH {
-                    break;
-                }
-            }
-        }
-        Batch {
-            items,
-            problems: std::mem::take(&mut state.problems),
-            last: commands < PARSE_BATCH,
-        }
-    }
-
-    /// Pass 1: what a line is, as iptables-restore's main loop decides.
-    /// Returns true when it is a command line.
-    fn classify_line(
-        &mut self,
-        state: &mut Classification<'f>,
-        mut line: PhysicalLine<'f>,
-        items: &mut Vec<Item<'f>>,
-    ) -> bool {
-        if self.crlf {
-            if let Some(stripped) = line.text.strip_suffix('\r') {
-                line.text = stripped;
-            }
-        }
-        if line.split {
-            if state.last_split != Some(line.line_span) {
-                state.last_split = Some(line.line_span);
-                state.problems.push(diagnostic(
-                    &codes::LIMIT_EXCEEDED,
-                    line.line_span.part(0..1),
-                    format!(
-                        "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
-                        line.line_span.len(),
-                        lines::LINE_BUFFER - 1
-                    ),
-                    Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
-                ));
-            }
-            if line.continuation {
-                return false;
-            }
-        }
-        let content = line.text;
-        let span = line.span();
-        if content.is_empty() && line.newline {
-            return false;
-        }
-        if content.starts_with('#') {
-            self.comments.push(Comment {
-                span,
-                text: content.to_string(),
-            });
-            return false;
-        }
-        if self.in_table && content.starts_with("COMMIT") {
-            if content != "COMMIT" || !line.newline {
-                let message = if content == "COMMIT" {
-                    "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
-                } else {
-                    "`COMMIT` must be alone on its line".to_string()
-                };
-                state.problems.push(diagnostic(
-                    &codes::INVALID_LINE,
-                    span,
-                    message,
-                    Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
-                ));
-            }
-            items.push(Item::Commit);
-            self.in_table = false;
-            return false;
-        }
-        if content.starts_with('*') {
-            if self.in_table {
-                state.problems.push(diagnostic(
-                    &codes::INVALID_LINE,
-                    span,
-                    "a new table starts before the previous one was committed",
-                    Some("end the previous table with a `COMMIT` line"),
-                ));
-                items.push(Item::Commit);
-            }
-            let rest = content.strip_prefix('*').unwrap_or(content);
-            let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
-            let name_span = span.part(1 + name_start..1 + name_start + name.len());
-            let kind = TableKind::parse(name);
-            if name.is_empty() {
-                state.problems.push(diagnostic(
-                    &codes::INVALID_LINE,
-                    span,
-                    "a `*` line needs a table name",
-                    Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
-                ));
-            } else if kind.is_none() {
-                let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
-                let help = suggestion.map_or_else(
-                    || "the tables are filter, nat, mangle, raw and security".to_string(),
-                    |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
-                );
-                state.problems.push(diagnostic(
-                    &codes::UNKNOWN_TABLE,
-                    name_span,
-                    format!("there is no table `{name}`"),
-                    Some(&help),
-                ));
-            }
-            self.in_table = true;
-            state.table = (kind, name);
-            items.push(Item::TableStart {
-                kind,
-                name,
-                span: name_span,
-            });
-            return false;
-        }
-        if !self.in_table {
-            let help =
-                if content.starts_with('-') || content.starts_with(':') || content.starts_with('[')
-                {
-                    "rules and chains belong between a `*table` line and its `COMMIT`"
-                } else {
-                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
-                };
-            state.outside += 1;
-            if state.outside <= OUTSIDE_REPORTED {
-                state.problems.push(diagnostic(
-                    &codes::INVALID_LINE,
-                    span,
-                    "this line is outside of any table",
-                    Some(help),
-                ));
-            } else {
-                state.last_outside = Some(span);
-            }
-            return false;
-        }
-        if content.starts_with(':') {
-            items.push(Item::Chain { line });
-            return false;
-        }
-        if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
-            state.problems.push(diagnostic(
-                &codes::INVALID_LINE,
-                span,
-                "a line of only spaces inside a table",
-                Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
-            ));
-            return false;
-        }
-        items.push(Item::Command {
-            line,
-            table: state.table,
-        });
-        true
+        self.end_of_file(state.in_table);
     }
 
     /// Pass 3: run a batch in order, with its parsed command lines.
@@ -537,8 +538,8 @@ impl<'f> Reader<'f> {
     }
 
     /// A table still open at the end of the file.
-    fn end_of_file(&mut self) {
-        if self.in_table {
+    fn end_of_file(&mut self, in_table: bool) {
+        if in_table {
             let end = u32::try_from(self.file.text().len()).unwrap_or(u32::MAX);
             let table_span = self.current_span.unwrap_or(Span::empty_at(end));
             let mut diagnostic = Diagnostic::new(
