@@ -2,6 +2,12 @@
 //! rule lines, executing the commands in order against the tables (as
 //! libiptc does), and checking each table as the kernel does when it is
 //! committed.
+//!
+//! Only executing must go line after line. A large file is read in
+//! batches of lines: while one batch runs, the next is classified and
+//! parsed beside it, and the checks at commit look at many rules at once;
+//! what each step reports is reported in the order of a reading that
+//! did one thing at a time.
 
 use foldhash::HashMap;
 use std::cell::RefCell;
@@ -144,6 +150,7 @@ struct Classification<'a> {
     crlf: bool,
     /// A `*table` line was read and its `COMMIT` not yet.
     in_table: bool,
+    /// The `#` lines, handed to the reader at the end.
     comments: Vec<Comment>,
     /// What is wrong with the lines of the batch being classified; see
     /// [`Batch::problems`].
