@@ -1650,26 +1650,25 @@ fn kernel_problems(
         }
         found
     };
-    let parts: Vec<(Vec<Problem>, Vec<Problem>)> = if parallel {
-        chains
-            .par_iter()
-            .enumerate()
-            .flat_map(|(chain_index, chain)| {
-                chain
-                    .rules
-                    .par_chunks(READ_AHEAD)
-                    .map(move |rules| (chain_index, chain, rules))
-            })
-            .fold(Default::default, check)
-            .collect()
-    } else {
-        let chunks = chains.iter().enumerate().flat_map(|(chain_index, chain)| {
+    // Listed first, so that tens of thousands of small chains (kube-proxy's)
+    // are shared out as easily as one long chain.
+    let chunks: Vec<(usize, &Chain, &[Rule])> = chains
+        .iter()
+        .enumerate()
+        .flat_map(|(chain_index, chain)| {
             chain
                 .rules
                 .chunks(READ_AHEAD)
                 .map(move |rules| (chain_index, chain, rules))
-        });
-        vec![chunks.fold(Default::default(), check)]
+        })
+        .collect();
+    let parts: Vec<(Vec<Problem>, Vec<Problem>)> = if parallel {
+        chunks
+            .into_par_iter()
+            .fold(Default::default, check)
+            .collect()
+    } else {
+        vec![chunks.into_iter().fold(Default::default(), check)]
     };
     let (extension_problems, hook_problems): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
     extension_problems
