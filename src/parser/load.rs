@@ -2,6 +2,12 @@
 //! rule lines, executing the commands in order against the tables (as
 //! libiptc does), and checking each table as the kernel does when it is
 //! committed.
+//!
+//! Only executing must go line after line. A large file is read in
+//! batches of lines: while one batch runs, the next is classified and
+//! parsed beside it, and the checks at commit look at many rules at once;
+//! what each step reports is reported in the order of a reading that
+//! did one thing at a time.
 
 use foldhash::HashMap;
 use std::cell::RefCell;
@@ -39,6 +45,10 @@ const PARALLEL_LINES: usize = 4096;
 
 /// How many command lines are parsed ahead of running them.
 const PARSE_BATCH: usize = 4096;
+
+/// Check a committed table on all cores only when it has enough rules to
+/// pay for it.
+const PARALLEL_RULES: usize = 4096;
 
 #[derive(Clone)]
 struct TableState {
@@ -136,6 +146,15 @@ enum Item<'a> {
 /// the next.
 #[derive(Default)]
 struct Classification<'a> {
+    /// The file has `\r\n` line endings, which are read as `\n`.
+    crlf: bool,
+    /// A `*table` line was read and its `COMMIT` not yet.
+    in_table: bool,
+    /// The `#` lines, handed to the reader at the end.
+    comments: Vec<Comment>,
+    /// What is wrong with the lines of the batch being classified; see
+    /// [`Batch::problems`].
+    problems: Vec<Diagnostic>,
     last_split: Option<Span>,
     /// Lines outside of any table, and the last of them: text that is not
     /// a rule file at all would give one finding per line; past a few, one
@@ -146,11 +165,186 @@ struct Classification<'a> {
     table: (Option<TableKind>, &'a str),
 }
 
+/// The lines of one batch, classified, before their command lines are
+/// parsed.
+struct Batch<'f> {
+    items: Vec<Item<'f>>,
+    /// What classifying found wrong with these lines. A batch is classified
+    /// while the one before it still runs, so these wait until the batch
+    /// itself runs: the diagnostics come in the order they would if every
+    /// batch were classified just before it ran.
+    problems: Vec<Diagnostic>,
+    /// The file ends with this batch.
+    last: bool,
+}
+
+impl<'f> Classification<'f> {
+    /// Pass 1 over the lines of one batch: up to [`PARSE_BATCH`] command
+    /// lines, and the other lines among them.
+    fn classify_batch(&mut self, lines: &mut lines::PhysicalLines<'f>) -> Batch<'f> {
+        let mut items = Vec::new();
+        let mut commands = 0;
+        for line in lines.by_ref() {
+            if self.classify_line(line, &mut items) {
+                commands += 1;
+                if commands == PARSE_BATCH {
+                    break;
+                }
+            }
+        }
+        Batch {
+            items,
+            problems: std::mem::take(&mut self.problems),
+            last: commands < PARSE_BATCH,
+        }
+    }
+
+    /// Pass 1: what a line is, as iptables-restore's main loop decides.
+    /// Returns true when it is a command line.
+    fn classify_line(&mut self, mut line: PhysicalLine<'f>, items: &mut Vec<Item<'f>>) -> bool {
+        if self.crlf {
+            if let Some(stripped) = line.text.strip_suffix('\r') {
+                line.text = stripped;
+            }
+        }
+        if line.split {
+            if self.last_split != Some(line.line_span) {
+                self.last_split = Some(line.line_span);
+                self.problems.push(diagnostic(
+                    &codes::LIMIT_EXCEEDED,
+                    line.line_span.part(0..1),
+                    format!(
+                        "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
+                        line.line_span.len(),
+                        lines::LINE_BUFFER - 1
+                    ),
+                    Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
+                ));
+            }
+            if line.continuation {
+                return false;
+            }
+        }
+        let content = line.text;
+        let span = line.span();
+        if content.is_empty() && line.newline {
+            return false;
+        }
+        if content.starts_with('#') {
+            self.comments.push(Comment {
+                span,
+                text: content.to_string(),
+            });
+            return false;
+        }
+        if self.in_table && content.starts_with("COMMIT") {
+            if content != "COMMIT" || !line.newline {
+                let message = if content == "COMMIT" {
+                    "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
+                } else {
+                    "`COMMIT` must be alone on its line".to_string()
+                };
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    message,
+                    Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
+                ));
+            }
+            items.push(Item::Commit);
+            self.in_table = false;
+            return false;
+        }
+        if content.starts_with('*') {
+            if self.in_table {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a new table starts before the previous one was committed",
+                    Some("end the previous table with a `COMMIT` line"),
+                ));
+                items.push(Item::Commit);
+            }
+            let rest = content.strip_prefix('*').unwrap_or(content);
+            let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
+            let name_span = span.part(1 + name_start..1 + name_start + name.len());
+            let kind = TableKind::parse(name);
+            if name.is_empty() {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "a `*` line needs a table name",
+                    Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
+                ));
+            } else if kind.is_none() {
+                let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
+                let help = suggestion.map_or_else(
+                    || "the tables are filter, nat, mangle, raw and security".to_string(),
+                    |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
+                );
+                self.problems.push(diagnostic(
+                    &codes::UNKNOWN_TABLE,
+                    name_span,
+                    format!("there is no table `{name}`"),
+                    Some(&help),
+                ));
+            }
+            self.in_table = true;
+            self.table = (kind, name);
+            items.push(Item::TableStart {
+                kind,
+                name,
+                span: name_span,
+            });
+            return false;
+        }
+        if !self.in_table {
+            let help =
+                if content.starts_with('-') || content.starts_with(':') || content.starts_with('[')
+                {
+                    "rules and chains belong between a `*table` line and its `COMMIT`"
+                } else {
+                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
+                };
+            self.outside += 1;
+            if self.outside <= OUTSIDE_REPORTED {
+                self.problems.push(diagnostic(
+                    &codes::INVALID_LINE,
+                    span,
+                    "this line is outside of any table",
+                    Some(help),
+                ));
+            } else {
+                self.last_outside = Some(span);
+            }
+            return false;
+        }
+        if content.starts_with(':') {
+            items.push(Item::Chain { line });
+            return false;
+        }
+        if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
+            self.problems.push(diagnostic(
+                &codes::INVALID_LINE,
+                span,
+                "a line of only spaces inside a table",
+                Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
+            ));
+            return false;
+        }
+        items.push(Item::Command {
+            line,
+            table: self.table,
+        });
+        true
+    }
+}
+
 struct Reader<'f> {
     file: &'f SourceFile,
     family: Family,
     fragment: bool,
-    crlf: bool,
     diagnostics: Vec<Diagnostic>,
     loadable: bool,
     /// A refusal that a lint reports (undefined chains, loops), so the
@@ -168,7 +362,6 @@ struct Reader<'f> {
     /// How many `-A` lines each chain of each table has: see
     /// [`count_appends`].
     appends: HashMap<(&'f str, &'f str), u32>,
-    in_table: bool,
     failed_lines: Vec<(Span, Option<TableKind>)>,
 }
 
@@ -185,7 +378,6 @@ pub fn read_file(
         file,
         family,
         fragment,
-        crlf,
         diagnostics: Vec::new(),
         loadable: true,
         refused: false,
@@ -196,7 +388,6 @@ pub fn read_file(
         current_span: None,
         current_name: "",
         appends: count_appends(text, file.index()),
-        in_table: false,
         failed_lines: Vec::new(),
     };
     if crlf {
@@ -218,7 +409,7 @@ pub fn read_file(
             );
         }
     }
-    reader.read_lines(text);
+    reader.read_lines(text, crlf);
     reader.finish(family_source)
 }
 
@@ -230,12 +421,7 @@ impl<'f> Reader<'f> {
         message: impl Into<String>,
         help: Option<&str>,
     ) {
-        let mut diagnostic = Diagnostic::new(meta, span, message);
-        diagnostic.help = help.map(|help| help.to_string().into());
-        if diagnostic.severity == Severity::Error {
-            self.loadable = false;
-        }
-        self.diagnostics.push(diagnostic);
+        self.add(diagnostic(meta, span, message, help));
     }
 
     fn error(
@@ -290,29 +476,33 @@ impl<'f> Reader<'f> {
     }
 
     /// Reads the lines in batches: each batch is classified (pass 1), its
-    /// command lines parsed (pass 2) and everything run in order (pass 3)
-    /// before the next, so that neither the lines of a huge file nor their
-    /// parsed form exist all at once.
-    fn read_lines(&mut self, text: &'f str) {
-        let mut state = Classification::default();
+    /// command lines parsed (pass 2) and everything run in order (pass 3),
+    /// so that neither the lines of a huge file nor their parsed form exist
+    /// all at once. Running is sequential; the next batch is classified and
+    /// parsed (on all cores) while this one runs.
+    fn read_lines(&mut self, text: &'f str, crlf: bool) {
+        let family = self.family;
+        let mut state = Classification {
+            crlf,
+            ..Classification::default()
+        };
         let mut lines = lines::physical_lines(text);
-        let mut items = Vec::new();
-        loop {
-            let mut commands = 0;
-            for line in lines.by_ref() {
-                if self.classify_line(&mut state, line, &mut items) {
-                    commands += 1;
-                    if commands == PARSE_BATCH {
-                        break;
-                    }
-                }
-            }
-            let parsed = self.parse_commands(&items);
-            self.run(items.drain(..), parsed);
-            if commands < PARSE_BATCH {
-                break;
-            }
+        let mut batch = state.classify_batch(&mut lines);
+        let mut parsed = parse_commands(&batch.items, family);
+        while !batch.last {
+            let ((), (next, next_parsed)) = rayon::join(
+                || self.run(batch, parsed),
+                || {
+                    let next = state.classify_batch(&mut lines);
+                    let parsed = parse_commands(&next.items, family);
+                    (next, parsed)
+                },
+            );
+            batch = next;
+            parsed = next_parsed;
         }
+        self.run(batch, parsed);
+        self.comments = state.comments;
         if let Some(span) = state.last_outside {
             let more = state.outside - OUTSIDE_REPORTED;
             self.error(
@@ -322,177 +512,16 @@ impl<'f> Reader<'f> {
                 Some("this does not look like an iptables-save file: check that it is the right file"),
             );
         }
-        self.end_of_file();
-    }
-
-    /// Pass 1: what a line is, as iptables-restore's main loop decides.
-    /// Returns true when it is a command line.
-    fn classify_line(
-        &mut self,
-        state: &mut Classification<'f>,
-        mut line: PhysicalLine<'f>,
-        items: &mut Vec<Item<'f>>,
-    ) -> bool {
-        if self.crlf {
-            if let Some(stripped) = line.text.strip_suffix('\r') {
-                line.text = stripped;
-            }
-        }
-        if line.split {
-            if state.last_split != Some(line.line_span) {
-                state.last_split = Some(line.line_span);
-                self.error(
-                    &codes::LIMIT_EXCEEDED,
-                    line.line_span.part(0..1),
-                    format!(
-                        "this line is {} bytes long: iptables-restore reads at most {} bytes per line and reads the rest as a new line",
-                        line.line_span.len(),
-                        lines::LINE_BUFFER - 1
-                    ),
-                    Some("shorten the line: long comments are cut at 255 bytes by the kernel anyway"),
-                );
-            }
-            if line.continuation {
-                return false;
-            }
-        }
-        let content = line.text;
-        let span = line.span();
-        if content.is_empty() && line.newline {
-            return false;
-        }
-        if content.starts_with('#') {
-            self.comments.push(Comment {
-                span,
-                text: content.to_string(),
-            });
-            return false;
-        }
-        if self.in_table && content.starts_with("COMMIT") {
-            if content != "COMMIT" || !line.newline {
-                let message = if content == "COMMIT" {
-                    "`COMMIT` on the last line has no newline after it: iptables-restore (legacy) does not recognise it".to_string()
-                } else {
-                    "`COMMIT` must be alone on its line".to_string()
-                };
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    message,
-                    Some("write `COMMIT` with nothing before or after it, and end the file with a newline"),
-                );
-            }
-            items.push(Item::Commit);
-            self.in_table = false;
-            return false;
-        }
-        if content.starts_with('*') {
-            if self.in_table {
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    "a new table starts before the previous one was committed",
-                    Some("end the previous table with a `COMMIT` line"),
-                );
-                items.push(Item::Commit);
-            }
-            let rest = content.strip_prefix('*').unwrap_or(content);
-            let name_start = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-            let name = rest[name_start..].split([' ', '\t']).next().unwrap_or("");
-            let name_span = span.part(1 + name_start..1 + name_start + name.len());
-            let kind = TableKind::parse(name);
-            if name.is_empty() {
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    "a `*` line needs a table name",
-                    Some("write `*filter`, `*nat`, `*mangle`, `*raw` or `*security`"),
-                );
-            } else if kind.is_none() {
-                let suggestion = closest(name, TableKind::ALL.iter().map(|kind| kind.as_str()));
-                let help = suggestion.map_or_else(
-                    || "the tables are filter, nat, mangle, raw and security".to_string(),
-                    |best| format!("did you mean `*{best}`? The tables are filter, nat, mangle, raw and security"),
-                );
-                self.error(
-                    &codes::UNKNOWN_TABLE,
-                    name_span,
-                    format!("there is no table `{name}`"),
-                    Some(&help),
-                );
-            }
-            self.in_table = true;
-            state.table = (kind, name);
-            items.push(Item::TableStart {
-                kind,
-                name,
-                span: name_span,
-            });
-            return false;
-        }
-        if !self.in_table {
-            let help =
-                if content.starts_with('-') || content.starts_with(':') || content.starts_with('[')
-                {
-                    "rules and chains belong between a `*table` line and its `COMMIT`"
-                } else {
-                    "outside a table, a line must be blank, a `#` comment or a `*table` line"
-                };
-            state.outside += 1;
-            if state.outside <= OUTSIDE_REPORTED {
-                self.error(
-                    &codes::INVALID_LINE,
-                    span,
-                    "this line is outside of any table",
-                    Some(help),
-                );
-            } else {
-                state.last_outside = Some(span);
-            }
-            return false;
-        }
-        if content.starts_with(':') {
-            items.push(Item::Chain { line });
-            return false;
-        }
-        if content.bytes().all(|byte| matches!(byte, b' ' | b'\t')) {
-            self.error(
-                &codes::INVALID_LINE,
-                span,
-                "a line of only spaces inside a table",
-                Some("iptables-restore reads it as a command and fails with \"no command specified\"; make it empty"),
-            );
-            return false;
-        }
-        items.push(Item::Command {
-            line,
-            table: state.table,
-        });
-        true
-    }
-
-    /// Pass 2: parse the command lines of a batch, in parallel when there
-    /// are many.
-    fn parse_commands(&self, items: &[Item<'f>]) -> Vec<ParsedLine<'f>> {
-        let family = self.family;
-        let parse = |item: &Item<'f>| match item {
-            Item::Command {
-                line,
-                table: (kind, name),
-            } => Some(parse_command_line(*line, family, *kind, name)),
-            _ => None,
-        };
-        if items.len() >= PARALLEL_LINES {
-            items.par_iter().filter_map(parse).collect()
-        } else {
-            items.iter().filter_map(parse).collect()
-        }
+        self.end_of_file(state.in_table);
     }
 
     /// Pass 3: run a batch in order, with its parsed command lines.
-    fn run(&mut self, items: impl Iterator<Item = Item<'f>>, parsed: Vec<ParsedLine>) {
+    fn run(&mut self, batch: Batch<'f>, parsed: Vec<ParsedLine>) {
+        for problem in batch.problems {
+            self.add(problem);
+        }
         let mut parsed = parsed.into_iter();
-        for item in items {
+        for item in batch.items {
             match item {
                 Item::TableStart { kind, name, span } => {
                     self.current_kind = kind;
@@ -516,8 +545,8 @@ impl<'f> Reader<'f> {
     }
 
     /// A table still open at the end of the file.
-    fn end_of_file(&mut self) {
-        if self.in_table {
+    fn end_of_file(&mut self, in_table: bool) {
+        if in_table {
             let end = u32::try_from(self.file.text().len()).unwrap_or(u32::MAX);
             let table_span = self.current_span.unwrap_or(Span::empty_at(end));
             let mut diagnostic = Diagnostic::new(
@@ -1258,88 +1287,14 @@ impl<'f> Reader<'f> {
         for chain in &mut self.tables[index].chains {
             chain.rules = crate::exact::exact(std::mem::take(&mut chain.rules)).into_vec();
         }
-        let family = self.family;
         let table = &self.tables[index];
         let graph = JumpGraph::of_chains(&table.chains);
-        let mut problems: Vec<(Span, String, Option<String>)> = Vec::new();
-        for (chain_index, chain) in table.chains.iter().enumerate() {
-            for rule in &chain.rules {
-                let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                    TargetKind::Extension(extension) => Some(&**extension),
-                    _ => None,
-                });
-                for extension in extensions {
-                    if !extension.known {
-                        continue;
-                    }
-                    let Some(def) = extensions::find(&extension.name, extension.kind, family)
-                        .or_else(|| {
-                            (extension.kind == ExtensionKind::Match)
-                                .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
-                                .flatten()
-                                .filter(|_| {
-                                    matches!(extension.name.as_ref(), "icmpv6" | "ipv6-icmp")
-                                })
-                        })
-                    else {
-                        continue;
-                    };
-                    let kernel = def.kernel;
-                    if let Some(proto) = kernel.proto {
-                        let ok = rule
-                            .protocol
-                            .as_ref()
-                            .is_some_and(|p| p.value.0 == proto && !p.negated);
-                        if !ok {
-                            let proto_name = super::protocol_name(proto).unwrap_or("?");
-                            problems.push((
-                                extension.name_span,
-                                format!("`{}` works only with `-p {proto_name}`: the kernel refuses this rule", extension.name),
-                                Some(match extension.kind {
-                                    ExtensionKind::Match => format!("add `-p {proto_name}` before `-m {}`", extension.name),
-                                    ExtensionKind::Target => format!("add `-p {proto_name}` to this rule"),
-                                }),
-                            ));
-                        }
-                    }
-                    if let Some(only) = kernel.table {
-                        if only != table.kind {
-                            problems.push((
-                                extension.name_span,
-                                format!(
-                                    "`{}` works only in the {} table",
-                                    extension.name,
-                                    only.as_str()
-                                ),
-                                None,
-                            ));
-                        }
-                    }
-                    if let Some(check) = kernel.check {
-                        let call = KernelCall {
-                            family,
-                            table: table.kind,
-                            chain: &chain.name,
-                            hooks: graph.hooks[chain_index],
-                            rule,
-                            extension,
-                        };
-                        if let Err(ExtError {
-                            message,
-                            span,
-                            help,
-                        }) = check(&call)
-                        {
-                            problems.push((span.unwrap_or(extension.span), message, help));
-                        }
-                    }
-                }
-            }
-        }
+        let rules: usize = table.chains.iter().map(|chain| chain.rules.len()).sum();
+        let parallel = rules >= PARALLEL_RULES;
+        let problems = kernel_problems(table.kind, &table.chains, &graph, self.family, parallel);
         if !graph.cycles.is_empty() {
             self.refused = true;
         }
-        problems.extend(check_hooks(table, &graph));
         for (span, message, help) in problems {
             self.push(&codes::NOT_ALLOWED_HERE, span, message, help.as_deref());
         }
@@ -1405,6 +1360,35 @@ fn count_appends<'a>(text: &'a str, lines: &LineIndex) -> HashMap<(&'a str, &'a 
         }
     }
     counts
+}
+
+/// A diagnostic of the code described by `meta`, with its help.
+fn diagnostic(
+    meta: &'static LintMeta,
+    span: Span,
+    message: impl Into<String>,
+    help: Option<&str>,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(meta, span, message);
+    diagnostic.help = help.map(|help| help.to_string().into());
+    diagnostic
+}
+
+/// Pass 2: parse the command lines of a batch, in parallel when there are
+/// many.
+fn parse_commands<'f>(items: &[Item<'f>], family: Family) -> Vec<ParsedLine<'f>> {
+    let parse = |item: &Item<'f>| match item {
+        Item::Command {
+            line,
+            table: (kind, name),
+        } => Some(parse_command_line(*line, family, *kind, name)),
+        _ => None,
+    };
+    if items.len() >= PARALLEL_LINES {
+        items.par_iter().filter_map(parse).collect()
+    } else {
+        items.iter().filter_map(parse).collect()
+    }
 }
 
 /// The outcome of parsing one command line in pass 2.
@@ -1637,63 +1621,219 @@ fn without_spans(rule: &Rule) -> Rule {
     copy
 }
 
-/// The kernel's hook checks: extensions used in chains reached from hooks
-/// they do not support (loops are the `chain-loop` lint's).
-fn check_hooks(table: &TableState, graph: &JumpGraph) -> Vec<(Span, String, Option<String>)> {
-    let mut problems = Vec::new();
-    for (index, chain) in table.chains.iter().enumerate() {
-        let reached = graph.hooks[index];
-        if reached == 0 {
+/// A refusal of the kernel at commit: where, why, and what to do.
+type Problem = (Span, String, Option<String>);
+
+/// What the kernel finds wrong with a table when it is committed: first the
+/// checks of each rule's extensions, then those of the hooks each is
+/// reached from (loops are the `chain-loop` lint's), each in rule order.
+///
+/// Rules are read from memory touched long before, which takes most of the
+/// time: each rule is read once for both kinds of check, and when
+/// `parallel`, on all cores, the parts coming back in order.
+fn kernel_problems(
+    table: TableKind,
+    chains: &[Chain],
+    graph: &JumpGraph,
+    family: Family,
+    parallel: bool,
+) -> Vec<Problem> {
+    let check = |mut found: (Vec<Problem>, Vec<Problem>), (chain_index, chain, rules)| {
+        let (extension_problems, hook_problems) = &mut found;
+        let hooks = graph.hooks[chain_index];
+        let checked = rules_checked(rules);
+        for (rule, checked) in rules.iter().zip(checked) {
+            if checked {
+                extension_checks(table, family, hooks, chain, rule, extension_problems);
+                hook_checks(hooks, chain, rule, hook_problems);
+            }
+        }
+        found
+    };
+    // Listed first, so that tens of thousands of small chains (kube-proxy's)
+    // are shared out as easily as one long chain.
+    let chunks: Vec<(usize, &Chain, &[Rule])> = chains
+        .iter()
+        .enumerate()
+        .flat_map(|(chain_index, chain)| {
+            chain
+                .rules
+                .chunks(READ_AHEAD)
+                .map(move |rules| (chain_index, chain, rules))
+        })
+        .collect();
+    let parts: Vec<(Vec<Problem>, Vec<Problem>)> = if parallel {
+        chunks
+            .into_par_iter()
+            .fold(Default::default, check)
+            .collect()
+    } else {
+        vec![chunks.into_iter().fold(Default::default(), check)]
+    };
+    let (extension_problems, hook_problems): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    extension_problems
+        .into_iter()
+        .chain(hook_problems)
+        .flatten()
+        .collect()
+}
+
+/// How many rules [`rules_checked`] looks at together.
+const READ_AHEAD: usize = 32;
+
+/// Which of `rules` the kernel checks at all: those with an extension
+/// fwlint knows. Their extensions were last touched when they were parsed,
+/// long before, and each is in memory of its own: looked at one rule after
+/// the other, every rule waited for its memory. This quick look at a
+/// few rules together has all of their memory fetched at once, and the
+/// checks then find it at hand.
+fn rules_checked(rules: &[Rule]) -> [bool; READ_AHEAD] {
+    let mut checked = [false; READ_AHEAD];
+    for (checked, rule) in checked.iter_mut().zip(rules) {
+        let target = match &rule.target.kind {
+            TargetKind::Extension(extension) => extension.known,
+            _ => false,
+        };
+        *checked = rule
+            .matches
+            .iter()
+            .fold(target, |any, extension| any | extension.known);
+    }
+    checked
+}
+
+/// The kernel's own checks of each extension of `rule`, in `chain`.
+fn extension_checks(
+    table: TableKind,
+    family: Family,
+    hooks: u8,
+    chain: &Chain,
+    rule: &Rule,
+    problems: &mut Vec<Problem>,
+) {
+    let extensions = rule.matches.iter().chain(match &rule.target.kind {
+        TargetKind::Extension(extension) => Some(&**extension),
+        _ => None,
+    });
+    for extension in extensions {
+        if !extension.known {
             continue;
         }
-        for rule in &chain.rules {
-            let extensions = rule.matches.iter().chain(match &rule.target.kind {
-                TargetKind::Extension(extension) => Some(&**extension),
-                _ => None,
-            });
-            for extension in extensions.filter(|extension| extension.known) {
-                let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
-                    .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
-                else {
-                    continue;
-                };
-                let allowed = def
-                    .kernel
-                    .hooks_for
-                    .map_or(def.kernel.hooks, |hooks| hooks(extension));
-                if allowed == 0 || reached & !allowed == 0 {
-                    continue;
-                }
-                let names = |mask: u8| {
-                    Hook::ALL
-                        .iter()
-                        .filter(|hook| mask & hook.bit() != 0)
-                        .map(|hook| hook.chain_name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let via = if chain.is_builtin() {
-                    String::new()
-                } else {
-                    format!(
-                        " (chain `{}` is reached from {})",
-                        chain.name,
-                        names(reached & !allowed)
-                    )
-                };
+        let Some(def) = extensions::find(&extension.name, extension.kind, family).or_else(|| {
+            (extension.kind == ExtensionKind::Match)
+                .then(|| extensions::find("icmp6", ExtensionKind::Match, family))
+                .flatten()
+                .filter(|_| matches!(extension.name.as_ref(), "icmpv6" | "ipv6-icmp"))
+        }) else {
+            continue;
+        };
+        let kernel = def.kernel;
+        if let Some(proto) = kernel.proto {
+            let ok = rule
+                .protocol
+                .as_ref()
+                .is_some_and(|p| p.value.0 == proto && !p.negated);
+            if !ok {
+                let proto_name = super::protocol_name(proto).unwrap_or("?");
                 problems.push((
                     extension.name_span,
                     format!(
-                        "`{}` works only in chains reached from {}{via}: the kernel refuses the table",
+                        "`{}` works only with `-p {proto_name}`: the kernel refuses this rule",
+                        extension.name
+                    ),
+                    Some(match extension.kind {
+                        ExtensionKind::Match => {
+                            format!("add `-p {proto_name}` before `-m {}`", extension.name)
+                        }
+                        ExtensionKind::Target => format!("add `-p {proto_name}` to this rule"),
+                    }),
+                ));
+            }
+        }
+        if let Some(only) = kernel.table {
+            if only != table {
+                problems.push((
+                    extension.name_span,
+                    format!(
+                        "`{}` works only in the {} table",
                         extension.name,
-                        names(allowed)
+                        only.as_str()
                     ),
                     None,
                 ));
             }
         }
+        if let Some(check) = kernel.check {
+            let call = KernelCall {
+                family,
+                table,
+                chain: &chain.name,
+                hooks,
+                rule,
+                extension,
+            };
+            if let Err(ExtError {
+                message,
+                span,
+                help,
+            }) = check(&call)
+            {
+                problems.push((span.unwrap_or(extension.span), message, help));
+            }
+        }
     }
-    problems
+}
+
+/// The kernel's hook checks of `rule`, in `chain` reached from the hooks
+/// `reached`: extensions used where a hook they do not support leads.
+fn hook_checks(reached: u8, chain: &Chain, rule: &Rule, problems: &mut Vec<Problem>) {
+    if reached == 0 {
+        return;
+    }
+    let extensions = rule.matches.iter().chain(match &rule.target.kind {
+        TargetKind::Extension(extension) => Some(&**extension),
+        _ => None,
+    });
+    for extension in extensions.filter(|extension| extension.known) {
+        let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
+            .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
+        else {
+            continue;
+        };
+        let allowed = def
+            .kernel
+            .hooks_for
+            .map_or(def.kernel.hooks, |hooks| hooks(extension));
+        if allowed == 0 || reached & !allowed == 0 {
+            continue;
+        }
+        let names = |mask: u8| {
+            Hook::ALL
+                .iter()
+                .filter(|hook| mask & hook.bit() != 0)
+                .map(|hook| hook.chain_name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let via = if chain.is_builtin() {
+            String::new()
+        } else {
+            format!(
+                " (chain `{}` is reached from {})",
+                chain.name,
+                names(reached & !allowed)
+            )
+        };
+        problems.push((
+            extension.name_span,
+            format!(
+                "`{}` works only in chains reached from {}{via}: the kernel refuses the table",
+                extension.name,
+                names(allowed)
+            ),
+            None,
+        ));
+    }
 }
 
 #[allow(dead_code)]
@@ -1715,5 +1855,88 @@ mod tests {
         assert_eq!(counts.get(&("filter", "FORWARD")), Some(&1));
         assert_eq!(counts.get(&("nat", "INPUT")), Some(&1));
         assert_eq!(counts.len(), 3);
+    }
+
+    /// A filter table of `rules`, each a chain (by number) and a rule (by
+    /// number): rules the kernel refuses for their own sake (`--dport`
+    /// without `-p`, MASQUERADE outside nat) and for the hooks that reach
+    /// them (`-m mac` from OUTPUT), in built-in and user chains, among
+    /// rules it takes and rules with extensions fwlint does not know.
+    fn table_of(rules: &[(usize, usize)]) -> crate::model::Table {
+        let mut text = String::from("*filter\n:LAN - [0:0]\n-A OUTPUT -j LAN\n");
+        for &(chain, rule) in rules {
+            let chain = ["INPUT", "OUTPUT", "LAN"][chain % 3];
+            let rule = [
+                "-m tcp --dport 22 -j ACCEPT",
+                "-m mac --mac-source 00:11:22:33:44:55 -j DROP",
+                "-p tcp -j MASQUERADE",
+                "-p udp -m udp --dport 53 -j ACCEPT",
+                "-m bogus --bogus 1 -j ACCEPT",
+                "-j ACCEPT",
+                "-p tcp -m mac --mac-source 00:11:22:33:44:55 -m bogus -j REJECT",
+            ][rule % 7];
+            text.push_str(&format!("-A {chain} {rule}\n"));
+        }
+        text.push_str("COMMIT\n");
+        let file = SourceFile::new("test.rules", text);
+        let options = super::super::ReadOptions::default();
+        let mut result = super::super::read(&file, &options);
+        result.ruleset.tables.remove(0)
+    }
+
+    /// [`kernel_problems`] the plain way: every rule in turn, without
+    /// [`rules_checked`], on one core.
+    fn kernel_problems_one_by_one(table: &crate::model::Table, graph: &JumpGraph) -> Vec<Problem> {
+        let (mut extension_problems, mut hook_problems) = (Vec::new(), Vec::new());
+        for (index, chain) in table.chains.iter().enumerate() {
+            for rule in &chain.rules {
+                let hooks = graph.hooks[index];
+                extension_checks(
+                    table.kind,
+                    Family::V4,
+                    hooks,
+                    chain,
+                    rule,
+                    &mut extension_problems,
+                );
+                hook_checks(hooks, chain, rule, &mut hook_problems);
+            }
+        }
+        extension_problems.extend(hook_problems);
+        extension_problems
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn committed_tables_are_checked_as_rule_by_rule(
+            rules in proptest::collection::vec((0..3usize, 0..7usize), 0..120),
+        ) {
+            let table = table_of(&rules);
+            let graph = JumpGraph::of_chains(&table.chains);
+            let plain = kernel_problems_one_by_one(&table, &graph);
+            for parallel in [false, true] {
+                let problems = kernel_problems(table.kind, &table.chains, &graph, Family::V4, parallel);
+                proptest::prop_assert_eq!(&problems, &plain);
+            }
+        }
+    }
+
+    #[test]
+    fn large_committed_tables_are_checked_as_rule_by_rule() {
+        let rules: Vec<(usize, usize)> =
+            (0..PARALLEL_RULES + 100).map(|n| (n % 3, n % 7)).collect();
+        let table = table_of(&rules);
+        let graph = JumpGraph::of_chains(&table.chains);
+        let problems = kernel_problems(table.kind, &table.chains, &graph, Family::V4, true);
+        assert_eq!(problems, kernel_problems_one_by_one(&table, &graph));
+        let about = |what: &str| {
+            problems
+                .iter()
+                .filter(|(_, message, _)| message.contains(what))
+                .count()
+        };
+        assert!(about("works only with `-p tcp`") > 100);
+        assert!(about("works only in the nat table") > 100);
+        assert!(about("works only in chains reached from") > 100);
     }
 }
