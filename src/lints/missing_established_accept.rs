@@ -175,8 +175,13 @@ fn side_hashes(direction: Direction<'_>) -> [u64; 4] {
 
 /// The hash of a direction from the hashes of its sides, in order.
 fn direction_hash(sides: [u64; 4]) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0).hash_one(sides)
+    use std::hash::{BuildHasher, Hasher};
+    // Word by word: hashing the array hashes its 32 bytes as a slice.
+    let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
+    for side in sides {
+        hasher.write_u64(side);
+    }
+    hasher.finish()
 }
 
 /// More rules than this before the established accept is reported as slow.
