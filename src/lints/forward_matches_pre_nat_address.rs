@@ -172,8 +172,7 @@ impl Lint for ForwardMatchesPreNatAddress {
                     if matches!(
                         evaluator.action(chain_index, rule_index).0,
                         Action::Continue | Action::Return
-                    ) || matches_original_destination(rule)
-                    {
+                    ) {
                         continue;
                     }
                     // A rule about a port concerns only the rules that
@@ -193,6 +192,12 @@ impl Lint for ForwardMatchesPreNatAddress {
                     }
                     let matched = &evaluator.cube(chain_index, rule_index);
                     if matched.dst == universe.dst && matched.dport == universe.dport {
+                        continue;
+                    }
+                    // Read last: the rule's own matches are far in memory
+                    // from what the analysis keeps, and most rules are
+                    // passed over above.
+                    if matches_original_destination(rule) {
                         continue;
                     }
                     let cube = across_hooks(matched, universe);

@@ -22,12 +22,16 @@ pub fn quote(text: &str, out: &mut String) {
         return;
     }
     out.push('"');
-    for character in text.chars() {
-        if matches!(character, '"' | '\\' | '\'') {
-            out.push('\\');
-        }
-        out.push(character);
+    // Copied a run at a time: comments and log prefixes are printed for
+    // every rule of a large file (see `duplicate-rule`).
+    let mut rest = text;
+    while let Some(at) = rest.find(['"', '\\', '\'']) {
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        out.push_str(&rest[at..=at]);
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -85,10 +89,7 @@ pub fn value(value: &Value, out: &mut String) {
         Value::SyslogLevel(level) | Value::Plen(level) => {
             let _ = write!(out, "{level}");
         }
-        Value::Protocol(number) => match crate::parser::protocol_name(*number) {
-            Some(name) => out.push_str(name),
-            None => number_into(*number, out),
-        },
+        Value::Protocol(number) => protocol_into(*number, out),
         Value::Host(addr) => {
             let _ = write!(out, "{addr}");
         }
@@ -217,6 +218,13 @@ fn net_into(net: &AddrMask, out: &mut String) {
     decimal_into(prefix, out);
 }
 
+fn protocol_into(number: u8, out: &mut String) {
+    match crate::parser::protocol_name(number) {
+        Some(name) => out.push_str(name),
+        None => number_into(number, out),
+    }
+}
+
 fn number_into(value: impl itoa::Integer, out: &mut String) {
     out.push_str(itoa::Buffer::new().format(value));
 }
@@ -295,7 +303,7 @@ pub fn rule_into(rule: &Rule, out: &mut String) {
             out.push_str(" !");
         }
         out.push_str(" -p ");
-        value(&Value::Protocol(protocol.value.0), out);
+        protocol_into(protocol.value.0, out);
     }
     if let Some(fragment) = rule.fragment() {
         out.push_str(if fragment.negated { " ! -f" } else { " -f" });
@@ -378,6 +386,30 @@ mod tests {
             let mut printed = String::new();
             super::value(&crate::model::Value::UInt(number), &mut printed);
             prop_assert_eq!(printed, number.to_string());
+        }
+    }
+
+    proptest! {
+        /// Quoting a run at a time writes what escaping each character
+        /// does.
+        #[test]
+        fn quotes_as_one_character_at_a_time(text in "[a-z \"'\\\\_-]{0,12}|\\PC{0,12}") {
+            let mut expected = String::from('"');
+            for character in text.chars() {
+                if matches!(character, '"' | '\\' | '\'') {
+                    expected.push('\\');
+                }
+                expected.push(character);
+            }
+            expected.push('"');
+            let bare = !text.is_empty()
+                && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if bare {
+                expected = text.clone();
+            }
+            let mut printed = String::new();
+            super::quote(&text, &mut printed);
+            prop_assert_eq!(printed, expected);
         }
     }
 
