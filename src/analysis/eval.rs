@@ -380,6 +380,23 @@ struct Back {
     fell: Option<Box<Fell>>,
 }
 
+impl Back {
+    /// Whether to leave what falls off the end for a later rule to work
+    /// out: only after a chain of many removals. A short chain's is cheap
+    /// to work out at once, and its input and removals would be kept until
+    /// the caller's run ends: kube-proxy's tens of thousands of calls to
+    /// chains of a rule or two held 70 MB more that way.
+    fn worth_deferring(&self) -> bool {
+        self.fell
+            .as_ref()
+            .is_some_and(|fell| fell.removed.len() >= DEFER_FROM)
+    }
+}
+
+/// How many removals a called chain makes before what falls off its end
+/// is worked out only when asked.
+const DEFER_FROM: usize = 32;
+
 /// What falls off the end of a chain, still to be worked out: its input
 /// less what its rules removed.
 #[derive(Debug)]
@@ -1121,7 +1138,12 @@ impl<'t> Evaluator<'t> {
                         });
                         CameBack::known(hit)
                     } else {
-                        CameBack::pending(self.run_chain_rules(*target, hit, None, run, depth + 1))
+                        let back = self.run_chain_rules(*target, hit, None, run, depth + 1);
+                        if back.worth_deferring() {
+                            CameBack::pending(back)
+                        } else {
+                            CameBack::known(self.settle(back, &mut run.spent))
+                        }
                     };
                     if matches!(action, Action::Goto(_)) {
                         returned.extend(back.into_flow(self, &mut run.spent));
