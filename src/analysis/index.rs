@@ -218,8 +218,11 @@ struct Building {
     full: (u128, u128),
     narrow: Vec<(u32, u32, u32)>,
     wide_entries: Vec<(u128, u128, u32)>,
-    /// Rules that restrict the field to no few ranges.
-    wide: Vec<u32>,
+    /// Rules that restrict the field to no few ranges, a bit each: most
+    /// rules are wide in the fields they leave open, and a list of them
+    /// for each field at once was a peak on long blocklists.
+    wide: Vec<u64>,
+    wide_count: usize,
 }
 
 impl ChainIndex {
@@ -249,7 +252,8 @@ impl ChainIndex {
                         full,
                         narrow: Vec::new(),
                         wide_entries: Vec::new(),
-                        wide: Vec::new(),
+                        wide: vec![0; rules.div_ceil(64)],
+                        wide_count: 0,
                     },
                 ))
             })
@@ -283,7 +287,8 @@ impl ChainIndex {
             rule_ranges.read(&ranges, position);
             for (at, field) in &mut building {
                 let Some(count) = rule_ranges.entries(*at, field.full) else {
-                    field.wide.push(id);
+                    field.wide[position / 64] |= 1 << (position % 64);
+                    field.wide_count += 1;
                     continue;
                 };
                 let tagged = if count > 1 { id | SEVERAL } else { id };
@@ -300,10 +305,19 @@ impl ChainIndex {
         for (_, mut field) in building {
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
-            if (rules - field.wide.len()) * 4 < rules {
+            if (rules - field.wide_count) * 4 < rules {
                 continue;
             }
-            field.wide.shrink_to_fit();
+            let mut wide = Vec::with_capacity(field.wide_count);
+            for (word_at, &word) in field.wide.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let position = word_at * 64 + bits.trailing_zeros() as usize;
+                    wide.push(u32::try_from(position).unwrap_or(u32::MAX));
+                    bits &= bits - 1;
+                }
+            }
+            drop(std::mem::take(&mut field.wide));
             let tree = if is_narrow(field.full) {
                 field.narrow.shrink_to_fit();
                 Tree::Narrow(IntervalTree::new(field.narrow))
@@ -314,7 +328,7 @@ impl ChainIndex {
                 field: field.field,
                 full: field.full,
                 tree,
-                wide: field.wide,
+                wide,
             });
         }
         ChainIndex { fields }
