@@ -41,10 +41,10 @@ const OUTSIDE_REPORTED: usize = 10;
 
 /// Parse rule lines in parallel only when there are enough of them to pay
 /// for it.
-const PARALLEL_LINES: usize = 4096;
+const PARALLEL_LINES: usize = 1024;
 
 /// How many command lines are parsed ahead of running them.
-const PARSE_BATCH: usize = 4096;
+const PARSE_BATCH: usize = 1024;
 
 /// Check a committed table on all cores only when it has enough rules to
 /// pay for it.
