@@ -1359,20 +1359,31 @@ mod tests {
     }
 
     /// What falls off the end of a called chain is worked out only when a
-    /// later rule of the caller meets the jump; the rule then sees exactly
-    /// what came back, in the full run and in a query.
+    /// later rule of the caller meets the jump (for a chain long enough to
+    /// defer it) or at once (for a short one); either way the rule sees
+    /// exactly what came back, in the full run and in a query.
     #[test]
     fn a_rule_after_a_jump_meets_what_the_called_chain_let_fall_through() {
         use crate::analysis::{Analysis, Host, HostProfile};
         use crate::model::Hook;
         use crate::parser::{self, ReadOptions};
         use crate::source::SourceFile;
-        for (service_port, later_reached) in [(22, false), (23, true)] {
+        let cases = [
+            (22, 0, false),
+            (23, 0, true),
+            (22, DEFER_FROM, false),
+            (23, DEFER_FROM, true),
+        ];
+        for (service_port, other_rules, later_reached) in cases {
+            // Rules for other ports first: the chain removes as many.
+            let others: String = (0..other_rules)
+                .map(|at| format!("-A SVC -p udp --dport {} -j ACCEPT\n", 1000 + at))
+                .collect();
             let text = format!(
                 "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:SVC - [0:0]\n\
                  -A INPUT -d 10.0.0.0/24 -j SVC\n-A INPUT -d 10.0.1.0/24 -j SVC\n\
                  -A INPUT -d 10.0.0.0/24 -p tcp --dport 22 -j ACCEPT\n\
-                 -A SVC -p tcp --dport {service_port} -j ACCEPT\nCOMMIT\n"
+                 {others}-A SVC -p tcp --dport {service_port} -j ACCEPT\nCOMMIT\n"
             );
             let source = SourceFile::new("test.rules", &text);
             let ruleset = parser::read(&source, &ReadOptions::default()).ruleset;
@@ -1381,7 +1392,7 @@ mod tests {
             assert_eq!(
                 evaluator.reached(0, 2),
                 later_reached,
-                "port {service_port}"
+                "port {service_port} after {other_rules} rules"
             );
             let input = Flow::exact(PacketSet::from_cube(analysis.hook_universe(Hook::Input)));
             let decided = evaluator
@@ -1392,7 +1403,11 @@ mod tests {
                     .iter()
                     .any(|d| d.place == Place::Rule { chain: 0, rule } && !d.flow.sure.is_empty())
             };
-            assert_eq!(decides(2), later_reached, "port {service_port}");
+            assert_eq!(
+                decides(2),
+                later_reached,
+                "port {service_port} after {other_rules} rules"
+            );
             assert!(
                 decided
                     .iter()
