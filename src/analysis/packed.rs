@@ -59,67 +59,80 @@ impl Field {
         1 << self as u16
     }
 
-    /// The smallest and largest value `cube` allows in this field, if it
-    /// is an interval field and allows any.
-    #[must_use]
-    pub fn bounds(self, cube: &Cube) -> Option<(u128, u128)> {
-        let widen =
-            |bounds: Option<(u32, u32)>| bounds.map(|(lo, hi)| (u128::from(lo), u128::from(hi)));
+    /// Whether the field is a set of intervals (addresses, protocols,
+    /// ports, ICMP types), not bits.
+    fn is_interval(self) -> bool {
+        matches!(
+            self,
+            Field::Src | Field::Dst | Field::Proto | Field::Sport | Field::Dport | Field::Icmp
+        )
+    }
+
+    /// The ranges `cube` allows in this field, if it is an interval field.
+    #[inline]
+    fn ranges_of(self, cube: &Cube) -> Option<FieldRanges<'_>> {
         match self {
-            Field::Src => cube.src.bounds(),
-            Field::Dst => cube.dst.bounds(),
-            Field::Proto => widen(cube.proto.bounds()),
-            Field::Sport => widen(cube.sport.bounds()),
-            Field::Dport => widen(cube.dport.bounds()),
-            Field::Icmp => widen(cube.icmp.bounds()),
+            Field::Src => Some(FieldRanges::Wide(cube.src.ranges())),
+            Field::Dst => Some(FieldRanges::Wide(cube.dst.ranges())),
+            Field::Proto => Some(FieldRanges::Narrow(cube.proto.ranges())),
+            Field::Sport => Some(FieldRanges::Narrow(cube.sport.ranges())),
+            Field::Dport => Some(FieldRanges::Narrow(cube.dport.ranges())),
+            Field::Icmp => Some(FieldRanges::Narrow(cube.icmp.ranges())),
             Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc => {
                 None
             }
         }
+    }
+
+    /// The smallest and largest value `cube` allows in this field, if it
+    /// is an interval field and allows any.
+    #[must_use]
+    pub fn bounds(self, cube: &Cube) -> Option<(u128, u128)> {
+        let ranges = self.ranges_of(cube)?;
+        let last = ranges.len().checked_sub(1)?;
+        Some((ranges.get(0).0, ranges.get(last).1))
     }
 
     /// The one range `cube` allows in this field, when it is an interval
     /// field that allows exactly one.
     #[must_use]
     pub fn only_range(self, cube: &Cube) -> Option<(u128, u128)> {
-        fn only<T: Endpoint>(ranges: &[(T, T)]) -> Option<(u128, u128)> {
-            match ranges {
-                [(lo, hi)] => Some(((*lo).into(), (*hi).into())),
-                _ => None,
-            }
-        }
-        match self {
-            Field::Src => only(cube.src.ranges()),
-            Field::Dst => only(cube.dst.ranges()),
-            Field::Proto => only(cube.proto.ranges()),
-            Field::Sport => only(cube.sport.ranges()),
-            Field::Dport => only(cube.dport.ranges()),
-            Field::Icmp => only(cube.icmp.ranges()),
-            Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc => {
-                None
-            }
-        }
+        let ranges = self.ranges_of(cube)?;
+        (ranges.len() == 1).then(|| ranges.get(0))
     }
 
     /// The ranges `cube` allows in this field, if it is an interval field,
     /// into `out`.
     pub fn ranges_into(self, cube: &Cube, out: &mut Vec<(u128, u128)>) {
-        fn widen(ranges: &[(u32, u32)], out: &mut Vec<(u128, u128)>) {
-            out.extend(
-                ranges
-                    .iter()
-                    .map(|&(lo, hi)| (u128::from(lo), u128::from(hi))),
-            );
+        if let Some(ranges) = self.ranges_of(cube) {
+            out.extend((0..ranges.len()).map(|at| ranges.get(at)));
         }
+    }
+}
+
+/// A cube's ranges in one interval field, at the width the cube keeps
+/// them: 128 bits for addresses, 32 for the rest.
+#[derive(Clone, Copy)]
+enum FieldRanges<'c> {
+    Wide(&'c [(u128, u128)]),
+    Narrow(&'c [(u32, u32)]),
+}
+
+impl FieldRanges<'_> {
+    #[inline]
+    fn len(self) -> usize {
         match self {
-            Field::Src => out.extend_from_slice(cube.src.ranges()),
-            Field::Dst => out.extend_from_slice(cube.dst.ranges()),
-            Field::Proto => widen(cube.proto.ranges(), out),
-            Field::Sport => widen(cube.sport.ranges(), out),
-            Field::Dport => widen(cube.dport.ranges(), out),
-            Field::Icmp => widen(cube.icmp.ranges(), out),
-            Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc => {
-            }
+            FieldRanges::Wide(ranges) => ranges.len(),
+            FieldRanges::Narrow(ranges) => ranges.len(),
+        }
+    }
+
+    /// Range `at`, widened to 128 bits.
+    #[inline]
+    fn get(self, at: usize) -> (u128, u128) {
+        match self {
+            FieldRanges::Wide(ranges) => ranges[at],
+            FieldRanges::Narrow(ranges) => (ranges[at].0.into(), ranges[at].1.into()),
         }
     }
 }
@@ -318,10 +331,7 @@ impl PackedMatches {
         let mut fields = Fields::of(self.rule_bytes(rule));
         let mut restricted = 0;
         while let Some(present) = fields.next_field() {
-            if matches!(
-                present,
-                Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc
-            ) {
+            if !present.is_interval() {
                 fields.skip(present);
                 continue;
             }
@@ -340,10 +350,7 @@ impl PackedMatches {
         field: Field,
         mut each: impl FnMut(u128, u128),
     ) -> bool {
-        if matches!(
-            field,
-            Field::Iif | Field::Oif | Field::State | Field::Nat | Field::TcpFlags | Field::Misc
-        ) {
+        if !field.is_interval() {
             return false;
         }
         let mut fields = Fields::of(self.rule_bytes(rule));
