@@ -216,13 +216,13 @@ pub struct ChainIndex {
 struct Building {
     field: Field,
     full: (u128, u128),
-    narrow: Vec<(u32, u32, u32)>,
+    /// The tree's entries, at the width of the field (see [`Tree`]).
+    narrow_entries: Vec<(u32, u32, u32)>,
     wide_entries: Vec<(u128, u128, u32)>,
-    /// Rules that restrict the field to no few ranges, a bit each: most
-    /// rules are wide in the fields they leave open, and a list of them
-    /// for each field at once was a peak on long blocklists.
-    wide: Vec<u64>,
-    wide_count: usize,
+    /// Per rule: does it restrict the field to no few ranges? A flag, not
+    /// a list of them: most rules are wide in the fields they leave open,
+    /// and a list for each field at once was a peak on long blocklists.
+    wide_rule: Vec<bool>,
 }
 
 impl ChainIndex {
@@ -250,10 +250,9 @@ impl ChainIndex {
                     Building {
                         field,
                         full,
-                        narrow: Vec::new(),
+                        narrow_entries: Vec::new(),
                         wide_entries: Vec::new(),
-                        wide: vec![0; rules.div_ceil(64)],
-                        wide_count: 0,
+                        wide_rule: vec![false; rules],
                     },
                 ))
             })
@@ -287,14 +286,13 @@ impl ChainIndex {
             rule_ranges.read(&ranges, position);
             for (at, field) in &mut building {
                 let Some(count) = rule_ranges.entries(*at, field.full) else {
-                    field.wide[position / 64] |= 1 << (position % 64);
-                    field.wide_count += 1;
+                    field.wide_rule[position] = true;
                     continue;
                 };
                 let tagged = if count > 1 { id | SEVERAL } else { id };
                 for &(lo, hi) in &rule_ranges.ranges[*at] {
                     if is_narrow(field.full) {
-                        field.narrow.push((narrow(lo), narrow(hi), tagged));
+                        field.narrow_entries.push((narrow(lo), narrow(hi), tagged));
                     } else {
                         field.wide_entries.push((lo, hi, tagged));
                     }
@@ -303,24 +301,22 @@ impl ChainIndex {
         }
         let mut fields = Vec::new();
         for (_, mut field) in building {
+            let wide_rules = field.wide_rule.iter().filter(|&&wide| wide).count();
             // A field that few rules restrict would send most queries to
             // the list of wide rules anyway.
-            if (rules - field.wide_count) * 4 < rules {
+            if (rules - wide_rules) * 4 < rules {
                 continue;
             }
-            let mut wide = Vec::with_capacity(field.wide_count);
-            for (word_at, &word) in field.wide.iter().enumerate() {
-                let mut bits = word;
-                while bits != 0 {
-                    let position = word_at * 64 + bits.trailing_zeros() as usize;
-                    wide.push(u32::try_from(position).unwrap_or(u32::MAX));
-                    bits &= bits - 1;
-                }
-            }
-            drop(std::mem::take(&mut field.wide));
+            let mut wide = Vec::with_capacity(wide_rules);
+            wide.extend(
+                (0..rules)
+                    .filter(|&position| field.wide_rule[position])
+                    .map(|position| u32::try_from(position).unwrap_or(u32::MAX)),
+            );
+            drop(field.wide_rule);
             let tree = if is_narrow(field.full) {
-                field.narrow.shrink_to_fit();
-                Tree::Narrow(IntervalTree::new(field.narrow))
+                field.narrow_entries.shrink_to_fit();
+                Tree::Narrow(IntervalTree::new(field.narrow_entries))
             } else {
                 Tree::Wide(IntervalTree::new(field.wide_entries))
             };
