@@ -295,8 +295,10 @@ fn pack_table(table: &Table, family: Family, atoms: &Atoms, universe: &Cube) -> 
         .par_iter()
         .map(|chain| {
             let mut packer = Packer::new(universe, chain.rules.len());
-            for rule in &chain.rules {
-                packer.push(&matcher::rule_match(rule, family, atoms, universe));
+            for rules in crate::model::in_fetched_blocks(&chain.rules) {
+                for rule in rules {
+                    packer.push(&matcher::rule_match(rule, family, atoms, universe));
+                }
             }
             packer.finish()
         })

@@ -121,6 +121,11 @@ pub fn run_file(lints: &[&dyn Lint], cx: &mut FileContext<'_>) {
                 // and in a loop of its own it waits for several rules at
                 // once; the others then find the block in the cache.
                 for block in chain.rules.chunks(RULE_BLOCK) {
+                    // The packet-flow lints ask the analysis and read no
+                    // rule here: fetching would only wait for memory.
+                    if !analysed {
+                        crate::model::fetch_together(block);
+                    }
                     for &(lint, meta) in &lints {
                         cx.current = meta;
                         for rule in block {

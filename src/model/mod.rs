@@ -17,6 +17,7 @@ pub use addr::{AddrMask, Address, Addresses, Interface};
 pub use extension::{ExtOption, Extension, ExtensionKind, Termination};
 pub use rule::{
     AddressMatch, Counters, Negatable, Protocol, Rule, SeldomFields, Target, TargetKind, Verdict,
+    fetch_together, in_fetched_blocks,
 };
 pub use table::{Chain, ChainNames, Family, Hook, Policy, Ruleset, Table, TableKind};
 pub use value::{IcmpType, NatRange, PortRange, Rate, RateUnit, Value};

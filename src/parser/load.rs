@@ -1641,9 +1641,9 @@ fn kernel_problems(
     let check = |mut found: (Vec<Problem>, Vec<Problem>), (chain_index, chain, rules)| {
         let (extension_problems, hook_problems) = &mut found;
         let hooks = graph.hooks[chain_index];
-        let checked = rules_checked(rules);
-        for (rule, checked) in rules.iter().zip(checked) {
-            if checked {
+        crate::model::fetch_together(rules);
+        for rule in rules {
+            if has_known_extension(rule) {
                 extension_checks(table, family, hooks, chain, rule, extension_problems);
                 hook_checks(hooks, chain, rule, hook_problems);
             }
@@ -1678,28 +1678,18 @@ fn kernel_problems(
         .collect()
 }
 
-/// How many rules [`rules_checked`] looks at together.
+/// How many rules are fetched together ([`crate::model::fetch_together`]),
+/// and the smallest share of the work between threads.
 const READ_AHEAD: usize = 32;
 
-/// Which of `rules` the kernel checks at all: those with an extension
-/// fwlint knows. Their extensions were last touched when they were parsed,
-/// long before, and each is in memory of its own: looked at one rule after
-/// the other, every rule waited for its memory. This quick look at a
-/// few rules together has all of their memory fetched at once, and the
-/// checks then find it at hand.
-fn rules_checked(rules: &[Rule]) -> [bool; READ_AHEAD] {
-    let mut checked = [false; READ_AHEAD];
-    for (checked, rule) in checked.iter_mut().zip(rules) {
-        let target = match &rule.target.kind {
-            TargetKind::Extension(extension) => extension.known,
-            _ => false,
-        };
-        *checked = rule
-            .matches
-            .iter()
-            .fold(target, |any, extension| any | extension.known);
-    }
-    checked
+/// Whether the kernel checks `rule` at all: it does when the rule has an
+/// extension fwlint knows.
+fn has_known_extension(rule: &Rule) -> bool {
+    let target = match &rule.target.kind {
+        TargetKind::Extension(extension) => extension.known,
+        _ => false,
+    };
+    target || rule.matches.iter().any(|extension| extension.known)
 }
 
 /// The kernel's own checks of each extension of `rule`, in `chain`.
@@ -1885,7 +1875,7 @@ mod tests {
     }
 
     /// [`kernel_problems`] the plain way: every rule in turn, without
-    /// [`rules_checked`], on one core.
+    /// fetching rules together, on one core.
     fn kernel_problems_one_by_one(table: &crate::model::Table, graph: &JumpGraph) -> Vec<Problem> {
         let (mut extension_problems, mut hook_problems) = (Vec::new(), Vec::new());
         for (index, chain) in table.chains.iter().enumerate() {
