@@ -187,14 +187,22 @@ impl<T: Endpoint> Intervals<T> {
     pub fn from_ranges(mut ranges: Vec<(T, T)>) -> Self {
         ranges.retain(|(lo, hi)| lo <= hi);
         ranges.sort_unstable();
-        let mut merged: Ranges<T> = Ranges::Empty;
-        for (lo, hi) in ranges {
-            match merged.last_mut() {
+        // Merged in place: the list keeps its own allocation.
+        let mut kept: usize = 0;
+        for position in 0..ranges.len() {
+            let (lo, hi) = ranges[position];
+            match kept.checked_sub(1).map(|last| &mut ranges[last]) {
                 Some(last) if lo <= last.1.next() => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
+                _ => {
+                    ranges[kept] = (lo, hi);
+                    kept += 1;
+                }
             }
         }
-        Intervals { ranges: merged }
+        ranges.truncate(kept);
+        Intervals {
+            ranges: Ranges::from_vec(ranges),
+        }
     }
 
     /// A set of ranges that are already sorted, disjoint and
@@ -914,6 +922,25 @@ mod tests {
     }
 
     proptest! {
+        /// Any list of ranges, reversed (empty), overlapping or touching
+        /// ones included, gives the set of their members, in normal form:
+        /// sorted, disjoint and not adjacent.
+        #[test]
+        fn from_ranges_normalizes(pairs in prop::collection::vec((0u32..16, 0u32..16), 0..8), at_top in any::<bool>()) {
+            // Near the top of the type too, where `next` saturates.
+            let shift = if at_top { u32::MAX - 15 } else { 0 };
+            let pairs: Vec<(u32, u32)> = pairs.into_iter().map(|(a, b)| (a + shift, b + shift)).collect();
+            let set = NarrowIntervals::from_ranges(pairs.clone());
+            for value in (0..16).map(|v| v + shift) {
+                let expected = pairs.iter().any(|&(lo, hi)| lo <= value && value <= hi);
+                prop_assert_eq!(set.contains(value), expected);
+            }
+            for pair in set.ranges().windows(2) {
+                prop_assert!(pair[0].0 <= pair[0].1);
+                prop_assert!(pair[0].1.saturating_add(1) < pair[1].0);
+            }
+        }
+
         #[test]
         fn interval_operations_agree_with_enumeration(a in intervals(), b in intervals()) {
             let ma = members(&a);

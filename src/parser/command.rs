@@ -1907,6 +1907,12 @@ fn check_option_table(def: &'static ExtensionDef, seen: u32, span: Span) -> Resu
         if seen & bit(spec.id) == 0 {
             continue;
         }
+        // Only an option given that this one excludes, or one not given
+        // that it needs, can fail below; nearly always there is none.
+        let suspects = ((spec.excl & seen) | (spec.also & !seen)) & !bit(spec.id);
+        if suspects == 0 {
+            continue;
+        }
         for other in def.options {
             if other.id == spec.id {
                 continue;
