@@ -117,12 +117,11 @@ pub fn run_file(lints: &[&dyn Lint], cx: &mut FileContext<'_>) {
         cx.in_tasks(&runs, analysed, |cx, run| {
             for chain in &table.chains[run.clone()] {
                 // A block of rules at a time, each lint over the whole
-                // block: the first lint to read a rule waits for memory,
-                // and in a loop of its own it waits for several rules at
-                // once; the others then find the block in the cache.
+                // block: the block's memory is fetched together first, and
+                // every lint then finds it in the cache. The packet-flow
+                // lints ask the analysis and read no rule here: fetching
+                // would only wait for memory.
                 for block in chain.rules.chunks(RULE_BLOCK) {
-                    // The packet-flow lints ask the analysis and read no
-                    // rule here: fetching would only wait for memory.
                     if !analysed {
                         crate::model::fetch_together(block);
                     }

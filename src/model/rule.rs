@@ -201,11 +201,7 @@ pub fn fetch_together(rules: &[Rule]) {
                 touched += usize::from(interface.negated);
             }
         }
-        let target = match &rule.target.kind {
-            TargetKind::Extension(extension) => Some(&**extension),
-            _ => None,
-        };
-        for extension in rule.matches.iter().chain(target) {
+        for extension in rule.extensions() {
             touched += usize::from(extension.known);
             if let Some(option) = extension.options.first() {
                 touched += usize::from(option.negated);
@@ -303,6 +299,16 @@ impl Rule {
 
     fn matches_any_address(addresses: &AddressMatch) -> bool {
         !addresses.negated && addresses.value.iter().any(Address::is_any)
+    }
+
+    /// The match extensions in the order written, then the target's
+    /// extension when the target is one.
+    pub fn extensions(&self) -> impl Iterator<Item = &Extension> {
+        let target = match &self.target.kind {
+            TargetKind::Extension(extension) => Some(&**extension),
+            _ => None,
+        };
+        self.matches.iter().chain(target)
     }
 
     /// The target's name as written: `ACCEPT`, a chain, an extension.

@@ -1685,11 +1685,7 @@ const READ_AHEAD: usize = 32;
 /// Whether the kernel checks `rule` at all: it does when the rule has an
 /// extension fwlint knows.
 fn has_known_extension(rule: &Rule) -> bool {
-    let target = match &rule.target.kind {
-        TargetKind::Extension(extension) => extension.known,
-        _ => false,
-    };
-    target || rule.matches.iter().any(|extension| extension.known)
+    rule.extensions().any(|extension| extension.known)
 }
 
 /// The kernel's own checks of each extension of `rule`, in `chain`.
@@ -1701,11 +1697,7 @@ fn extension_checks(
     rule: &Rule,
     problems: &mut Vec<Problem>,
 ) {
-    let extensions = rule.matches.iter().chain(match &rule.target.kind {
-        TargetKind::Extension(extension) => Some(&**extension),
-        _ => None,
-    });
-    for extension in extensions {
+    for extension in rule.extensions() {
         if !extension.known {
             continue;
         }
@@ -1780,11 +1772,7 @@ fn hook_checks(reached: u8, chain: &Chain, rule: &Rule, problems: &mut Vec<Probl
     if reached == 0 {
         return;
     }
-    let extensions = rule.matches.iter().chain(match &rule.target.kind {
-        TargetKind::Extension(extension) => Some(&**extension),
-        _ => None,
-    });
-    for extension in extensions.filter(|extension| extension.known) {
+    for extension in rule.extensions().filter(|extension| extension.known) {
         let Some(def) = extensions::find(&extension.name, extension.kind, Family::V4)
             .or_else(|| extensions::find(&extension.name, extension.kind, Family::V6))
         else {
